@@ -1,0 +1,66 @@
+using System.Globalization;
+using CrossAttention.Generator.Model;
+
+namespace CrossAttention.Generator;
+
+/// <summary>
+/// Decides how a shape is unrolled. Everything the emitter does differently per shape is decided here and recorded in
+/// the <see cref="KernelPlan"/>, so a person (and a test) can read the decision without reading the code.
+/// </summary>
+internal static class KernelPlanner
+{
+    /// <summary>Head sizes up to this many 8-lane vectors (256 columns) are unrolled whole.</summary>
+    public const int MaxUnrolledHeadChunks = 32;
+
+    /// <summary>Statements one query row may take for its key blocks and keys to be unrolled.</summary>
+    public const int KeyUnrollBudget = 480;
+
+    /// <summary>Statements the whole per-head method may take for its query rows to be unrolled.</summary>
+    public const int MethodBudget = 1600;
+
+    /// <summary>Most head vectors a query row keeps in registers across key blocks (with 8 score accumulators).</summary>
+    public const int MaxPreloadedQueryChunks = 4;
+
+    public static KernelPlan Plan(KernelSpec spec)
+    {
+        int dh = spec.HeadSize;
+        int fullChunks = dh / 8;
+        int loopedGroups = fullChunks > MaxUnrolledHeadChunks ? fullChunks / HeadTraversal.ChunksPerLoopedGroup : 0;
+        var head = new HeadTraversal(dh, fullChunks, dh % 8, loopedGroups);
+
+        int keyBlocks = (spec.Lkv + 7) / 8;
+        int keyTail = spec.Lkv % 8;
+        int chunks = head.Chunks;
+        int groupChunks = chunks < 8 ? chunks : 8;
+        int valueGroups = (chunks + groupChunks - 1) / groupChunks;
+        int valueSplit = groupChunks switch { 1 => 4, 2 => 2, 3 => 2, 4 => 2, _ => 1 };
+        bool headUnrolled = loopedGroups == 0;
+
+        // Statement counts of the emitted code, close enough to keep every method far inside the JIT's limits.
+        int scoreBlockCost = headUnrolled ? (chunks * 9) + 8 : (HeadTraversal.ChunksPerLoopedGroup * 9) + ((chunks % 8) * 9) + 16;
+        int valueKeyCost = groupChunks + 3;
+        int unrolledKeysRow = (keyBlocks * (scoreBlockCost + 6)) + (valueGroups * ((spec.Lkv * valueKeyCost) + (2 * groupChunks))) + 16;
+        int loopedKeysRow = (2 * (scoreBlockCost + 6)) + (valueGroups * ((2 * valueKeyCost) + (2 * groupChunks) + 6)) + 32;
+
+        bool unrollKeys = headUnrolled && unrolledKeysRow <= KeyUnrollBudget;
+        int rowCost = unrollKeys ? unrolledKeysRow : loopedKeysRow;
+        bool unrollQueries = spec.Lq * rowCost <= MethodBudget;
+        int estimate = unrollQueries ? spec.Lq * rowCost : rowCost + 8;
+        bool preload = headUnrolled && chunks <= MaxPreloadedQueryChunks && keyBlocks > 1;
+
+        string? info = null;
+        if (!unrollQueries || !unrollKeys || !headUnrolled)
+        {
+            info = string.Format(CultureInfo.InvariantCulture,
+                "{0}; {1}; {2}",
+                unrollQueries ? $"all {spec.Lq} query rows unrolled" : $"the {spec.Lq} query rows in a loop",
+                unrollKeys ? $"all {spec.Lkv} keys unrolled" : $"the {spec.Lkv} keys in loops over {keyBlocks} blocks of 8",
+                headUnrolled
+                    ? $"the head dimension ({dh}) unrolled in registers"
+                    : $"the head dimension ({dh}) in a loop over groups of 64 columns, each unrolled");
+        }
+
+        return new KernelPlan(spec, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload,
+                              groupChunks, valueSplit, estimate, info);
+    }
+}

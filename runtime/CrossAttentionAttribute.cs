@@ -1,0 +1,46 @@
+using System;
+
+namespace CrossAttention;
+
+/// <summary>
+/// Asks the CrossAttention.Gen source generator to fill in the annotated <c>partial class</c> with multi-head
+/// cross-attention kernels specialized to this shape: <c>Shape</c>, <c>Path</c> and both <c>Attend</c> overloads.
+/// </summary>
+/// <remarks>
+/// Queries have <c>lq</c> tokens of <c>d</c> features, keys and values
+/// <c>lkv</c> tokens; the features are split into <c>heads</c> heads of
+/// <c>d / heads</c> columns each. Invalid shapes are compile errors (CXA0003–CXA0006).
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class CrossAttentionAttribute : Attribute
+{
+    /// <param name="lq">Number of query tokens (sequence A).</param>
+    /// <param name="lkv">Number of key/value tokens (sequence B).</param>
+    /// <param name="d">Model width: features per query, key and value token.</param>
+    /// <param name="heads">Number of attention heads; must divide <paramref name="d"/>.</param>
+    public CrossAttentionAttribute(int lq, int lkv, int d, int heads)
+    {
+        Lq = lq;
+        Lkv = lkv;
+        D = d;
+        Heads = heads;
+    }
+
+    /// <summary>Number of query tokens.</summary>
+    public int Lq { get; }
+
+    /// <summary>Number of key/value tokens.</summary>
+    public int Lkv { get; }
+
+    /// <summary>Model width.</summary>
+    public int D { get; }
+
+    /// <summary>Number of heads.</summary>
+    public int Heads { get; }
+
+    /// <summary>Feature size of the context (sequence B) before projection; 0, the default, means <see cref="D"/>.</summary>
+    public int KvDim { get; set; }
+
+    /// <summary>Score scale; 0, the default, means 1/√(D / Heads). Any finite non-zero value is used as given.</summary>
+    public float Scale { get; set; }
+}

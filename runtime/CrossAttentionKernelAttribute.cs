@@ -1,0 +1,26 @@
+using System;
+using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+
+namespace CrossAttention;
+
+/// <summary>
+/// Emitted by the generator once per generated kernel, on the assembly, so that
+/// <see cref="CrossAttentionKernels.Resolve"/> finds the kernels of every loaded assembly without any code of theirs
+/// having run. Not meant to be applied by hand.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true, Inherited = false)]
+public sealed class CrossAttentionKernelAttribute : Attribute
+{
+    /// <param name="kernelType">The generated nested <c>Kernel</c> type; it implements <see cref="ICrossAttention"/>.</param>
+    public CrossAttentionKernelAttribute(
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type kernelType)
+    {
+        KernelType = kernelType;
+    }
+
+    /// <summary>The generated kernel type.</summary>
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
+    public Type KernelType { get; }
+}

@@ -1,0 +1,76 @@
+using System;
+using System.Collections.Generic;
+using System.Reflection;
+
+namespace CrossAttention;
+
+/// <summary>Finds the best kernel for a shape at run time, and holds the switch that forces the generic path.</summary>
+public static class CrossAttentionKernels
+{
+    /// <summary>The environment variable that forces the generic path when set to <c>1</c> or <c>true</c>.</summary>
+    public const string ForceGenericEnvironmentVariable = "CROSSATTENTION_FORCE_GENERIC";
+
+    /// <summary>The <see cref="AppContext"/> switch that forces the generic path.</summary>
+    public const string ForceGenericSwitch = "CrossAttention.ForceGeneric";
+
+    private static readonly object s_lock = new();
+    private static readonly Dictionary<CrossAttentionShape, ICrossAttention> s_generated = new();
+    private static readonly HashSet<Assembly> s_scanned = new();
+
+    /// <summary>
+    /// True when the environment variable <c>CROSSATTENTION_FORCE_GENERIC=1</c> or the <see cref="AppContext"/> switch
+    /// <c>CrossAttention.ForceGeneric</c> was set at start-up: every generated kernel then runs the generic fallback.
+    /// Read once, the first time any kernel is used.
+    /// </summary>
+    public static bool ForceGeneric { get; } = ReadForceGeneric();
+
+    /// <summary>
+    /// The kernel for <paramref name="shape"/>: the generated one when a loaded assembly has one for exactly this
+    /// shape and this CPU can run it (<see cref="KernelPath.Specialized"/>), otherwise a
+    /// <see cref="GenericCrossAttention"/>. Its <see cref="ICrossAttention.Path"/> says which.
+    /// </summary>
+    public static ICrossAttention Resolve(CrossAttentionShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        lock (s_lock)
+        {
+            ScanLoadedAssemblies();
+            if (s_generated.TryGetValue(shape, out ICrossAttention? kernel) && kernel.Path == KernelPath.Specialized)
+            {
+                return kernel;
+            }
+        }
+
+        return new GenericCrossAttention(shape);
+    }
+
+    private static void ScanLoadedAssemblies()
+    {
+        foreach (Assembly assembly in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            if (!s_scanned.Add(assembly) || assembly.IsDynamic)
+            {
+                continue;
+            }
+
+            foreach (CrossAttentionKernelAttribute attribute in assembly.GetCustomAttributes<CrossAttentionKernelAttribute>())
+            {
+                if (Activator.CreateInstance(attribute.KernelType) is ICrossAttention kernel)
+                {
+                    s_generated.TryAdd(kernel.Shape, kernel);
+                }
+            }
+        }
+    }
+
+    private static bool ReadForceGeneric()
+    {
+        if (AppContext.TryGetSwitch(ForceGenericSwitch, out bool forced) && forced)
+        {
+            return true;
+        }
+
+        string? value = Environment.GetEnvironmentVariable(ForceGenericEnvironmentVariable);
+        return value is not null && (value.Trim() == "1" || value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase));
+    }
+}

@@ -1,0 +1,98 @@
+using System;
+using System.Globalization;
+
+namespace CrossAttention;
+
+/// <summary>
+/// A validated multi-head cross-attention shape: <see cref="Lq"/> queries over <see cref="Lkv"/> keys and values of
+/// width <see cref="D"/>, split into <see cref="Heads"/> heads of <see cref="HeadSize"/> columns.
+/// </summary>
+/// <remarks>Two shapes are equal when every resolved property is equal.</remarks>
+public sealed class CrossAttentionShape : IEquatable<CrossAttentionShape>
+{
+    /// <summary>Creates and validates a shape.</summary>
+    /// <param name="lq">Query tokens, &gt; 0.</param>
+    /// <param name="lkv">Key/value tokens, &gt; 0.</param>
+    /// <param name="d">Model width, &gt; 0 and a multiple of <paramref name="heads"/>.</param>
+    /// <param name="heads">Heads, &gt; 0.</param>
+    /// <param name="kvDim">Context feature size; 0 means <paramref name="d"/>.</param>
+    /// <param name="scale">Score scale; 0 means 1/√(d / heads). Must be finite.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or the scale is not finite.</exception>
+    /// <exception cref="ArgumentException"><paramref name="heads"/> does not divide <paramref name="d"/>.</exception>
+    public CrossAttentionShape(int lq, int lkv, int d, int heads, int kvDim = 0, float scale = 0f)
+    {
+        ShapeError error = ShapeRules.Validate(lq, lkv, d, heads, kvDim, scale, out string parameter, out string message);
+        switch (error)
+        {
+            case ShapeError.None:
+                break;
+            case ShapeError.HeadsDoNotDivideD:
+                throw new ArgumentException(message, parameter);
+            default:
+                throw new ArgumentOutOfRangeException(parameter, message);
+        }
+
+        Lq = lq;
+        Lkv = lkv;
+        D = d;
+        Heads = heads;
+        HeadSize = ShapeRules.HeadSize(d, heads);
+        KvDim = ShapeRules.ResolveKvDim(d, kvDim);
+        Scale = ShapeRules.ResolveScale(HeadSize, scale);
+    }
+
+    /// <summary>Query tokens.</summary>
+    public int Lq { get; }
+
+    /// <summary>Key/value tokens.</summary>
+    public int Lkv { get; }
+
+    /// <summary>Model width.</summary>
+    public int D { get; }
+
+    /// <summary>Heads.</summary>
+    public int Heads { get; }
+
+    /// <summary>Context feature size (resolved: <see cref="D"/> unless set).</summary>
+    public int KvDim { get; }
+
+    /// <summary>Columns per head, <c>D / Heads</c>.</summary>
+    public int HeadSize { get; }
+
+    /// <summary>Score scale (resolved: 1/√<see cref="HeadSize"/> unless set).</summary>
+    public float Scale { get; }
+
+    /// <summary>Elements of <c>q</c> or <c>output</c> per batch item, <c>Lq · D</c>.</summary>
+    public int QueryLength => Lq * D;
+
+    /// <summary>Elements of <c>k</c> or <c>v</c> per batch item, <c>Lkv · D</c>.</summary>
+    public int KeyValueLength => Lkv * D;
+
+    /// <summary>Elements of <c>attentionWeights</c> per batch item, <c>Heads · Lq · Lkv</c>.</summary>
+    public int WeightsLength => Heads * Lq * Lkv;
+
+    /// <summary>Floating-point operations of one <c>Attend</c> per batch item (2 per multiply-add).</summary>
+    public long AttendFlops => ShapeRules.AttendFlops(Lq, Lkv, D);
+
+    /// <inheritdoc/>
+    public bool Equals(CrossAttentionShape? other) =>
+        other is not null && Lq == other.Lq && Lkv == other.Lkv && D == other.D && Heads == other.Heads
+        && KvDim == other.KvDim && Scale.Equals(other.Scale);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as CrossAttentionShape);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Lq, Lkv, D, Heads, KvDim, Scale);
+
+    /// <summary>Value equality.</summary>
+    public static bool operator ==(CrossAttentionShape? left, CrossAttentionShape? right) =>
+        left is null ? right is null : left.Equals(right);
+
+    /// <summary>Value inequality.</summary>
+    public static bool operator !=(CrossAttentionShape? left, CrossAttentionShape? right) => !(left == right);
+
+    /// <summary>For example <c>Lq=4, Lkv=2, D=64, Heads=8 (head size 8), KvDim=64, Scale=0.35355338</c>.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"Lq={Lq}, Lkv={Lkv}, D={D}, Heads={Heads} (head size {HeadSize}), KvDim={KvDim}, Scale={Scale}");
+}

@@ -1,0 +1,243 @@
+using System;
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using CrossAttention.Kernels;
+
+namespace CrossAttention;
+
+/// <summary>
+/// Multi-head cross-attention for any valid shape on any CPU: vectorized with <see cref="Vector{T}"/> where the
+/// hardware accelerates it (<see cref="KernelPath.GenericVector"/>), scalar otherwise
+/// (<see cref="KernelPath.GenericScalar"/>). It is what every generated kernel falls back to, and what
+/// <see cref="CrossAttentionKernels.Resolve"/> returns for shapes no generated kernel covers.
+/// </summary>
+/// <remarks>Holds no mutable state: one instance can be used from many threads at once.</remarks>
+public sealed class GenericCrossAttention : ICrossAttention
+{
+    /// <summary>Key counts up to this keep their scores on the stack; longer rows rent from the shared pool.</summary>
+    private const int StackScoreLimit = 4096;
+
+    private readonly bool _vector;
+
+    /// <summary>Creates the generic kernel for <paramref name="shape"/>.</summary>
+    public GenericCrossAttention(CrossAttentionShape shape)
+        : this(shape, DefaultPath)
+    {
+    }
+
+    /// <summary>Creates the generic kernel on a chosen path (tests use it to run the scalar path on any CPU).</summary>
+    internal GenericCrossAttention(CrossAttentionShape shape, KernelPath path)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        if (path is not (KernelPath.GenericVector or KernelPath.GenericScalar))
+        {
+            throw new ArgumentOutOfRangeException(nameof(path), path, "The generic kernel runs GenericVector or GenericScalar.");
+        }
+
+        Shape = shape;
+        _vector = path == KernelPath.GenericVector;
+    }
+
+    /// <summary>The generic path this CPU takes: vector where <see cref="Vector{T}"/> is hardware accelerated.</summary>
+    public static KernelPath DefaultPath { get; } =
+        Vector.IsHardwareAccelerated ? KernelPath.GenericVector : KernelPath.GenericScalar;
+
+    /// <inheritdoc/>
+    public CrossAttentionShape Shape { get; }
+
+    /// <inheritdoc/>
+    public KernelPath Path => _vector ? KernelPath.GenericVector : KernelPath.GenericScalar;
+
+    /// <inheritdoc/>
+    public void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output) =>
+        Attend(q, k, v, output, default, default);
+
+    /// <inheritdoc/>
+    [SkipLocalsInit]
+    public void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+                       ReadOnlySpan<bool> keyMask, Span<float> attentionWeights)
+    {
+        CrossAttentionShape s = Shape;
+        int batch = AttendArguments.Validate(s, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length);
+        if (batch == 0)
+        {
+            return;
+        }
+
+        float[]? rented = null;
+        Span<float> scores = s.Lkv <= StackScoreLimit
+            ? stackalloc float[StackScoreLimit].Slice(0, s.Lkv)
+            : (rented = ArrayPool<float>.Shared.Rent(s.Lkv)).AsSpan(0, s.Lkv);
+        try
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                ReadOnlySpan<bool> mask = keyMask.IsEmpty ? default : keyMask.Slice(b * s.Lkv, s.Lkv);
+                ReadOnlySpan<float> kItem = k.Slice(b * s.KeyValueLength, s.KeyValueLength);
+                ReadOnlySpan<float> vItem = v.Slice(b * s.KeyValueLength, s.KeyValueLength);
+                for (int h = 0; h < s.Heads; h++)
+                {
+                    for (int i = 0; i < s.Lq; i++)
+                    {
+                        int row = (b * s.Lq + i) * s.D + h * s.HeadSize;
+                        Span<float> weights = attentionWeights.IsEmpty
+                            ? default
+                            : attentionWeights.Slice(((b * s.Heads + h) * s.Lq + i) * s.Lkv, s.Lkv);
+                        AttendRow(q.Slice(row, s.HeadSize), kItem[(h * s.HeadSize)..], vItem[(h * s.HeadSize)..],
+                                  output.Slice(row, s.HeadSize), mask, weights, scores);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One query row of one head. <paramref name="keys"/> and <paramref name="values"/> start at this head's first
+    /// column of key row 0 and have row stride D.
+    /// </summary>
+    private void AttendRow(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
+                           Span<float> output, ReadOnlySpan<bool> mask, Span<float> weights, Span<float> scores)
+    {
+        int d = Shape.D, dh = Shape.HeadSize, lkv = Shape.Lkv;
+        float max = float.NegativeInfinity;
+        bool anyAttended = false;
+        for (int j = 0; j < lkv; j++)
+        {
+            if (!mask.IsEmpty && !mask[j])
+            {
+                scores[j] = float.NegativeInfinity;
+                continue;
+            }
+
+            float score = Dot(query, keys.Slice(j * d, dh)) * Shape.Scale;
+            scores[j] = score;
+            anyAttended = true;
+            max = float.IsNaN(score) || score > max ? score : max;
+        }
+
+        if (!anyAttended)
+        {
+            output.Clear();
+            weights.Clear();
+            return;
+        }
+
+        float sum = ExpShifted(scores, max);
+        float inverse = 1f / sum;
+
+        // −0 is the identity of +, so a single attended key reproduces its value row bit for bit (−0 included).
+        output.Fill(-0f);
+        for (int j = 0; j < lkv; j++)
+        {
+            if (mask.IsEmpty || mask[j])
+            {
+                MultiplyAdd(scores[j], values.Slice(j * d, dh), output);
+            }
+        }
+
+        Multiply(output, inverse);
+        for (int j = 0; j < weights.Length; j++)
+        {
+            weights[j] = mask.IsEmpty || mask[j] ? scores[j] * inverse : 0f;
+        }
+    }
+
+    /// <summary>scores[j] = e^(scores[j] − max), returning their sum; −∞ scores (masked keys) become 0.</summary>
+    private float ExpShifted(Span<float> scores, float max)
+    {
+        int j = 0;
+        float sum = 0f;
+        if (_vector && scores.Length >= Vector<float>.Count)
+        {
+            ref float start = ref MemoryMarshal.GetReference(scores);
+            var shift = new Vector<float>(max);
+            Vector<float> total = Vector<float>.Zero;
+            for (; j <= scores.Length - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                Vector<float> e = PortableMath.Exp(Vector.LoadUnsafe(ref start, (nuint)j) - shift);
+                e.StoreUnsafe(ref start, (nuint)j);
+                total += e;
+            }
+
+            sum = Vector.Sum(total);
+        }
+
+        for (; j < scores.Length; j++)
+        {
+            float e = float.IsNegativeInfinity(scores[j]) ? 0f : MathF.Exp(scores[j] - max);
+            scores[j] = e;
+            sum += e;
+        }
+
+        return sum;
+    }
+
+    private float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int i = 0;
+        float sum = 0f;
+        if (_vector && a.Length >= Vector<float>.Count)
+        {
+            Vector<float> acc = Vector<float>.Zero;
+            for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                acc += new Vector<float>(a[i..]) * new Vector<float>(b[i..]);
+            }
+
+            sum = Vector.Sum(acc);
+        }
+
+        for (; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>destination += factor · source.</summary>
+    private void MultiplyAdd(float factor, ReadOnlySpan<float> source, Span<float> destination)
+    {
+        int i = 0;
+        if (_vector)
+        {
+            var f = new Vector<float>(factor);
+            for (; i <= source.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                (new Vector<float>(destination[i..]) + f * new Vector<float>(source[i..])).CopyTo(destination[i..]);
+            }
+        }
+
+        for (; i < source.Length; i++)
+        {
+            destination[i] += factor * source[i];
+        }
+    }
+
+    private void Multiply(Span<float> destination, float factor)
+    {
+        int i = 0;
+        if (_vector)
+        {
+            var f = new Vector<float>(factor);
+            for (; i <= destination.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                (new Vector<float>(destination[i..]) * f).CopyTo(destination[i..]);
+            }
+        }
+
+        for (; i < destination.Length; i++)
+        {
+            destination[i] *= factor;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// This file is compiled into both the runtime (net10.0) and the generator (netstandard2.0), so the
+// rules a shape is checked against at build time and at run time can never disagree. Keep it free of
+// APIs that netstandard2.0 lacks (no spans, no MathF).
+using System;
+
+namespace CrossAttention
+{
+    /// <summary>Why a shape is invalid; <see cref="None"/> when it is valid.</summary>
+    internal enum ShapeError
+    {
+        None,
+        NonPositiveSize,
+        HeadsDoNotDivideD,
+        InvalidKvDim,
+        InvalidScale,
+        TooLarge,
+    }
+
+    /// <summary>The shape rules shared by the generator and the runtime.</summary>
+    internal static class ShapeRules
+    {
+        /// <summary>
+        /// Checks a shape as the user wrote it (<paramref name="kvDim"/> 0 means D, <paramref name="scale"/> 0
+        /// means 1/√dh). On failure <paramref name="parameter"/> names the offending argument and
+        /// <paramref name="message"/> says what is wrong, in words fit for a compiler diagnostic or an exception.
+        /// </summary>
+        public static ShapeError Validate(int lq, int lkv, int d, int heads, int kvDim, float scale,
+                                          out string parameter, out string message)
+        {
+            if (!CheckPositive(lq, "lq", out parameter, out message)
+                || !CheckPositive(lkv, "lkv", out parameter, out message)
+                || !CheckPositive(d, "d", out parameter, out message)
+                || !CheckPositive(heads, "heads", out parameter, out message))
+            {
+                return ShapeError.NonPositiveSize;
+            }
+
+            if (d % heads != 0)
+            {
+                parameter = "heads";
+                message = $"d = {d} is not divisible by heads = {heads}: every head needs d / heads columns " +
+                          $"(the nearest valid head counts are {NearestDivisors(d, heads)})";
+                return ShapeError.HeadsDoNotDivideD;
+            }
+
+            if (kvDim < 0)
+            {
+                parameter = "kvDim";
+                message = $"KvDim = {kvDim} is negative: it is the context feature size, > 0 (or 0 for the default, d = {d})";
+                return ShapeError.InvalidKvDim;
+            }
+
+            if (float.IsNaN(scale) || float.IsInfinity(scale))
+            {
+                parameter = "scale";
+                message = $"Scale = {scale.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not finite: " +
+                          "use 0 for the default 1/sqrt(head size), or any finite non-zero value";
+                return ShapeError.InvalidScale;
+            }
+
+            long resolvedKv = kvDim == 0 ? d : kvDim;
+            long largest = Math.Max(Math.Max((long)lq * d, (long)lkv * d),
+                                    Math.Max((long)lkv * resolvedKv, (long)heads * lq * lkv));
+            largest = Math.Max(largest, Math.Max((long)d * d, (long)d * resolvedKv));
+            if (largest > MaxElementsPerBatch)
+            {
+                parameter = "d";
+                message = $"the shape needs {largest} elements in one tensor of one batch item, more than the " +
+                          $"{MaxElementsPerBatch} a span can index";
+                return ShapeError.TooLarge;
+            }
+
+            parameter = "";
+            message = "";
+            return ShapeError.None;
+        }
+
+        /// <summary>The most elements one tensor of one batch item (or one weight matrix) may have.</summary>
+        public const long MaxElementsPerBatch = int.MaxValue;
+
+        public static int HeadSize(int d, int heads) => d / heads;
+
+        public static int ResolveKvDim(int d, int kvDim) => kvDim == 0 ? d : kvDim;
+
+        /// <summary>The scale used: the attribute's value, or 1/√dh (rounded once to float) when it is 0.</summary>
+        public static float ResolveScale(int headSize, float scale) =>
+            scale == 0f ? (float)(1.0 / Math.Sqrt(headSize)) : scale;
+
+        /// <summary>Floating-point operations of one attention call per batch item: QKᵀ and PV, 2 per multiply-add.</summary>
+        public static long AttendFlops(int lq, int lkv, int d) => 4L * lq * lkv * d;
+
+        private static bool CheckPositive(int value, string name, out string parameter, out string message)
+        {
+            if (value > 0)
+            {
+                parameter = "";
+                message = "";
+                return true;
+            }
+
+            parameter = name;
+            message = $"{name} = {value} must be positive";
+            return false;
+        }
+
+        private static string NearestDivisors(int d, int heads)
+        {
+            int below = heads;
+            while (below > 1 && d % below != 0) below--;
+            int above = heads;
+            while (above < d && d % above != 0) above++;
+            return below == above ? below.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : $"{below} and {above}";
+        }
+    }
+}
