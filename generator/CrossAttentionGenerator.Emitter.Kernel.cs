@@ -92,7 +92,15 @@ public sealed partial class CrossAttentionGenerator
             w.Line("ref float wBase = ref MemoryMarshal.GetReference(attentionWeights);");
             w.Line("bool writeWeights = !attentionWeights.IsEmpty;");
             w.Open("for (int b = 0; b < batch; b++)");
-            w.Line($"Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * {spec.Lkv}, {spec.Lkv}), {spec.Lkv});");
+            w.Open($"if (Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * {spec.Lkv}, {spec.Lkv}), {spec.Lkv}) == 0)");
+            w.Line("// Every key of this batch item is masked: its output and weights are zeros.");
+            w.Line($"output.Slice(b * {spec.Lq * spec.D}, {spec.Lq * spec.D}).Clear();");
+            w.Open("if (writeWeights)");
+            w.Line($"attentionWeights.Slice(b * {spec.Heads * spec.Lq * spec.Lkv}, {spec.Heads * spec.Lq * spec.Lkv}).Clear();");
+            w.Close();
+            w.Line("continue;");
+            w.Close();
+            w.Line();
             w.Open($"for (int h = 0; h < {spec.Heads}; h++)");
             w.Line($"int rows = (b * {spec.Lq * spec.D}) + (h * {spec.HeadSize});");
             w.Line($"int keys = (b * {spec.Lkv * spec.D}) + (h * {spec.HeadSize});");
@@ -201,20 +209,11 @@ public sealed partial class CrossAttentionGenerator
             }
 
             w.Line();
-            w.Open("if (max == float.NegativeInfinity)");
-            w.Line("// Every key is masked: the row's output and weights are zeros.");
-            w.Line($"MemoryMarshal.CreateSpan(ref oi, {spec.HeadSize}).Clear();");
-            w.Open("if (writeWeights)");
-            w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref w, {weightsOffset}), {spec.Lkv}).Clear();");
-            w.Close();
-            w.Close();
-            w.Open("else");
             EmitSoftmax(w, plan);
             w.Line();
             EmitWeightedSum(w, plan);
             w.Line();
             EmitWeights(w, plan, weightsOffset);
-            w.Close();
         }
 
         /// <summary>

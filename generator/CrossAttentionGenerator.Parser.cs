@@ -11,7 +11,10 @@ namespace CrossAttention.Generator;
 
 public sealed partial class CrossAttentionGenerator
 {
-    /// <summary>Reads one annotated class into a <see cref="KernelSpec"/>, or into the diagnostics that say why not.</summary>
+    /// <summary>
+    /// Reads one annotated class into a <see cref="KernelSpec"/> and plans it (<see cref="KernelPlanner"/>), or reports
+    /// the diagnostics that say why not.
+    /// </summary>
     internal static class Parser
     {
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -118,8 +121,14 @@ public sealed partial class CrossAttentionGenerator
                 ? n.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "")
                 : "";
             var hierarchy = new HierarchyInfo(ns, new EquatableArray<TypeDeclarationInfo>(containing.ToImmutableArray()), Describe(declaration));
-            var spec = new KernelSpec(hierarchy, attributeLocation ?? typeLocation, lq, lkv, d, heads, kvDim, scale);
-            return new ParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+            KernelPlan plan = KernelPlanner.Plan(new KernelSpec(hierarchy, lq, lkv, d, heads, kvDim, scale));
+            if (plan.Info is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartlyUnrolled, attributeLocation ?? typeLocation,
+                                                      name, Emitter.ShapeText(plan.Spec), plan.Info));
+            }
+
+            return new ParseResult(plan, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutableArray()));
         }
 
         private static readonly ParseResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);

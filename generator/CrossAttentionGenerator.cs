@@ -9,7 +9,8 @@ namespace CrossAttention.Generator;
 /// <summary>
 /// Turns every <c>[CrossAttention(lq, lkv, d, heads)]</c> partial class into a shape-specialized kernel:
 /// attribute → <see cref="KernelSpec"/> (parser) → <see cref="KernelPlan"/> (planner) → one <c>.g.cs</c> (emitter).
-/// Diagnostics travel in a branch of their own, so reporting one never invalidates cached source.
+/// Diagnostics travel in a branch of their own and are the only values holding source locations, so reporting one, or
+/// moving the class, never invalidates cached source.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
@@ -21,7 +22,6 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
     {
         public const string Parse = nameof(Parse);
         public const string Diagnostics = nameof(Diagnostics);
-        public const string Specs = nameof(Specs);
         public const string Plans = nameof(Plans);
     }
 
@@ -48,10 +48,8 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
         });
 
         IncrementalValuesProvider<KernelPlan> plans = parsed
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => result.Spec!)
-            .WithTrackingName(TrackingNames.Specs)
-            .Select(static (spec, _) => KernelPlanner.Plan(spec))
+            .Where(static result => result.Plan is not null)
+            .Select(static (result, _) => result.Plan!)
             .WithTrackingName(TrackingNames.Plans);
 
         context.RegisterSourceOutput(plans, static (production, plan) => Emit(production, plan));
@@ -66,16 +64,12 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            production.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, plan.Spec.AttributeLocation,
-                plan.Spec.Hierarchy.Type.Name, $"{exception.GetType().Name}: {exception.Message}").ToDiagnostic());
+            // The plan holds no location (so that it caches across edits); the message names the class instead.
+            production.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null,
+                plan.Spec.Hierarchy.GlobalName.Substring("global::".Length), $"{exception.GetType().Name}: {exception.Message}").ToDiagnostic());
             return;
         }
 
         production.AddSource(plan.Spec.Hierarchy.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
-        if (plan.Info is not null)
-        {
-            production.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.PartlyUnrolled, plan.Spec.AttributeLocation,
-                plan.Spec.Hierarchy.Type.Name, Emitter.ShapeText(plan.Spec), plan.Info).ToDiagnostic());
-        }
     }
 }

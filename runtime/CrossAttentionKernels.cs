@@ -22,7 +22,9 @@ public static class CrossAttentionKernels
     /// <c>CrossAttention.ForceGeneric</c> was set at start-up: every generated kernel then runs the generic fallback.
     /// Read once, the first time any kernel is used.
     /// </summary>
-    public static bool ForceGeneric { get; } = ReadForceGeneric();
+    public static bool ForceGeneric { get; } = ReadForceGeneric(
+        AppContext.TryGetSwitch(ForceGenericSwitch, out bool forced) ? forced : null,
+        Environment.GetEnvironmentVariable(ForceGenericEnvironmentVariable));
 
     /// <summary>
     /// The kernel for <paramref name="shape"/>: the generated one when a loaded assembly has one for exactly this
@@ -63,14 +65,10 @@ public static class CrossAttentionKernels
         }
     }
 
-    private static bool ReadForceGeneric()
+    /// <summary>Forced when the switch is on, or the variable is <c>1</c> or <c>true</c> (either one suffices).</summary>
+    internal static bool ReadForceGeneric(bool? appContextSwitch, string? environmentVariable)
     {
-        if (AppContext.TryGetSwitch(ForceGenericSwitch, out bool forced) && forced)
-        {
-            return true;
-        }
-
-        string? value = Environment.GetEnvironmentVariable(ForceGenericEnvironmentVariable);
-        return value is not null && (value.Trim() == "1" || value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase));
+        string value = environmentVariable?.Trim() ?? "";
+        return appContextSwitch == true || value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -1,12 +1,11 @@
 namespace CrossAttention.Generator.Model;
 
 /// <summary>
-/// What the attribute asks for, as written: the raw sizes (KvDim and Scale 0 meaning "default") and where the class
-/// is. Produced by the parser only for valid uses; value-equatable so unrelated edits leave it cached.
+/// What the attribute asks for, as written (KvDim and Scale 0 meaning "default"), and where the class lives. Holds no
+/// source location: value-equal across edits that do not change the class's name, place or shape.
 /// </summary>
 internal sealed record KernelSpec(
     HierarchyInfo Hierarchy,
-    LocationInfo? AttributeLocation,
     int Lq,
     int Lkv,
     int D,
@@ -21,5 +20,9 @@ internal sealed record KernelSpec(
     public float ResolvedScale => ShapeRules.ResolveScale(HeadSize, Scale);
 }
 
-/// <summary>The parser's result for one annotated class: a spec to generate from, or diagnostics saying why not.</summary>
-internal sealed record ParseResult(KernelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The parser's result for one annotated class: the plan to generate from (null when the use is invalid) and the
+/// diagnostics to report. Only the diagnostics hold source locations, so an edit that merely moves the class (a comment
+/// above it) leaves the plan equal and the generated source cached.
+/// </summary>
+internal sealed record ParseResult(KernelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);

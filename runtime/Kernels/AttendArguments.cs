@@ -18,49 +18,46 @@ public static class AttendArguments
     /// </summary>
     public static int Validate(CrossAttentionShape shape, int q, int k, int v, int output, int keyMask, int attentionWeights)
     {
-        int batch = BatchOf(q, shape.QueryLength, "q", $"Lq × D = {shape.Lq} × {shape.D}");
-        Exact(k, (long)batch * shape.KeyValueLength, "k", batch, "q", $"Lkv × D = {shape.Lkv} × {shape.D}", shape.KeyValueLength);
-        Exact(v, (long)batch * shape.KeyValueLength, "v", batch, "q", $"Lkv × D = {shape.Lkv} × {shape.D}", shape.KeyValueLength);
-        Exact(output, (long)batch * shape.QueryLength, "output", batch, "q", $"Lq × D = {shape.Lq} × {shape.D}", shape.QueryLength);
-        if (keyMask != 0)
+        // Only lengths are compared on the way through; messages are built only when a check fails, so a valid call
+        // allocates nothing.
+        if (q % shape.QueryLength != 0)
         {
-            Exact(keyMask, (long)batch * shape.Lkv, "keyMask", batch, "q", $"Lkv = {shape.Lkv}", shape.Lkv, emptyAllowed: true);
+            throw new ArgumentException(Text(
+                $"q has {q} elements; expected a multiple of {shape.QueryLength} (Lq × D = {shape.Lq} × {shape.D}), one block per batch item."), nameof(q));
         }
 
-        if (attentionWeights != 0)
-        {
-            Exact(attentionWeights, (long)batch * shape.WeightsLength, "attentionWeights", batch, "q",
-                  $"Heads × Lq × Lkv = {shape.Heads} × {shape.Lq} × {shape.Lkv}", shape.WeightsLength, emptyAllowed: true);
-        }
-
+        int batch = q / shape.QueryLength;
+        Check(k, batch, shape.KeyValueLength, nameof(k), shape, optional: false);
+        Check(v, batch, shape.KeyValueLength, nameof(v), shape, optional: false);
+        Check(output, batch, shape.QueryLength, nameof(output), shape, optional: false);
+        Check(keyMask, batch, shape.Lkv, nameof(keyMask), shape, optional: true);
+        Check(attentionWeights, batch, shape.WeightsLength, nameof(attentionWeights), shape, optional: true);
         return batch;
     }
 
-    private static int BatchOf(int actual, int perItem, string name, string perItemText)
+    private static void Check(int actual, int batch, int perItem, string name, CrossAttentionShape shape, bool optional)
     {
-        if (actual % perItem != 0)
+        if (actual != (long)batch * perItem && !(optional && actual == 0))
         {
-            throw new ArgumentException(Text(
-                $"{name} has {actual} elements; expected a multiple of {perItem} ({perItemText}), one block per batch item."), name);
+            throw Mismatch(actual, batch, perItem, name, shape, optional);
         }
-
-        return actual / perItem;
     }
 
-    private static void Exact(int actual, long expected, string name, int batch, string batchSource, string perItemText,
-                              int perItem, bool emptyAllowed = false)
+    private static ArgumentException Mismatch(int actual, int batch, int perItem, string name, CrossAttentionShape shape, bool optional)
     {
-        if (actual == expected)
+        string perItemText = name switch
         {
-            return;
-        }
-
-        string allowed = emptyAllowed ? " (or 0 to leave it out)" : "";
+            "output" => $"Lq × D = {shape.Lq} × {shape.D}",
+            "keyMask" => $"Lkv = {shape.Lkv}",
+            "attentionWeights" => $"Heads × Lq × Lkv = {shape.Heads} × {shape.Lq} × {shape.Lkv}",
+            _ => $"Lkv × D = {shape.Lkv} × {shape.D}",
+        };
+        string allowed = optional ? " (or 0 to leave it out)" : "";
         string why = actual % perItem == 0
-            ? $"it holds {actual / perItem} batch items but {batchSource} holds {batch}"
-            : $"that is not a whole number of {perItem}-element batch items";
-        throw new ArgumentException(Text(
-            $"{name} has {actual} elements; expected {expected}{allowed}: batch {batch} (from {batchSource}) × {perItemText}. {char.ToUpperInvariant(why[0])}{why[1..]}."), name);
+            ? $"It holds {actual / perItem} batch items but q holds {batch}"
+            : $"That is not a whole number of {perItem}-element batch items";
+        return new ArgumentException(Text(
+            $"{name} has {actual} elements; expected {(long)batch * perItem}{allowed}: batch {batch} (from q) × {perItemText}. {why}."), name);
     }
 
     private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -1,0 +1,86 @@
+using System;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+
+namespace CrossAttention.Bench;
+
+/// <summary>
+/// <c>Attend</c> per SPEC §8 shape: the generated kernel against the generic fallback (each shape's baseline, so
+/// Ratio reads as generic/generated), plus a scalar loop at latent and medium.
+/// </summary>
+/// <remarks>
+/// Methods are named <c>{Shape}_{Contender}</c> with the shape as category: <c>--filter '*Latent*'</c> selects a
+/// shape, and <see cref="AttendSummary"/> reads the contender from the suffix. Each method calls its kernel
+/// directly, so no interface dispatch is timed.
+/// </remarks>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class AttendBenchmarks : ICheckedBenchmarks
+{
+    internal const string Generated = nameof(Generated);
+    internal const string Generic = nameof(Generic);
+    internal const string ScalarLoop = nameof(ScalarLoop);
+
+    private AttendCase _latent = null!;
+    private AttendCase _decode = null!;
+    private AttendCase _caption = null!;
+    private AttendCase _medium = null!;
+    private AttendCase _odd = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _latent = new AttendCase(LatentAttention.Shape);
+        _decode = new AttendCase(DecodeAttention.Shape);
+        _caption = new AttendCase(CaptionAttention.Shape);
+        _medium = new AttendCase(MediumAttention.Shape);
+        _odd = new AttendCase(OddAttention.Shape);
+    }
+
+    Span<float> ICheckedBenchmarks.Output(string category) => category switch
+    {
+        BenchShapes.Latent => _latent.Output,
+        BenchShapes.Decode => _decode.Output,
+        BenchShapes.Caption => _caption.Output,
+        BenchShapes.Medium => _medium.Output,
+        BenchShapes.Odd => _odd.Output,
+        _ => throw new ArgumentOutOfRangeException(nameof(category), category, "Not a benchmark shape."),
+    };
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
+    public void Latent_Generated() => LatentAttention.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Latent)]
+    public void Latent_Generic() => _latent.Generic.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
+    public void Latent_ScalarLoop() => _latent.Scalar.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
+    public void Decode_Generated() => DecodeAttention.Attend(_decode.Q, _decode.K, _decode.V, _decode.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Decode)]
+    public void Decode_Generic() => _decode.Generic.Attend(_decode.Q, _decode.K, _decode.V, _decode.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
+    public void Caption_Generated() => CaptionAttention.Attend(_caption.Q, _caption.K, _caption.V, _caption.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Caption)]
+    public void Caption_Generic() => _caption.Generic.Attend(_caption.Q, _caption.K, _caption.V, _caption.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
+    public void Medium_Generated() => MediumAttention.Attend(_medium.Q, _medium.K, _medium.V, _medium.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Medium)]
+    public void Medium_Generic() => _medium.Generic.Attend(_medium.Q, _medium.K, _medium.V, _medium.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
+    public void Medium_ScalarLoop() => _medium.Scalar.Attend(_medium.Q, _medium.K, _medium.V, _medium.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
+    public void Odd_Generated() => OddAttention.Attend(_odd.Q, _odd.K, _odd.V, _odd.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Odd)]
+    public void Odd_Generic() => _odd.Generic.Attend(_odd.Q, _odd.K, _odd.V, _odd.Output);
+}

@@ -1,0 +1,45 @@
+using System.Collections.Generic;
+
+namespace CrossAttention.Bench;
+
+// The SPEC §8 benchmark shapes; the generator fills in each class.
+[CrossAttention(lq: 4, lkv: 2, d: 64, heads: 8)]
+internal static partial class LatentAttention;
+
+[CrossAttention(lq: 1, lkv: 32, d: 512, heads: 8)]
+internal static partial class DecodeAttention;
+
+[CrossAttention(lq: 16, lkv: 49, d: 512, heads: 8, KvDim = 768)]
+internal static partial class CaptionAttention;
+
+[CrossAttention(lq: 32, lkv: 256, d: 512, heads: 8)]
+internal static partial class MediumAttention;
+
+[CrossAttention(lq: 5, lkv: 7, d: 72, heads: 3, KvDim = 40)]
+internal static partial class OddAttention;
+
+/// <summary>A benchmark shape by its SPEC §8 name, with the path its generated kernel takes on this machine.</summary>
+internal sealed record BenchShape(string Name, CrossAttentionShape Shape, KernelPath GeneratedPath);
+
+/// <summary>
+/// The shape names double as <c>[BenchmarkCategory]</c> values: the summary and the smoke run find a benchmark's
+/// shape through its category.
+/// </summary>
+internal static class BenchShapes
+{
+    public const string Latent = "latent";
+    public const string Decode = "decode";
+    public const string Caption = "caption";
+    public const string Medium = "medium";
+    public const string Odd = "odd";
+
+    /// <summary>In SPEC §8 order, the order of every table.</summary>
+    public static IReadOnlyList<BenchShape> All { get; } =
+    [
+        new(Latent, LatentAttention.Shape, LatentAttention.Path),
+        new(Decode, DecodeAttention.Shape, DecodeAttention.Path),
+        new(Caption, CaptionAttention.Shape, CaptionAttention.Path),
+        new(Medium, MediumAttention.Shape, MediumAttention.Path),
+        new(Odd, OddAttention.Shape, OddAttention.Path),
+    ];
+}

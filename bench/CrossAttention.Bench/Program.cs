@@ -1,0 +1,56 @@
+using System;
+using System.Linq;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perfolizer.Horology;
+
+namespace CrossAttention.Bench;
+
+internal static class Program
+{
+    /// <summary>
+    /// <c>--smoke</c> validates every benchmark body once and exits; anything else goes to BenchmarkSwitcher
+    /// (<c>--filter</c>, <c>--list</c>, …), no arguments meaning every benchmark.
+    /// </summary>
+    public static int Main(string[] args)
+    {
+        if (args.Contains("--smoke"))
+        {
+            return SmokeRun.Run();
+        }
+
+        Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(WithFmaPeak(args), Config()).ToArray();
+        AttendSummary.Write(summaries);
+        return 0;
+    }
+
+    /// <summary>
+    /// A short job, about 15 s per case on a 2-core machine. In process: BenchmarkDotNet's default toolchain would
+    /// build a copy of the solution per run, slow here and racing with other builds of the same projects.
+    /// </summary>
+    private static ManualConfig Config() => ManualConfig.Create(DefaultConfig.Instance)
+        .AddJob(Job.Default
+            .WithWarmupCount(4)
+            .WithIterationCount(12)
+            .WithIterationTime(TimeInterval.FromMilliseconds(400))
+            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithId("Short"))
+        .AddColumn(StatisticColumn.Median)
+        .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend));
+
+    /// <summary>Every filtered run also measures the FMA peak, so the summary can always give % of peak.</summary>
+    private static string[] WithFmaPeak(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            return ["--filter", "*"];
+        }
+
+        int filter = Array.FindIndex(args, a => a is "--filter" or "-f");
+        return filter < 0 ? args : [.. args[..(filter + 1)], "*FmaPeak*", .. args[(filter + 1)..]];
+    }
+}

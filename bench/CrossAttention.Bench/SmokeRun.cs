@@ -1,0 +1,110 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+
+namespace CrossAttention.Bench;
+
+/// <summary>
+/// <c>--smoke</c>: runs every benchmark body once, in process, and validates what it computed, so CI catches a broken
+/// or wrong benchmark in seconds without a BenchmarkDotNet run. Bodies of an <see cref="ICheckedBenchmarks"/> class
+/// must match their category's baseline within SPEC §6's 1e-5 absolute + 1e-5 relative; other bodies must return a
+/// finite value.
+/// </summary>
+internal static class SmokeRun
+{
+    private const double Tolerance = 1e-5;
+
+    /// <summary>Returns the number of failed bodies (the process exit code).</summary>
+    public static int Run()
+    {
+        foreach (BenchShape shape in BenchShapes.All)
+        {
+            Console.WriteLine($"{shape.Name,-8} {shape.GeneratedPath,-12} {shape.Shape}");
+        }
+
+        int failures = 0;
+        foreach (Type type in typeof(SmokeRun).Assembly.GetExportedTypes().Where(t => BenchmarkMethods(t).Length > 0))
+        {
+            object instance = Activator.CreateInstance(type)!;
+            foreach (MethodInfo setup in type.GetMethods().Where(m => m.IsDefined(typeof(GlobalSetupAttribute))))
+            {
+                setup.Invoke(instance, null);
+            }
+
+            failures += instance is ICheckedBenchmarks checkedBenchmarks
+                ? CheckAgainstBaselines(type, checkedBenchmarks)
+                : CheckFinite(type, instance);
+        }
+
+        Console.WriteLine(failures == 0 ? "smoke: all OK" : $"smoke: {failures} FAILED");
+        return failures;
+    }
+
+    private static int CheckAgainstBaselines(Type type, ICheckedBenchmarks instance)
+    {
+        int failures = 0;
+        foreach (IGrouping<string, MethodInfo> group in BenchmarkMethods(type).GroupBy(Category))
+        {
+            // Each body first sees a NaN-filled buffer, so one that leaves part of its output unwritten fails.
+            MethodInfo baseline = group.Single(m => m.GetCustomAttribute<BenchmarkAttribute>()!.Baseline);
+            instance.Output(group.Key).Fill(float.NaN);
+            baseline.Invoke(instance, null);
+            float[] expected = instance.Output(group.Key).ToArray();
+            failures += Report(baseline, expected.All(float.IsFinite), "baseline, all finite");
+
+            foreach (MethodInfo method in group.Where(m => m != baseline))
+            {
+                instance.Output(group.Key).Fill(float.NaN);
+                method.Invoke(instance, null);
+                double worst = WorstExcess(expected, instance.Output(group.Key), out double maxDiff);
+                failures += Report(method, worst <= 0, string.Create(CultureInfo.InvariantCulture,
+                    $"max |diff| vs {baseline.Name} {maxDiff:0.0E+0}"));
+            }
+        }
+
+        return failures;
+    }
+
+    private static int CheckFinite(Type type, object instance)
+    {
+        int failures = 0;
+        foreach (MethodInfo method in BenchmarkMethods(type))
+        {
+            object? result = method.Invoke(instance, null);
+            failures += Report(method, result is not float value || float.IsFinite(value),
+                string.Create(CultureInfo.InvariantCulture, $"returned {result}"));
+        }
+
+        return failures;
+    }
+
+    /// <summary>The largest amount by which any element misses the tolerance (≤ 0: all within; NaN counts as a miss).</summary>
+    private static double WorstExcess(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, out double maxDiff)
+    {
+        double worst = double.NegativeInfinity;
+        maxDiff = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double diff = Math.Abs((double)actual[i] - expected[i]);
+            double excess = double.IsNaN(diff) ? double.PositiveInfinity : diff - Tolerance * (1 + Math.Abs(expected[i]));
+            worst = Math.Max(worst, excess);
+            maxDiff = Math.Max(maxDiff, diff);
+        }
+
+        return worst;
+    }
+
+    private static int Report(MethodInfo method, bool ok, string detail)
+    {
+        Console.WriteLine($"{(ok ? "OK  " : "FAIL")} {method.DeclaringType!.Name}.{method.Name}: {detail}");
+        return ok ? 0 : 1;
+    }
+
+    private static MethodInfo[] BenchmarkMethods(Type type) =>
+        type.GetMethods().Where(m => m.IsDefined(typeof(BenchmarkAttribute))).ToArray();
+
+    private static string Category(MethodInfo method) =>
+        method.GetCustomAttribute<BenchmarkCategoryAttribute>()?.Categories.Single() ?? "";
+}

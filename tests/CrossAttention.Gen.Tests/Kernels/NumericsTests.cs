@@ -1,0 +1,257 @@
+using System;
+using System.Collections.Generic;
+using CrossAttention.Gen.Tests.Support;
+using Xunit;
+
+namespace CrossAttention.Gen.Tests.Kernels;
+
+/// <summary>
+/// Every kernel generated in this project, on every path (specialized, generic vector, generic scalar), against the
+/// float64 reference, within SPEC §6 bounds.
+/// </summary>
+public sealed class NumericsTests
+{
+    public static TheoryDataNames Names => TestKernels.Names;
+
+    /// <summary>The implementations of one shape: the generated kernel and both generic paths.</summary>
+    private static IEnumerable<(string Path, ICrossAttention Kernel)> Implementations(string name)
+    {
+        ICrossAttention generated = TestKernels.Get(name);
+        yield return ($"generated ({generated.Path})", generated);
+        yield return ("generic vector", new GenericCrossAttention(generated.Shape, KernelPath.GenericVector));
+        yield return ("generic scalar", new GenericCrossAttention(generated.Shape, KernelPath.GenericScalar));
+    }
+
+    [Fact]
+    public void Generated_kernels_take_the_specialized_path_where_the_CPU_has_AVX2_and_FMA()
+    {
+        KernelPath expected = CrossAttention.Kernels.Avx2Primitives.IsSupported && !CrossAttentionKernels.ForceGeneric
+            ? KernelPath.Specialized
+            : GenericCrossAttention.DefaultPath;
+        foreach (ICrossAttention kernel in TestKernels.All.Values)
+        {
+            Assert.Equal(expected, kernel.Path);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Matches_the_float64_reference_with_and_without_mask_and_weights(string name)
+    {
+        CrossAttentionShape shape = TestKernels.Get(name).Shape;
+        foreach (int batch in new[] { 1, 3 })
+        {
+            var random = new Random(HashCode.Combine(name.Length, batch, shape.D));
+            float[] q = Data.Uniform(random, batch * shape.QueryLength);
+            float[] k = Data.Uniform(random, batch * shape.KeyValueLength);
+            float[] v = Data.Uniform(random, batch * shape.KeyValueLength);
+            foreach (bool[]? mask in new[] { null, Data.Mask(random, batch, shape.Lkv) })
+            {
+                Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
+                foreach ((string path, ICrossAttention kernel) in Implementations(name))
+                {
+                    string what = $"{name} {path}, batch {batch}, {(mask is null ? "no mask" : "masked")}";
+                    var output = new float[q.Length];
+                    var weights = new float[batch * shape.WeightsLength];
+                    kernel.Attend(q, k, v, output, mask, weights);
+                    Tolerance.Close(expected.Output, output, what + ": output");
+                    Tolerance.Close(expected.Weights, weights, what + ": weights");
+
+                    var withoutWeights = new float[q.Length];
+                    if (mask is null)
+                    {
+                        kernel.Attend(q, k, v, withoutWeights);
+                    }
+                    else
+                    {
+                        kernel.Attend(q, k, v, withoutWeights, mask, default);
+                    }
+
+                    Assert.Equal(output, withoutWeights); // asking for weights changes nothing else
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Generated_and_generic_agree(string name)
+    {
+        ICrossAttention generated = TestKernels.Get(name);
+        CrossAttentionShape shape = generated.Shape;
+        var random = new Random(7);
+        float[] q = Data.Uniform(random, 2 * shape.QueryLength);
+        float[] k = Data.Uniform(random, 2 * shape.KeyValueLength);
+        float[] v = Data.Uniform(random, 2 * shape.KeyValueLength);
+        bool[] mask = Data.Mask(random, 2, shape.Lkv);
+
+        var fast = new float[q.Length];
+        var fastWeights = new float[2 * shape.WeightsLength];
+        var slow = new float[q.Length];
+        var slowWeights = new float[2 * shape.WeightsLength];
+        generated.Attend(q, k, v, fast, mask, fastWeights);
+        new GenericCrossAttention(shape).Attend(q, k, v, slow, mask, slowWeights);
+        Tolerance.Close(slow, fast, $"{name}: output, generated vs generic");
+        Tolerance.Close(slowWeights, fastWeights, $"{name}: weights, generated vs generic");
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void NaN_and_infinity_in_masked_keys_never_reach_the_output(string name)
+    {
+        CrossAttentionShape shape = TestKernels.Get(name).Shape;
+        if (shape.Lkv < 2)
+        {
+            return; // a masked key needs another key to attend
+        }
+
+        var random = new Random(11);
+        float[] q = Data.Uniform(random, shape.QueryLength);
+        float[] k = Data.Uniform(random, shape.KeyValueLength);
+        float[] v = Data.Uniform(random, shape.KeyValueLength);
+        var mask = new bool[shape.Lkv];
+        for (int j = 0; j < shape.Lkv; j++)
+        {
+            mask[j] = j % 2 == 0;
+        }
+
+        Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
+        for (int j = 1; j < shape.Lkv; j += 2)
+        {
+            Array.Fill(k, float.NaN, j * shape.D, shape.D);
+            Array.Fill(v, j % 4 == 1 ? float.PositiveInfinity : float.NaN, j * shape.D, shape.D);
+        }
+
+        foreach ((string path, ICrossAttention kernel) in Implementations(name))
+        {
+            var output = new float[q.Length];
+            var weights = new float[shape.WeightsLength];
+            kernel.Attend(q, k, v, output, mask, weights);
+            Tolerance.Close(expected.Output, output, $"{name} {path}: output");
+            Tolerance.Close(expected.Weights, weights, $"{name} {path}: weights");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void A_fully_masked_row_gives_zeros(string name)
+    {
+        CrossAttentionShape shape = TestKernels.Get(name).Shape;
+        var random = new Random(13);
+        float[] q = Data.Uniform(random, 2 * shape.QueryLength);
+        float[] k = Data.Uniform(random, 2 * shape.KeyValueLength);
+        float[] v = Data.Uniform(random, 2 * shape.KeyValueLength);
+        bool[] mask = Data.Mask(random, 2, shape.Lkv, fullyMaskedItem: 1);
+        Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
+
+        foreach ((string path, ICrossAttention kernel) in Implementations(name))
+        {
+            float[] output = Data.Filled(q.Length, 42f);          // stale values must be overwritten
+            float[] weights = Data.Filled(2 * shape.WeightsLength, 42f);
+            kernel.Attend(q, k, v, output, mask, weights);
+            Assert.All(output.AsSpan(shape.QueryLength).ToArray(), x => Assert.Equal(0f, x));
+            Assert.All(weights.AsSpan(shape.WeightsLength).ToArray(), x => Assert.Equal(0f, x));
+            Tolerance.Close(expected.Output, output, $"{name} {path}: output");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Logits_of_ten_thousand_stay_finite_and_correct(string name)
+    {
+        CrossAttentionShape shape = TestKernels.Get(name).Shape;
+        var random = new Random(17);
+
+        // Inputs × 100 (SPEC §6): q·k reaches ±1e4 · scale · √dh, far past exp's range without the max subtraction.
+        float[] q = Data.Uniform(random, shape.QueryLength, 100f);
+        float[] k = Data.Uniform(random, shape.KeyValueLength, 100f);
+        float[] v = Data.Uniform(random, shape.KeyValueLength);
+        Reference.Result expected = Reference.Attend(shape, q, k, v, null);
+
+        // Each float32 logit carries ≈ |logit|·2⁻²³ of error (a few ulps of the products summed); a probability moves by
+        // about that much relative, an output row by that much absolute.
+        double PerRow(int element, int rowLength) => 1e-5 + (8 * expected.MaxAbsLogit[element / rowLength] * Math.Pow(2, -23));
+
+        foreach ((string path, ICrossAttention kernel) in Implementations(name))
+        {
+            var output = new float[q.Length];
+            var weights = new float[shape.WeightsLength];
+            kernel.Attend(q, k, v, output, default, weights);
+            Assert.All(output, x => Assert.True(float.IsFinite(x), $"{path}: {x} is not finite"));
+            Assert.All(weights, x => Assert.True(float.IsFinite(x), $"{path}: {x} is not finite"));
+            Tolerance.Close(expected.Weights, weights, $"{name} {path}: weights", i => PerRow(i, shape.Lkv));
+            Tolerance.Close(expected.Output, output, $"{name} {path}: output", i =>
+            {
+                // output element (i) belongs to query row i / D, head (i % D) / dh
+                int row = i / shape.D, head = (i % shape.D) / shape.HeadSize;
+                return 1e-5 + (8 * expected.MaxAbsLogit[(head * shape.Lq) + row] * Math.Pow(2, -23));
+            });
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void NaN_in_an_attended_query_gives_NaN_where_the_reference_does(string name)
+    {
+        CrossAttentionShape shape = TestKernels.Get(name).Shape;
+        var random = new Random(19);
+        float[] q = Data.Uniform(random, shape.QueryLength);
+        float[] k = Data.Uniform(random, shape.KeyValueLength);
+        float[] v = Data.Uniform(random, shape.KeyValueLength);
+        q[0] = float.NaN; // query row 0, head 0
+        Reference.Result expected = Reference.Attend(shape, q, k, v, null);
+
+        foreach ((string path, ICrossAttention kernel) in Implementations(name))
+        {
+            var output = new float[q.Length];
+            var weights = new float[shape.WeightsLength];
+            kernel.Attend(q, k, v, output, default, weights);
+            Assert.True(float.IsNaN(output[0]), $"{path}: the poisoned row should be NaN");
+            Tolerance.Close(expected.Output, output, $"{name} {path}: output");
+            Tolerance.Close(expected.Weights, weights, $"{name} {path}: weights");
+        }
+    }
+
+    [Fact]
+    public void One_key_reproduces_its_value_row_bit_for_bit()
+    {
+        CrossAttentionShape shape = SingleKey.Shape;
+        var random = new Random(23);
+        float[] q = Data.Uniform(random, 3 * shape.QueryLength);
+        float[] k = Data.Uniform(random, 3 * shape.KeyValueLength);
+        float[] v = Data.Uniform(random, 3 * shape.KeyValueLength);
+        v[1] = -0f;
+        v[shape.D + 3] = -0f;
+        foreach ((string path, ICrossAttention kernel) in Implementations(nameof(SingleKey)))
+        {
+            var output = new float[q.Length];
+            var weights = new float[3 * shape.WeightsLength];
+            kernel.Attend(q, k, v, output, default, weights);
+            for (int b = 0; b < 3; b++)
+            {
+                for (int i = 0; i < shape.Lq; i++)
+                {
+                    for (int c = 0; c < shape.D; c++)
+                    {
+                        float expected = v[(b * shape.D) + c], actual = output[(((b * shape.Lq) + i) * shape.D) + c];
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+                                    $"{path}: batch {b} row {i} column {c}: expected {expected:R}, got {actual:R}");
+                    }
+                }
+            }
+
+            Assert.All(weights, x => Assert.Equal(1f, x));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void An_empty_batch_is_a_call_that_does_nothing(string name)
+    {
+        foreach ((_, ICrossAttention kernel) in Implementations(name))
+        {
+            kernel.Attend(default, default, default, default);
+            kernel.Attend(default, default, default, default, default, default);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System;
+using CrossAttention.Gen.Tests.Kernels;
+using Xunit;
+
+namespace CrossAttention.Gen.Tests.Runtime;
+
+/// <summary>SPEC §5: Resolve finds the generated kernel of a loaded assembly, else the generic fallback.</summary>
+public sealed class ResolveTests
+{
+    [Fact]
+    public void A_shape_with_a_generated_kernel_resolves_to_it()
+    {
+        ICrossAttention kernel = CrossAttentionKernels.Resolve(new CrossAttentionShape(4, 2, 64, 8));
+        if (Latent.Path == KernelPath.Specialized)
+        {
+            Assert.IsType<Latent.Kernel>(kernel);
+            Assert.Equal(KernelPath.Specialized, kernel.Path);
+        }
+        else
+        {
+            Assert.IsType<GenericCrossAttention>(kernel);
+        }
+
+        Assert.Equal(Latent.Shape, kernel.Shape);
+    }
+
+    [Fact]
+    public void Scale_and_kv_dim_are_part_of_the_shape_looked_up()
+    {
+        Assert.IsType<GenericCrossAttention>(CrossAttentionKernels.Resolve(new CrossAttentionShape(4, 2, 64, 8, scale: 0.5f)));
+        Assert.IsType<GenericCrossAttention>(CrossAttentionKernels.Resolve(new CrossAttentionShape(4, 2, 64, 8, kvDim: 32)));
+        Assert.Equal(Caption.Shape, CrossAttentionKernels.Resolve(new CrossAttentionShape(16, 49, 512, 8, kvDim: 768)).Shape);
+    }
+
+    [Fact]
+    public void A_shape_without_one_resolves_to_the_generic_kernel()
+    {
+        var shape = new CrossAttentionShape(3, 3, 30, 5);
+        ICrossAttention kernel = CrossAttentionKernels.Resolve(shape);
+        Assert.IsType<GenericCrossAttention>(kernel);
+        Assert.Equal(GenericCrossAttention.DefaultPath, kernel.Path);
+        Assert.Equal(shape, kernel.Shape);
+    }
+
+    [Fact]
+    public void A_generated_class_shape_carries_its_kv_dim_and_scale()
+    {
+        Assert.Equal(768, Caption.Shape.KvDim);
+        Assert.Equal(0.5f, CustomScale.Shape.Scale);
+        Assert.Equal(-0.25f, NegativeScale.Shape.Scale);
+        Assert.Equal((float)(1 / Math.Sqrt(24)), Odd.Shape.Scale);
+    }
+
+    [Fact]
+    public void Generic_code_calls_a_kernel_through_its_static_interface()
+    {
+        static CrossAttentionShape ShapeOf<TKernel>() where TKernel : ICrossAttentionKernel => TKernel.Shape;
+        Assert.Equal(Medium.Shape, ShapeOf<Medium.Kernel>());
+    }
+
+    [Theory]
+    [InlineData(null, null, false)]
+    [InlineData(null, "1", true)]
+    [InlineData(null, "true", true)]
+    [InlineData(null, " TRUE ", true)]
+    [InlineData(null, "0", false)]
+    [InlineData(null, "yes", false)]
+    [InlineData(true, null, true)]
+    [InlineData(false, "1", true)]
+    [InlineData(false, null, false)]
+    public void The_force_generic_switch_reads_the_app_context_switch_and_the_environment(bool? appSwitch, string? environment, bool forced)
+    {
+        Assert.Equal(forced, CrossAttentionKernels.ReadForceGeneric(appSwitch, environment));
+    }
+}

@@ -1,0 +1,69 @@
+using System;
+using Xunit;
+
+namespace CrossAttention.Gen.Tests.Runtime;
+
+/// <summary>SPEC §5: CrossAttentionShape resolves defaults and rejects invalid shapes with the shared rules.</summary>
+public sealed class ShapeTests
+{
+    [Fact]
+    public void Defaults_resolve_to_D_and_one_over_root_head_size()
+    {
+        var shape = new CrossAttentionShape(4, 2, 64, 8);
+        Assert.Equal((4, 2, 64, 8, 64, 8), (shape.Lq, shape.Lkv, shape.D, shape.Heads, shape.KvDim, shape.HeadSize));
+        Assert.Equal((float)(1 / Math.Sqrt(8)), shape.Scale);
+        Assert.Equal(4L * 4 * 2 * 64, shape.AttendFlops);
+    }
+
+    [Fact]
+    public void Explicit_kv_dim_and_scale_are_kept_negative_scale_included()
+    {
+        var shape = new CrossAttentionShape(16, 49, 512, 8, kvDim: 768, scale: -0.25f);
+        Assert.Equal(768, shape.KvDim);
+        Assert.Equal(-0.25f, shape.Scale);
+    }
+
+    [Fact]
+    public void Shapes_are_equal_by_resolved_value()
+    {
+        var implicitScale = new CrossAttentionShape(3, 5, 32, 2);
+        var explicitScale = new CrossAttentionShape(3, 5, 32, 2, kvDim: 32, scale: 0.25f);
+        Assert.Equal(implicitScale, explicitScale);
+        Assert.True(implicitScale == explicitScale);
+        Assert.Equal(implicitScale.GetHashCode(), explicitScale.GetHashCode());
+        Assert.NotEqual(implicitScale, new CrossAttentionShape(3, 5, 32, 4));
+        Assert.Equal("Lq=3, Lkv=5, D=32, Heads=2 (head size 16), KvDim=32, Scale=0.25", implicitScale.ToString());
+    }
+
+    [Theory]
+    [InlineData(0, 2, 64, 8, 0, 0f, "lq", "lq = 0 must be positive")]
+    [InlineData(4, -1, 64, 8, 0, 0f, "lkv", "lkv = -1 must be positive")]
+    [InlineData(4, 2, 0, 8, 0, 0f, "d", "d = 0 must be positive")]
+    [InlineData(4, 2, 64, 0, 0, 0f, "heads", "heads = 0 must be positive")]
+    [InlineData(4, 2, 64, 8, -5, 0f, "kvDim", "KvDim = -5 is negative")]
+    [InlineData(4, 2, 64, 8, 0, float.NaN, "scale", "Scale = NaN is not finite")]
+    [InlineData(4, 2, 64, 8, 0, float.PositiveInfinity, "scale", "is not finite")]
+    public void Invalid_sizes_and_scales_are_out_of_range(int lq, int lkv, int d, int heads, int kvDim, float scale,
+                                                         string parameter, string message)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossAttentionShape(lq, lkv, d, heads, kvDim, scale));
+        Assert.Equal(parameter, e.ParamName);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Heads_that_do_not_divide_D_say_which_would()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new CrossAttentionShape(4, 2, 72, 5));
+        Assert.Equal("heads", e.ParamName);
+        Assert.Contains("d = 72 is not divisible by heads = 5", e.Message);
+        Assert.Contains("4 and 6", e.Message);
+    }
+
+    [Fact]
+    public void A_shape_too_large_for_a_span_is_rejected()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossAttentionShape(1, 70000, 65536, 1));
+        Assert.Contains("more than the 2147483647 a span can index", e.Message);
+    }
+}
