@@ -50,6 +50,8 @@ public sealed partial class CrossAttentionGenerator
             w.Line();
             cancellationToken.ThrowIfCancellationRequested();
             EmitHeadKernel(w, plan, cancellationToken);
+            w.Line();
+            EmitLayer(w, plan);
             w.Close();
             w.Close();
         }
@@ -127,8 +129,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line("Vector256<float> negativeInfinity = Vector256.Create(float.NegativeInfinity);");
             if (plan.Head.HasTail && plan.Head.FullChunks > 0)
             {
-                string lanes = string.Join(", ", Enumerable.Range(0, 8).Select(t => t < 8 - plan.Head.TailLanes ? "0" : "-1"));
-                w.Line($"Vector256<float> tailMask = Vector256.Create({lanes}).AsSingle();");
+                w.Line($"Vector256<float> tailMask = {TailMask(plan.Head.TailLanes)};");
             }
 
             if (plan.UnrollQueries)
@@ -164,7 +165,7 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int x = 0; x < headChunks.Count; x++)
                 {
-                    w.Line($"Vector256<float> q{x} = {Load(plan, "qi", null, 0, headChunks[x], maskTail: true)};");
+                    w.Line($"Vector256<float> q{x} = {Load(plan.Head.TailLanes, "qi", 0, headChunks[x], maskTail: true)};");
                 }
             }
 
@@ -263,12 +264,12 @@ public sealed partial class CrossAttentionGenerator
                 else
                 {
                     query = $"qc{(chunk.InLoop ? "l" : "")}{chunk.Offset}";
-                    w.Line($"Vector256<float> {query} = {Load(plan, "qi", null, 0, chunk, maskTail: true)};");
+                    w.Line($"Vector256<float> {query} = {Load(plan.Head.TailLanes, "qi", 0, chunk, maskTail: true)};");
                 }
 
                 for (int t = 0; t < keys; t++)
                 {
-                    string key = Load(plan, keyRef, null, keyRowBase + (t * spec.D), chunk, maskTail: true);
+                    string key = Load(plan.Head.TailLanes, keyRef, keyRowBase + (t * spec.D), chunk, maskTail: true);
                     w.Line(first && !accumulate
                         ? $"Vector256<float> a{t} = Avx.Multiply({query}, {key});"
                         : $"a{t} = Fma.MultiplyAdd({query}, {key}, a{t});");
@@ -396,7 +397,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"Vector256<float> p = Vector256.Create(Unsafe.Add(ref scores, {key}));");
             for (int x = 0; x < group.Count; x++)
             {
-                w.Line($"o{set}_{x} = Fma.MultiplyAdd(p, {Load(plan, valueRef, null, rowBase, group[x], maskTail: false)}, o{set}_{x});");
+                w.Line($"o{set}_{x} = Fma.MultiplyAdd(p, {Load(plan.Head.TailLanes, valueRef, rowBase, group[x], maskTail: false)}, o{set}_{x});");
             }
 
             w.Close();
@@ -442,17 +443,18 @@ public sealed partial class CrossAttentionGenerator
         }
 
         /// <summary>The vectors of one head row in the order they are written: the tail first, then whole vectors.</summary>
-        private static List<Chunk> HeadChunks(HeadTraversal head, bool inLoop)
+        private static List<Chunk> HeadChunks(HeadTraversal head, bool inLoop) => Chunks(head.HeadSize, inLoop);
+
+        /// <summary>The 8-lane vectors covering <paramref name="size"/> columns: the tail (if any) first, then whole vectors.</summary>
+        private static List<Chunk> Chunks(int size, bool inLoop)
         {
             var chunks = new List<Chunk>();
-            if (head.HasTail)
+            if (size % 8 != 0)
             {
-                chunks.Add(head.FullChunks == 0
-                    ? new Chunk(0, ChunkKind.ScalarTail, inLoop)
-                    : new Chunk(head.HeadSize - 8, ChunkKind.OverlapTail, inLoop));
+                chunks.Add(size < 8 ? new Chunk(0, ChunkKind.ScalarTail, inLoop) : new Chunk(size - 8, ChunkKind.OverlapTail, inLoop));
             }
 
-            for (int x = 0; x < head.FullChunks; x++)
+            for (int x = 0; x < size / 8; x++)
             {
                 chunks.Add(new Chunk(x * 8, ChunkKind.Full, inLoop));
             }
@@ -460,17 +462,21 @@ public sealed partial class CrossAttentionGenerator
             return chunks;
         }
 
+        /// <summary>A <c>Vector256&lt;int&gt;</c> mask literal keeping the last <paramref name="tailLanes"/> lanes.</summary>
+        private static string TailMask(int tailLanes) =>
+            $"Vector256.Create({string.Join(", ", Enumerable.Range(0, 8).Select(t => t < 8 - tailLanes ? "0" : "-1"))}).AsSingle()";
+
         private static int KeysIn(KernelPlan plan, int keyBlock) =>
             keyBlock < plan.FullKeyBlocks ? 8 : plan.KeyTailLanes;
 
         /// <summary>An expression reading one vector of a row: <c>ref {reference} + rowBase + chunk offset</c>.</summary>
-        private static string Load(KernelPlan plan, string reference, string? variable, int rowBase, Chunk chunk, bool maskTail)
+        private static string Load(int tailLanes, string reference, int rowBase, Chunk chunk, bool maskTail)
         {
-            string? loopVariable = Join(variable, chunk.InLoop ? "c" : null);
+            string? loopVariable = chunk.InLoop ? "c" : null;
             switch (chunk.Kind)
             {
                 case ChunkKind.ScalarTail:
-                    IEnumerable<string> lanes = Enumerable.Range(0, 8).Select(t => t < plan.Head.TailLanes
+                    IEnumerable<string> lanes = Enumerable.Range(0, 8).Select(t => t < tailLanes
                         ? $"Unsafe.Add(ref {reference}, {IntOffset(loopVariable, rowBase + chunk.Offset + t)})"
                         : "0f");
                     return $"Vector256.Create({string.Join(", ", lanes)})";
@@ -497,9 +503,6 @@ public sealed partial class CrossAttentionGenerator
                 w.Line($"Unsafe.Add(ref {reference}, {IntOffset(loopVariable, chunk.Offset + t)}) = r.GetElement({t});");
             }
         }
-
-        private static string? Join(string? a, string? b) =>
-            a is null ? b : b is null ? a : $"{a} + {b}";
 
         private static string NativeOffset(string? variable, int constant) =>
             variable is null ? Int(constant) : constant == 0 ? $"(nuint)({variable})" : $"(nuint)({variable} + {Int(constant)})";

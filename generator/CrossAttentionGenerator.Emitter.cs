@@ -102,67 +102,126 @@ public sealed partial class CrossAttentionGenerator
             };
         }
 
+        /// <summary>A public member the generator adds: to the user's class (forwarding to <c>Kernel</c>), to
+        /// <c>Kernel</c> (static, implementing <c>ICrossAttentionKernel</c>) and explicitly for <c>ICrossAttention</c>.</summary>
+        private sealed record Member(string Return, string Name, string Parameters, string Arguments, string Summary);
+
+        private const string Weights = "global::CrossAttention.CrossAttentionWeights";
+        private const string Projected = "global::CrossAttention.ProjectedContext";
+
+        private static Member[] Members(KernelSpec spec)
+        {
+            string tensors = $"<c>q [B, {spec.Lq}, {spec.D}]</c>, <c>k</c>, <c>v [B, {spec.Lkv}, {spec.D}]</c> into <c>output [B, {spec.Lq}, {spec.D}]</c>";
+            string layer = $"<c>queries [B, {spec.Lq}, {spec.D}]</c> and <c>context [B, {spec.Lkv}, {spec.ResolvedKvDim}]</c> into <c>output [B, {spec.Lq}, {spec.D}]</c>";
+            string options = $"with a key mask <c>[B, {spec.Lkv}]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, {spec.Heads}, {spec.Lq}, {spec.Lkv}]</c> (empty = not written)";
+            string attend = $"{Floats} q, {Floats} k, {Floats} v, {MutableFloats} output";
+            string forward = $"{Floats} queries, {Floats} context, {Weights} weights, {MutableFloats} output";
+            string projected = $"{Floats} queries, {Projected} context, {Weights} weights, {MutableFloats} output";
+            string optional = $", {Bools} keyMask, {MutableFloats} attentionWeights";
+            return new[]
+            {
+                new Member("void", "Attend", attend, "q, k, v, output", $"Attention on projected {tensors}."),
+                new Member("void", "Attend", attend + optional, "q, k, v, output, keyMask, attentionWeights", $"Attention on projected {tensors}, {options}."),
+                new Member("void", "Forward", forward, "queries, context, weights, output", $"The whole layer — Q, K, V projections, attention, output projection — on {layer}."),
+                new Member("void", "Forward", forward + optional, "queries, context, weights, output, keyMask, attentionWeights", $"The whole layer on {layer}, {options}."),
+                new Member(Projected, "ProjectContext", $"{Floats} context, {Weights} weights", "context, weights", $"Projects the keys and values of <c>context [B, {spec.Lkv}, {spec.ResolvedKvDim}]</c> once, for many <c>Forward</c> steps."),
+                new Member("void", "ProjectContext", $"{Floats} context, {Weights} weights, {Projected} into", "context, weights, into", "Refills <paramref name=\"into\"/> (made for this shape and batch) with the projection of <paramref name=\"context\"/>; allocates nothing."),
+                new Member("void", "Forward", projected, "queries, context, weights, output", $"The whole layer on <c>queries [B, {spec.Lq}, {spec.D}]</c> and a projected context: Q projection, attention, output projection."),
+                new Member("void", "Forward", projected + optional, "queries, context, weights, output, keyMask, attentionWeights", $"The whole layer on a projected context, {options}."),
+            };
+        }
+
         private static void EmitPublicMembers(IndentedWriter w, KernelPlan plan, string codeClass)
         {
             KernelSpec spec = plan.Spec;
             TypeDeclarationInfo type = spec.Hierarchy.Type;
-            string shapeText = ShapeText(spec);
+            Member[] members = Members(spec);
+            string code = $"global::CrossAttention.Generated.{codeClass}";
 
-            w.Line($"/// <summary>Multi-head cross-attention specialized by {ToolName} to {shapeText}.</summary>");
+            w.Line($"/// <summary>Multi-head cross-attention specialized by {ToolName} to {ShapeText(spec)}.</summary>");
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"{ToolName}\", \"{ToolVersion}\")]");
             w.Open($"{(type.IsStatic ? "static " : "")}partial {type.Keyword} {type.Name}");
-
             w.Line("/// <summary>The shape this class was generated for.</summary>");
             w.Line($"public static {Shape} Shape => Kernel.Shape;");
             w.Line();
-            w.Line("/// <summary>Which path <c>Attend</c> takes on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>");
+            w.Line("/// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>");
             w.Line($"public static {Path} Path => Kernel.Path;");
-            w.Line();
-            w.Line($"/// <summary>Attention on projected <c>q [B, {spec.Lq}, {spec.D}]</c>, <c>k</c>, <c>v [B, {spec.Lkv}, {spec.D}]</c> into <c>output [B, {spec.Lq}, {spec.D}]</c>.</summary>");
-            w.Line($"public static void Attend({Floats} q, {Floats} k, {Floats} v, {MutableFloats} output) =>");
-            w.Line("    Kernel.Attend(q, k, v, output);");
-            w.Line();
-            w.Line($"/// <summary>Attention with a key mask <c>[B, {spec.Lkv}]</c> (<c>true</c> = attend; empty = all keys) that writes the probabilities to <c>attentionWeights [B, {spec.Heads}, {spec.Lq}, {spec.Lkv}]</c> (empty = don't).</summary>");
-            w.Line($"public static void Attend({Floats} q, {Floats} k, {Floats} v, {MutableFloats} output, {Bools} keyMask, {MutableFloats} attentionWeights) =>");
-            w.Line("    Kernel.Attend(q, k, v, output, keyMask, attentionWeights);");
-            w.Line();
+            foreach (Member member in members)
+            {
+                w.Line();
+                w.Line($"/// <summary>{member.Summary}</summary>");
+                w.Line($"public static {member.Return} {member.Name}({member.Parameters}) =>");
+                w.Line($"    Kernel.{member.Name}({member.Arguments});");
+            }
 
+            w.Line();
             w.Line("/// <summary>This shape's kernel as a type, for generic code (<c>where T : ICrossAttentionKernel</c>) and for <c>CrossAttentionKernels.Resolve</c>.</summary>");
             w.Open("public sealed class Kernel : global::CrossAttention.ICrossAttentionKernel, global::CrossAttention.ICrossAttention");
             w.Line("/// <summary>The shape this kernel was generated for.</summary>");
             w.Line($"public static {Shape} Shape {{ get; }} = new {Shape}({Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.Heads)}, {Int(spec.KvDim)}, {FloatLiteral(spec.Scale)});");
             w.Line();
-            w.Line("/// <summary>Which path <c>Attend</c> takes on this machine.</summary>");
+            w.Line("/// <summary>Which path the calls take on this machine.</summary>");
             w.Line($"public static {Path} Path {{ get; }} = global::CrossAttention.Kernels.Avx2Primitives.SpecializedPathOrFallback;");
             w.Line();
-            w.Line("/// <summary>Attention without a key mask or weights output.</summary>");
-            w.Line($"public static void Attend({Floats} q, {Floats} k, {Floats} v, {MutableFloats} output) =>");
-            w.Line("    Attend(q, k, v, output, default, default);");
-            w.Line();
-            w.Line("/// <summary>Attention with a key mask (empty = all keys) and a weights output (empty = don't write).</summary>");
-            w.Open($"public static void Attend({Floats} q, {Floats} k, {Floats} v, {MutableFloats} output, {Bools} keyMask, {MutableFloats} attentionWeights)");
-            w.Line("int batch = global::CrossAttention.Kernels.AttendArguments.Validate(Shape, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length);");
-            w.Open("if (batch == 0)");
-            w.Line("return;");
-            w.Close();
-            w.Line();
-            w.Open($"if (Path == {Path}.Specialized)");
-            w.Line($"global::CrossAttention.Generated.{codeClass}.Attend(q, k, v, output, keyMask, attentionWeights, batch);");
-            w.Close();
-            w.Open("else");
-            w.Line($"global::CrossAttention.Generated.{codeClass}.Fallback.Attend(q, k, v, output, keyMask, attentionWeights);");
-            w.Close();
-            w.Close();
+            w.Line($"private static bool Specialized => Path == {Path}.Specialized;");
+
+            // The overloads without a mask and weights forward to the full ones; the others validate, then run the
+            // specialized code or the fallback.
+            for (int i = 0; i < members.Length; i++)
+            {
+                Member member = members[i];
+                w.Line();
+                w.Line($"/// <summary>{member.Summary}</summary>");
+                if (i is 0 or 2 or 6)
+                {
+                    w.Line($"public static {member.Return} {member.Name}({member.Parameters}) =>");
+                    w.Line($"    {member.Name}({member.Arguments}, default, default);");
+                    continue;
+                }
+
+                w.Open($"public static {member.Return} {member.Name}({member.Parameters})");
+                string validation = i switch
+                {
+                    1 => "Attend(Shape, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length)",
+                    3 => "Forward(Shape, queries.Length, context.Length, weights, output.Length, keyMask.Length, attentionWeights.Length)",
+                    4 => "ProjectContext(Shape, context.Length, weights, null, refill: false)",
+                    5 => "ProjectContext(Shape, context.Length, weights, into, refill: true)",
+                    _ => "Forward(Shape, queries.Length, context, weights, output.Length, keyMask.Length, attentionWeights.Length)",
+                };
+                w.Line($"int batch = global::CrossAttention.Kernels.KernelArguments.{validation};");
+                string arguments = member.Arguments;
+                if (i == 4)
+                {
+                    w.Line($"var projected = new {Projected}(Shape, batch);");
+                    arguments = "context, weights, projected";
+                }
+
+                w.Open("if (batch != 0 && Specialized)");
+                w.Line($"{code}.{member.Name}({arguments}, batch);");
+                w.Close();
+                w.Open("else if (batch != 0)");
+                w.Line($"{code}.Fallback.{member.Name}({arguments});");
+                w.Close();
+                if (i == 4)
+                {
+                    w.Line();
+                    w.Line("return projected;");
+                }
+
+                w.Close();
+            }
+
             w.Line();
             w.Line($"{Shape} global::CrossAttention.ICrossAttention.Shape => Shape;");
             w.Line();
             w.Line($"{Path} global::CrossAttention.ICrossAttention.Path => Path;");
-            w.Line();
-            w.Line($"void global::CrossAttention.ICrossAttention.Attend({Floats} q, {Floats} k, {Floats} v, {MutableFloats} output) =>");
-            w.Line("    Attend(q, k, v, output, default, default);");
-            w.Line();
-            w.Line($"void global::CrossAttention.ICrossAttention.Attend({Floats} q, {Floats} k, {Floats} v, {MutableFloats} output, {Bools} keyMask, {MutableFloats} attentionWeights) =>");
-            w.Line("    Attend(q, k, v, output, keyMask, attentionWeights);");
+            foreach (Member member in members)
+            {
+                w.Line();
+                w.Line($"{member.Return} global::CrossAttention.ICrossAttention.{member.Name}({member.Parameters}) =>");
+                w.Line($"    {member.Name}({member.Arguments});");
+            }
+
             w.Close();
             w.Close();
         }

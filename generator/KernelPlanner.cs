@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using CrossAttention.Generator.Model;
 
@@ -60,7 +61,24 @@ internal static class KernelPlanner
                     : $"the head dimension ({dh}) in a loop over groups of 64 columns, each unrolled");
         }
 
+        var projections = spec.ResolvedKvDim == spec.D
+            ? ImmutableArray.Create(PlanLinear(spec.D, spec.D))
+            : ImmutableArray.Create(PlanLinear(spec.D, spec.D), PlanLinear(spec.ResolvedKvDim, spec.D));
         return new KernelPlan(spec, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload,
-                              groupChunks, valueSplit, estimate, info);
+                              groupChunks, valueSplit, estimate, new EquatableArray<LinearPlan>(projections), info);
+    }
+
+    /// <summary>Input vectors up to this many are unrolled whole in a projection block; beyond, a loop takes 4 a turn.</summary>
+    public const int MaxUnrolledProjectionChunks = 16;
+
+    /// <summary>
+    /// 2 rows × 4 outputs keeps 8 accumulators, 2 input vectors and 1 weight vector live (11 of 16 registers) and loads
+    /// 6 vectors per 8 FMAs; a single row (a decoder step) takes 8 outputs, 8 accumulators over one input vector.
+    /// </summary>
+    private static LinearPlan PlanLinear(int inputs, int outputs)
+    {
+        int fullChunks = inputs / 8;
+        int perIteration = fullChunks > MaxUnrolledProjectionChunks ? 4 : 0;
+        return new LinearPlan(inputs, outputs, fullChunks, inputs % 8, perIteration, RowBlock: 2, OutputBlock: 4, SingleRowOutputBlock: 8);
     }
 }

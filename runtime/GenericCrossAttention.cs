@@ -55,17 +55,99 @@ public sealed class GenericCrossAttention : ICrossAttention
         Attend(q, k, v, output, default, default);
 
     /// <inheritdoc/>
-    [SkipLocalsInit]
     public void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                        ReadOnlySpan<bool> keyMask, Span<float> attentionWeights)
     {
         CrossAttentionShape s = Shape;
-        int batch = AttendArguments.Validate(s, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length);
+        int batch = KernelArguments.Attend(s, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length);
+        if (batch != 0)
+        {
+            AttendCore(q, k, v, output, keyMask, attentionWeights, batch);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output) =>
+        Forward(queries, context, weights, output, default, default);
+
+    /// <inheritdoc/>
+    public void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output,
+                        ReadOnlySpan<bool> keyMask, Span<float> attentionWeights)
+    {
+        CrossAttentionShape s = Shape;
+        int batch = KernelArguments.Forward(s, queries.Length, context.Length, weights, output.Length, keyMask.Length, attentionWeights.Length);
         if (batch == 0)
         {
             return;
         }
 
+        int queryLength = batch * s.QueryLength, keyLength = batch * s.KeyValueLength;
+        using var scratch = new Scratch((2 * queryLength) + (2 * keyLength));
+        Span<float> q = scratch.Span[..queryLength], attended = scratch.Span.Slice(queryLength, queryLength);
+        Span<float> k = scratch.Span.Slice(2 * queryLength, keyLength), v = scratch.Span.Slice((2 * queryLength) + keyLength, keyLength);
+        PortableLinear.Apply(context, weights.Wk, weights.Bk, k, s.KvDim, s.D, _vector);
+        PortableLinear.Apply(context, weights.Wv, weights.Bv, v, s.KvDim, s.D, _vector);
+        ForwardCore(queries, k, v, weights, output, keyMask, attentionWeights, batch, q, attended);
+    }
+
+    /// <inheritdoc/>
+    public ProjectedContext ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights)
+    {
+        int batch = KernelArguments.ProjectContext(Shape, context.Length, weights, null, refill: false);
+        var projected = new ProjectedContext(Shape, batch);
+        ProjectContextCore(context, weights, projected);
+        return projected;
+    }
+
+    /// <inheritdoc/>
+    public void ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights, ProjectedContext into)
+    {
+        KernelArguments.ProjectContext(Shape, context.Length, weights, into, refill: true);
+        ProjectContextCore(context, weights, into);
+    }
+
+    /// <inheritdoc/>
+    public void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights, Span<float> output) =>
+        Forward(queries, context, weights, output, default, default);
+
+    /// <inheritdoc/>
+    public void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights, Span<float> output,
+                        ReadOnlySpan<bool> keyMask, Span<float> attentionWeights)
+    {
+        CrossAttentionShape s = Shape;
+        int batch = KernelArguments.Forward(s, queries.Length, context, weights, output.Length, keyMask.Length, attentionWeights.Length);
+        if (batch == 0)
+        {
+            return;
+        }
+
+        int queryLength = batch * s.QueryLength;
+        using var scratch = new Scratch(2 * queryLength);
+        ForwardCore(queries, context.Keys, context.Values, weights, output, keyMask, attentionWeights, batch,
+                    scratch.Span[..queryLength], scratch.Span[queryLength..]);
+    }
+
+    private void ProjectContextCore(ReadOnlySpan<float> context, CrossAttentionWeights weights, ProjectedContext into)
+    {
+        PortableLinear.Apply(context, weights.Wk, weights.Bk, into.Keys, Shape.KvDim, Shape.D, _vector);
+        PortableLinear.Apply(context, weights.Wv, weights.Bv, into.Values, Shape.KvDim, Shape.D, _vector);
+    }
+
+    /// <summary>Query projection, attention on projected keys and values, output projection.</summary>
+    private void ForwardCore(ReadOnlySpan<float> queries, ReadOnlySpan<float> k, ReadOnlySpan<float> v, CrossAttentionWeights weights,
+                             Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch,
+                             Span<float> q, Span<float> attended)
+    {
+        PortableLinear.Apply(queries, weights.Wq, weights.Bq, q, Shape.D, Shape.D, _vector);
+        AttendCore(q, k, v, attended, keyMask, attentionWeights, batch);
+        PortableLinear.Apply(attended, weights.Wo, weights.Bo, output, Shape.D, Shape.D, _vector);
+    }
+
+    [SkipLocalsInit]
+    private void AttendCore(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+                            ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+    {
+        CrossAttentionShape s = Shape;
         float[]? rented = null;
         Span<float> scores = s.Lkv <= StackScoreLimit
             ? stackalloc float[StackScoreLimit].Slice(0, s.Lkv)

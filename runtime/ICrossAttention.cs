@@ -3,7 +3,7 @@ using System;
 namespace CrossAttention;
 
 /// <summary>
-/// Multi-head cross-attention for one shape, as an object: what <see cref="CrossAttentionKernels.Resolve"/> returns,
+/// Multi-head cross-attention for one shape — the attention core and the whole layer — as an object: what <see cref="CrossAttentionKernels.Resolve"/> returns,
 /// implemented by <see cref="GenericCrossAttention"/> and by every generated kernel.
 /// </summary>
 public interface ICrossAttention
@@ -23,6 +23,29 @@ public interface ICrossAttention
     /// </summary>
     void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                 ReadOnlySpan<bool> keyMask, Span<float> attentionWeights);
+
+    /// <summary>
+    /// The whole layer on <c>queries [B, Lq, D]</c> and <c>context [B, Lkv, KvDim]</c>: Q, K, V projections, attention,
+    /// output projection, into <c>output [B, Lq, D]</c>.
+    /// </summary>
+    void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output);
+
+    /// <summary>The whole layer with a key mask <c>[B, Lkv]</c> and the probabilities <c>[B, Heads, Lq, Lkv]</c> (either may be empty).</summary>
+    void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output,
+                 ReadOnlySpan<bool> keyMask, Span<float> attentionWeights);
+
+    /// <summary>Projects the keys and values of <c>context [B, Lkv, KvDim]</c> once, for many <c>Forward</c> calls.</summary>
+    ProjectedContext ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights);
+
+    /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
+    void ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights, ProjectedContext into);
+
+    /// <summary>The whole layer on a projected context: Q projection, attention, output projection.</summary>
+    void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights, Span<float> output);
+
+    /// <summary>The whole layer on a projected context, with a key mask and the probabilities (either may be empty).</summary>
+    void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights, Span<float> output,
+                 ReadOnlySpan<bool> keyMask, Span<float> attentionWeights);
 }
 
 /// <summary>
@@ -44,4 +67,24 @@ public interface ICrossAttentionKernel
     /// <inheritdoc cref="ICrossAttention.Attend(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{bool}, Span{float})"/>
     static abstract void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                                 ReadOnlySpan<bool> keyMask, Span<float> attentionWeights);
+
+    /// <inheritdoc cref="ICrossAttention.Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, CrossAttentionWeights, Span{float})"/>
+    static abstract void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output);
+
+    /// <inheritdoc cref="ICrossAttention.Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, CrossAttentionWeights, Span{float}, ReadOnlySpan{bool}, Span{float})"/>
+    static abstract void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output,
+                                 ReadOnlySpan<bool> keyMask, Span<float> attentionWeights);
+
+    /// <inheritdoc cref="ICrossAttention.ProjectContext(ReadOnlySpan{float}, CrossAttentionWeights)"/>
+    static abstract ProjectedContext ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights);
+
+    /// <inheritdoc cref="ICrossAttention.ProjectContext(ReadOnlySpan{float}, CrossAttentionWeights, ProjectedContext)"/>
+    static abstract void ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights, ProjectedContext into);
+
+    /// <inheritdoc cref="ICrossAttention.Forward(ReadOnlySpan{float}, ProjectedContext, CrossAttentionWeights, Span{float})"/>
+    static abstract void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights, Span<float> output);
+
+    /// <inheritdoc cref="ICrossAttention.Forward(ReadOnlySpan{float}, ProjectedContext, CrossAttentionWeights, Span{float}, ReadOnlySpan{bool}, Span{float})"/>
+    static abstract void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights, Span<float> output,
+                                 ReadOnlySpan<bool> keyMask, Span<float> attentionWeights);
 }

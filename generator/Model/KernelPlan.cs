@@ -19,6 +19,25 @@ internal sealed record HeadTraversal(int HeadSize, int FullChunks, int TailLanes
 }
 
 /// <summary>
+/// How one projection <c>y[rows, Outputs] = x[rows, Inputs] · W[Outputs, Inputs]ᵀ + b</c> is computed: a register block
+/// of <see cref="RowBlock"/> rows × <see cref="OutputBlock"/> outputs, one accumulator vector each, over the inputs in
+/// 8-lane vectors (dot-product form, so W is read in its PyTorch layout), reduced once at the end of the block.
+/// </summary>
+/// <param name="Inputs">Input size (D or KvDim).</param>
+/// <param name="Outputs">Output size (D).</param>
+/// <param name="FullChunks">Whole 8-lane vectors of the input, Inputs / 8.</param>
+/// <param name="TailLanes">Inputs % 8: one overlapping masked vector (or lanes assembled one by one below 8).</param>
+/// <param name="ChunksPerIteration">0 when the input vectors are unrolled whole; else vectors per loop iteration.</param>
+/// <param name="RowBlock">Rows per register block (the last odd row takes a one-row block).</param>
+/// <param name="OutputBlock">Outputs per register block of <see cref="RowBlock"/> rows.</param>
+/// <param name="SingleRowOutputBlock">Outputs per register block of a single row (decoder steps are single rows).</param>
+internal sealed record LinearPlan(int Inputs, int Outputs, int FullChunks, int TailLanes, int ChunksPerIteration,
+                                  int RowBlock, int OutputBlock, int SingleRowOutputBlock)
+{
+    public string MethodName => $"Linear{Inputs}To{Outputs}";
+}
+
+/// <summary>
 /// The plan for one shape: every decision the emitter follows, made once by <c>KernelPlanner</c>. New strategies
 /// are new fields (or new plan kinds) here, read by the emitter; the pipeline, runtime and tests do not change.
 /// </summary>
@@ -34,6 +53,7 @@ internal sealed record HeadTraversal(int HeadSize, int FullChunks, int TailLanes
 /// <param name="ValueSplit">Independent accumulator sets the keys of the weighted sum alternate between, to hide FMA
 /// latency when a head has few vectors.</param>
 /// <param name="EstimatedStatements">Size of the per-head method, in emitted statements.</param>
+/// <param name="Projections">The distinct projections of the layer: D → D (Q and output) and, when KvDim ≠ D, KvDim → D (K and V).</param>
 /// <param name="Info">An Info diagnostic message when the shape is only partly unrolled; null when fully unrolled.</param>
 internal sealed record KernelPlan(
     KernelSpec Spec,
@@ -46,6 +66,7 @@ internal sealed record KernelPlan(
     int ValueGroupChunks,
     int ValueSplit,
     int EstimatedStatements,
+    EquatableArray<LinearPlan> Projections,
     string? Info)
 {
     public int FullKeyBlocks => KeyTailLanes == 0 ? KeyBlocks : KeyBlocks - 1;
@@ -57,4 +78,8 @@ internal sealed record KernelPlan(
     public const int StackBufferLimit = 4096;
 
     public bool ScoresOnStack => ScoreBufferLength <= StackBufferLimit;
+
+    public LinearPlan QueryProjection => Projections[0];
+
+    public LinearPlan ContextProjection => Projections[Projections.Count - 1];
 }

@@ -85,6 +85,14 @@ public static class Avx2Primitives
         return Avx.Add(Avx.Permute2x128(low, high, 0x20), Avx.Permute2x128(low, high, 0x31));
     }
 
+    /// <summary>Lane <c>t</c> of the result is the sum of the eight lanes of <c>a{t}</c>, for four accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Reduce4(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3)
+    {
+        Vector256<float> sums = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
+        return Sse.Add(sums.GetLower(), sums.GetUpper());
+    }
+
     /// <summary>The largest lane (NaN if a lane is NaN and the comparison meets it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float HorizontalMax(Vector256<float> v)

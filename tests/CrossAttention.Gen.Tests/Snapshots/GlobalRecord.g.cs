@@ -18,16 +18,40 @@ partial record GlobalRecord
     /// <summary>The shape this class was generated for.</summary>
     public static global::CrossAttention.CrossAttentionShape Shape => Kernel.Shape;
 
-    /// <summary>Which path <c>Attend</c> takes on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
+    /// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
     public static global::CrossAttention.KernelPath Path => Kernel.Path;
 
     /// <summary>Attention on projected <c>q [B, 1, 8]</c>, <c>k</c>, <c>v [B, 2, 8]</c> into <c>output [B, 1, 8]</c>.</summary>
     public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
         Kernel.Attend(q, k, v, output);
 
-    /// <summary>Attention with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) that writes the probabilities to <c>attentionWeights [B, 1, 1, 2]</c> (empty = don't).</summary>
+    /// <summary>Attention on projected <c>q [B, 1, 8]</c>, <c>k</c>, <c>v [B, 2, 8]</c> into <c>output [B, 1, 8]</c>, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 1, 1, 2]</c> (empty = not written).</summary>
     public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
         Kernel.Attend(q, k, v, output, keyMask, attentionWeights);
+
+    /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 1, 8]</c> and <c>context [B, 2, 8]</c> into <c>output [B, 1, 8]</c>.</summary>
+    public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
+        Kernel.Forward(queries, context, weights, output);
+
+    /// <summary>The whole layer on <c>queries [B, 1, 8]</c> and <c>context [B, 2, 8]</c> into <c>output [B, 1, 8]</c>, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 1, 1, 2]</c> (empty = not written).</summary>
+    public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+        Kernel.Forward(queries, context, weights, output, keyMask, attentionWeights);
+
+    /// <summary>Projects the keys and values of <c>context [B, 2, 8]</c> once, for many <c>Forward</c> steps.</summary>
+    public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
+        Kernel.ProjectContext(context, weights);
+
+    /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
+    public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
+        Kernel.ProjectContext(context, weights, into);
+
+    /// <summary>The whole layer on <c>queries [B, 1, 8]</c> and a projected context: Q projection, attention, output projection.</summary>
+    public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
+        Kernel.Forward(queries, context, weights, output);
+
+    /// <summary>The whole layer on a projected context, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 1, 1, 2]</c> (empty = not written).</summary>
+    public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+        Kernel.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
     /// <summary>This shape's kernel as a type, for generic code (<c>where T : ICrossAttentionKernel</c>) and for <c>CrossAttentionKernels.Resolve</c>.</summary>
     public sealed class Kernel : global::CrossAttention.ICrossAttentionKernel, global::CrossAttention.ICrossAttention
@@ -35,29 +59,93 @@ partial record GlobalRecord
         /// <summary>The shape this kernel was generated for.</summary>
         public static global::CrossAttention.CrossAttentionShape Shape { get; } = new global::CrossAttention.CrossAttentionShape(1, 2, 8, 1, 0, 0.0f);
 
-        /// <summary>Which path <c>Attend</c> takes on this machine.</summary>
+        /// <summary>Which path the calls take on this machine.</summary>
         public static global::CrossAttention.KernelPath Path { get; } = global::CrossAttention.Kernels.Avx2Primitives.SpecializedPathOrFallback;
 
-        /// <summary>Attention without a key mask or weights output.</summary>
+        private static bool Specialized => Path == global::CrossAttention.KernelPath.Specialized;
+
+        /// <summary>Attention on projected <c>q [B, 1, 8]</c>, <c>k</c>, <c>v [B, 2, 8]</c> into <c>output [B, 1, 8]</c>.</summary>
         public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
             Attend(q, k, v, output, default, default);
 
-        /// <summary>Attention with a key mask (empty = all keys) and a weights output (empty = don't write).</summary>
+        /// <summary>Attention on projected <c>q [B, 1, 8]</c>, <c>k</c>, <c>v [B, 2, 8]</c> into <c>output [B, 1, 8]</c>, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 1, 1, 2]</c> (empty = not written).</summary>
         public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights)
         {
-            int batch = global::CrossAttention.Kernels.AttendArguments.Validate(Shape, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length);
-            if (batch == 0)
-            {
-                return;
-            }
-
-            if (Path == global::CrossAttention.KernelPath.Specialized)
+            int batch = global::CrossAttention.Kernels.KernelArguments.Attend(Shape, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length);
+            if (batch != 0 && Specialized)
             {
                 global::CrossAttention.Generated.GlobalRecordKernel.Attend(q, k, v, output, keyMask, attentionWeights, batch);
             }
-            else
+            else if (batch != 0)
             {
                 global::CrossAttention.Generated.GlobalRecordKernel.Fallback.Attend(q, k, v, output, keyMask, attentionWeights);
+            }
+        }
+
+        /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 1, 8]</c> and <c>context [B, 2, 8]</c> into <c>output [B, 1, 8]</c>.</summary>
+        public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
+            Forward(queries, context, weights, output, default, default);
+
+        /// <summary>The whole layer on <c>queries [B, 1, 8]</c> and <c>context [B, 2, 8]</c> into <c>output [B, 1, 8]</c>, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 1, 1, 2]</c> (empty = not written).</summary>
+        public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights)
+        {
+            int batch = global::CrossAttention.Kernels.KernelArguments.Forward(Shape, queries.Length, context.Length, weights, output.Length, keyMask.Length, attentionWeights.Length);
+            if (batch != 0 && Specialized)
+            {
+                global::CrossAttention.Generated.GlobalRecordKernel.Forward(queries, context, weights, output, keyMask, attentionWeights, batch);
+            }
+            else if (batch != 0)
+            {
+                global::CrossAttention.Generated.GlobalRecordKernel.Fallback.Forward(queries, context, weights, output, keyMask, attentionWeights);
+            }
+        }
+
+        /// <summary>Projects the keys and values of <c>context [B, 2, 8]</c> once, for many <c>Forward</c> steps.</summary>
+        public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights)
+        {
+            int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, null, refill: false);
+            var projected = new global::CrossAttention.ProjectedContext(Shape, batch);
+            if (batch != 0 && Specialized)
+            {
+                global::CrossAttention.Generated.GlobalRecordKernel.ProjectContext(context, weights, projected, batch);
+            }
+            else if (batch != 0)
+            {
+                global::CrossAttention.Generated.GlobalRecordKernel.Fallback.ProjectContext(context, weights, projected);
+            }
+
+            return projected;
+        }
+
+        /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
+        public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into)
+        {
+            int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into, refill: true);
+            if (batch != 0 && Specialized)
+            {
+                global::CrossAttention.Generated.GlobalRecordKernel.ProjectContext(context, weights, into, batch);
+            }
+            else if (batch != 0)
+            {
+                global::CrossAttention.Generated.GlobalRecordKernel.Fallback.ProjectContext(context, weights, into);
+            }
+        }
+
+        /// <summary>The whole layer on <c>queries [B, 1, 8]</c> and a projected context: Q projection, attention, output projection.</summary>
+        public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
+            Forward(queries, context, weights, output, default, default);
+
+        /// <summary>The whole layer on a projected context, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 1, 1, 2]</c> (empty = not written).</summary>
+        public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights)
+        {
+            int batch = global::CrossAttention.Kernels.KernelArguments.Forward(Shape, queries.Length, context, weights, output.Length, keyMask.Length, attentionWeights.Length);
+            if (batch != 0 && Specialized)
+            {
+                global::CrossAttention.Generated.GlobalRecordKernel.Forward(queries, context, weights, output, keyMask, attentionWeights, batch);
+            }
+            else if (batch != 0)
+            {
+                global::CrossAttention.Generated.GlobalRecordKernel.Fallback.Forward(queries, context, weights, output, keyMask, attentionWeights);
             }
         }
 
@@ -66,10 +154,28 @@ partial record GlobalRecord
         global::CrossAttention.KernelPath global::CrossAttention.ICrossAttention.Path => Path;
 
         void global::CrossAttention.ICrossAttention.Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
-            Attend(q, k, v, output, default, default);
+            Attend(q, k, v, output);
 
         void global::CrossAttention.ICrossAttention.Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
             Attend(q, k, v, output, keyMask, attentionWeights);
+
+        void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
+            Forward(queries, context, weights, output);
+
+        void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+            Forward(queries, context, weights, output, keyMask, attentionWeights);
+
+        global::CrossAttention.ProjectedContext global::CrossAttention.ICrossAttention.ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
+            ProjectContext(context, weights);
+
+        void global::CrossAttention.ICrossAttention.ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
+            ProjectContext(context, weights, into);
+
+        void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
+            Forward(queries, context, weights, output);
+
+        void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+            Forward(queries, context, weights, output, keyMask, attentionWeights);
     }
 }
 
@@ -187,6 +293,119 @@ namespace CrossAttention.Generated
                     ref float wi = ref Unsafe.Add(ref w, 0);
                     Unsafe.Add(ref wi, 0) = Unsafe.Add(ref scores, 0) * inverse;
                     Unsafe.Add(ref wi, 1) = Unsafe.Add(ref scores, 1) * inverse;
+                }
+            }
+        }
+
+        /// <summary>The whole layer on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
+        internal static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+        {
+            int queryLength = batch * 8, keyLength = batch * 16;
+            using var scratch = new Scratch((2 * queryLength) + (2 * keyLength));
+            Span<float> keys = scratch.Span.Slice(2 * queryLength, keyLength), values = scratch.Span.Slice((2 * queryLength) + keyLength, keyLength);
+            ProjectKeysAndValues(context, weights, keys, values, batch);
+            ForwardCore(queries, keys, values, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span.Slice(queryLength, queryLength));
+        }
+
+        /// <summary>The whole layer on a projected context, on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
+        internal static void Forward(ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+        {
+            int queryLength = batch * 8;
+            using var scratch = new Scratch(2 * queryLength);
+            ForwardCore(queries, context.KeyStorage, context.ValueStorage, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span[queryLength..]);
+        }
+
+        /// <summary>Projects the keys and values of <paramref name="context"/> into <paramref name="into"/>, on validated arguments.</summary>
+        internal static void ProjectContext(ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into, int batch)
+        {
+            ProjectKeysAndValues(context, weights, into.KeyStorage, into.ValueStorage, batch);
+        }
+
+        private static void ProjectKeysAndValues(ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, Span<float> keys, Span<float> values, int batch)
+        {
+            ref float x = ref MemoryMarshal.GetReference(context);
+            Linear8To8(ref x, batch * 2, ref MemoryMarshal.GetReference(weights.Wk), ref MemoryMarshal.GetReference(weights.Bk), ref MemoryMarshal.GetReference(keys));
+            Linear8To8(ref x, batch * 2, ref MemoryMarshal.GetReference(weights.Wv), ref MemoryMarshal.GetReference(weights.Bv), ref MemoryMarshal.GetReference(values));
+        }
+
+        /// <summary>Q projection, attention on projected keys and values, output projection (a fully masked row's output is Bo).</summary>
+        private static void ForwardCore(ReadOnlySpan<float> queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch, Span<float> q, Span<float> attended)
+        {
+            Linear8To8(ref MemoryMarshal.GetReference(queries), batch * 1, ref MemoryMarshal.GetReference(weights.Wq), ref MemoryMarshal.GetReference(weights.Bq), ref MemoryMarshal.GetReference(q));
+            Attend(q, keys, values, attended, keyMask, attentionWeights, batch);
+            Linear8To8(ref MemoryMarshal.GetReference(attended), batch * 1, ref MemoryMarshal.GetReference(weights.Wo), ref MemoryMarshal.GetReference(weights.Bo), ref MemoryMarshal.GetReference(output));
+        }
+
+        /// <summary>
+        /// y[rows, 8] = x[rows, 8] · W[8, 8]ᵀ + b: blocks of 2 rows × 4 outputs
+        /// (8 outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.
+        /// </summary>
+        private static void Linear8To8(ref float x, int rows, ref float w, ref float b, ref float y)
+        {
+            int r = 0;
+            for (; r + 1 < rows; r += 2)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 8);
+                ref float yr = ref Unsafe.Add(ref y, r * 8);
+                for (int o = 0; o < 8; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 8);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_2 = Vector256<float>.Zero;
+                    Vector256<float> a1_3 = Vector256<float>.Zero;
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 0);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 8);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 0);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 8);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 16);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 24);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                    }
+                    Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 8), (nuint)o);
+                }
+            }
+
+            if (r < rows)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 8);
+                ref float yr = ref Unsafe.Add(ref y, r * 8);
+                for (int o = 0; o < 8; o += 8)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 8);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a0_4 = Vector256<float>.Zero;
+                    Vector256<float> a0_5 = Vector256<float>.Zero;
+                    Vector256<float> a0_6 = Vector256<float>.Zero;
+                    Vector256<float> a0_7 = Vector256<float>.Zero;
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 0);
+                        a0_0 = Fma.MultiplyAdd(x0, Vector256.LoadUnsafe(ref wo, 0), a0_0);
+                        a0_1 = Fma.MultiplyAdd(x0, Vector256.LoadUnsafe(ref wo, 8), a0_1);
+                        a0_2 = Fma.MultiplyAdd(x0, Vector256.LoadUnsafe(ref wo, 16), a0_2);
+                        a0_3 = Fma.MultiplyAdd(x0, Vector256.LoadUnsafe(ref wo, 24), a0_3);
+                        a0_4 = Fma.MultiplyAdd(x0, Vector256.LoadUnsafe(ref wo, 32), a0_4);
+                        a0_5 = Fma.MultiplyAdd(x0, Vector256.LoadUnsafe(ref wo, 40), a0_5);
+                        a0_6 = Fma.MultiplyAdd(x0, Vector256.LoadUnsafe(ref wo, 48), a0_6);
+                        a0_7 = Fma.MultiplyAdd(x0, Vector256.LoadUnsafe(ref wo, 56), a0_7);
+                    }
+                    Avx.Add(Avx2Primitives.Reduce8(a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7), Vector256.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                 }
             }
         }

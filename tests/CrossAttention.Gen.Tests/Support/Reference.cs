@@ -12,7 +12,66 @@ internal static class Reference
 {
     public sealed record Result(double[] Output, double[] Weights, double[] MaxAbsLogit);
 
-    public static Result Attend(CrossAttentionShape shape, float[] q, float[] k, float[] v, bool[]? keyMask)
+    public static Result Attend(CrossAttentionShape shape, float[] q, float[] k, float[] v, bool[]? keyMask) =>
+        Attend(shape, Widen(q), Widen(k), Widen(v), keyMask);
+
+    /// <summary>
+    /// The whole layer (SPEC §2, PyTorch <c>nn.MultiheadAttention</c>): q = queries·Wqᵀ + Bq, k and v from the context,
+    /// attention, output = attention·Woᵀ + Bo, every step in float64.
+    /// </summary>
+    public static Result Forward(CrossAttentionShape shape, float[] queries, float[] context, CrossAttentionWeights weights, bool[]? keyMask)
+    {
+        double[] q = Linear(Widen(queries), weights.Wq.ToArray(), weights.Bq.ToArray(), shape.D, shape.D);
+        double[] k = Linear(Widen(context), weights.Wk.ToArray(), weights.Bk.ToArray(), shape.KvDim, shape.D);
+        double[] v = Linear(Widen(context), weights.Wv.ToArray(), weights.Bv.ToArray(), shape.KvDim, shape.D);
+        Result attention = Attend(shape, q, k, v, keyMask);
+        return attention with { Output = Linear(attention.Output, weights.Wo.ToArray(), weights.Bo.ToArray(), shape.D, shape.D) };
+    }
+
+    /// <summary>y = x·Wᵀ + b.</summary>
+    public static double[] Linear(double[] x, float[] w, float[] b, int inputs, int outputs)
+    {
+        int rows = x.Length / inputs;
+        var y = new double[rows * outputs];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                double sum = b[o];
+                for (int i = 0; i < inputs; i++)
+                {
+                    sum += x[(r * inputs) + i] * w[(o * inputs) + i];
+                }
+
+                y[(r * outputs) + o] = sum;
+            }
+        }
+
+        return y;
+    }
+
+    /// <summary>The mean over heads of <c>[B, Heads, Lq, Lkv]</c> weights: <c>[B, Lq, Lkv]</c>, as PyTorch returns them.</summary>
+    public static double[] HeadAverage(CrossAttentionShape shape, float[] weights)
+    {
+        int batch = weights.Length / shape.WeightsLength, rows = shape.Lq * shape.Lkv;
+        var average = new double[batch * rows];
+        for (int b = 0; b < batch; b++)
+        {
+            for (int h = 0; h < shape.Heads; h++)
+            {
+                for (int i = 0; i < rows; i++)
+                {
+                    average[(b * rows) + i] += weights[(((b * shape.Heads) + h) * rows) + i] / (double)shape.Heads;
+                }
+            }
+        }
+
+        return average;
+    }
+
+    private static double[] Widen(float[] values) => Array.ConvertAll(values, x => (double)x);
+
+    public static Result Attend(CrossAttentionShape shape, double[] q, double[] k, double[] v, bool[]? keyMask)
     {
         int batch = q.Length / shape.QueryLength;
         int d = shape.D, dh = shape.HeadSize, lq = shape.Lq, lkv = shape.Lkv;
@@ -43,7 +102,7 @@ internal static class Reference
                         double dot = 0;
                         for (int c = 0; c < dh; c++)
                         {
-                            dot += (double)q[queryRow + c] * k[keyRow + c];
+                            dot += q[queryRow + c] * k[keyRow + c];
                         }
 
                         scores[j] = dot * scale;

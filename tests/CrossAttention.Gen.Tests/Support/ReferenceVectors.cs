@@ -35,6 +35,8 @@ internal sealed class ReferenceVector
 
     public float[] Attend(string field) => Floats(_root.GetProperty("attend").GetProperty(field));
 
+    public float[] Forward(string field) => Floats(_root.GetProperty("forward").GetProperty(field));
+
     public static string[] Names => Directory.GetFiles(Folder, "*.json").Select(Path.GetFileNameWithoutExtension).Order().ToArray()!;
 
     public static ReferenceVector Load(string name)
