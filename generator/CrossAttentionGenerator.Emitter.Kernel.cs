@@ -33,7 +33,6 @@ public sealed partial class CrossAttentionGenerator
             KernelSpec spec = plan.Spec;
             w.Open("namespace CrossAttention.Generated");
             w.Line("using System;");
-            w.Line("using System.Buffers;");
             w.Line("using System.Runtime.CompilerServices;");
             w.Line("using System.Runtime.InteropServices;");
             w.Line("using System.Runtime.Intrinsics;");
@@ -56,62 +55,80 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
         }
 
-        /// <summary>The entry point: buffers, then one call of the per-head kernel per (batch item, head).</summary>
+        /// <summary>
+        /// The entry point: the call's batch × heads items, split over threads when that is asked for and worth it,
+        /// each item one call of the per-head kernel.
+        /// </summary>
         private static void EmitDriver(IndentedWriter w, KernelPlan plan)
         {
             KernelSpec spec = plan.Spec;
             int buffer = plan.ScoreBufferLength;
             const string Parameters = "ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights";
+            const string Arguments = "q, k, v, output, keyMask, attentionWeights";
 
             w.Line("/// <summary>Runs the specialized kernel on validated arguments (<paramref name=\"batch\"/> ≥ 1).</summary>");
             w.Open($"internal static void Attend({Parameters}, int batch)");
+            w.Open($"if (KernelParallel.ShouldSplit(batch * {spec.Heads}, batch * {ShapeRules.AttendFlops(spec.Lq, spec.Lkv, spec.D)}L))");
+            w.Line($"KernelParallel.For<AttendWork>(batch * {spec.Heads}, {Arguments}, batch);");
+            w.Close();
+            w.Open("else");
+            w.Line($"AttendItems({Arguments}, 0, batch * {spec.Heads});");
+            w.Close();
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>Items [start, end) of a call on one thread; item = batch item · Heads + head.</summary>");
+            w.Open("private readonly struct AttendWork : IKernelWork");
+            w.Line("public static void Run(in KernelSpans spans, int start, int end) => AttendItems(spans.A, spans.B, spans.C, spans.D, spans.E, spans.F, start, end);");
+            w.Close();
+            w.Line();
+            w.Open($"private static void AttendItems({Parameters}, int start, int end)");
             if (plan.ScoresOnStack)
             {
                 w.Line($"Span<int> keep = stackalloc int[{buffer}];");
                 w.Line($"Span<float> scores = stackalloc float[{buffer}];");
-                w.Line("Run(q, k, v, output, keyMask, attentionWeights, batch, keep, scores);");
+                w.Line($"Run({Arguments}, start, end, keep, scores);");
             }
             else
             {
-                w.Line($"int[] keep = ArrayPool<int>.Shared.Rent({buffer});");
-                w.Line($"float[] scores = ArrayPool<float>.Shared.Rent({buffer});");
-                w.Open("try");
-                w.Line($"Run(q, k, v, output, keyMask, attentionWeights, batch, keep.AsSpan(0, {buffer}), scores.AsSpan(0, {buffer}));");
-                w.Close();
-                w.Open("finally");
-                w.Line("ArrayPool<int>.Shared.Return(keep);");
-                w.Line("ArrayPool<float>.Shared.Return(scores);");
-                w.Close();
+                w.Line($"using var scratch = new Scratch({2 * buffer});");
+                w.Line($"Run({Arguments}, start, end, MemoryMarshal.Cast<float, int>(scratch.Span[..{buffer}]), scratch.Span[{buffer}..]);");
             }
 
             w.Close();
             w.Line();
-            w.Open($"private static void Run({Parameters}, int batch, Span<int> keep, Span<float> scores)");
+            w.Open($"private static void Run({Parameters}, int start, int end, Span<int> keep, Span<float> scores)");
             w.Line("ref float qBase = ref MemoryMarshal.GetReference(q);");
             w.Line("ref float kBase = ref MemoryMarshal.GetReference(k);");
             w.Line("ref float vBase = ref MemoryMarshal.GetReference(v);");
             w.Line("ref float oBase = ref MemoryMarshal.GetReference(output);");
             w.Line("ref float wBase = ref MemoryMarshal.GetReference(attentionWeights);");
             w.Line("bool writeWeights = !attentionWeights.IsEmpty;");
-            w.Open("for (int b = 0; b < batch; b++)");
-            w.Open($"if (Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * {spec.Lkv}, {spec.Lkv}), {spec.Lkv}) == 0)");
-            w.Line("// Every key of this batch item is masked: its output and weights are zeros.");
-            w.Line($"output.Slice(b * {spec.Lq * spec.D}, {spec.Lq * spec.D}).Clear();");
+            w.Line("int maskedItem = -1, keptItem = -1;");
+            w.Open("for (int item = start; item < end; item++)");
+            w.Line($"int b = item / {spec.Heads}, h = item - (b * {spec.Heads});");
+            w.Line($"int rows = (b * {spec.Lq * spec.D}) + (h * {spec.HeadSize});");
+            w.Line($"int keys = (b * {spec.Lkv * spec.D}) + (h * {spec.HeadSize});");
+            w.Line($"int weights = item * {spec.Lq * spec.Lkv};");
+            w.Open("if (b != keptItem && b != maskedItem)");
+            w.Line($"bool attended = Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * {spec.Lkv}, {spec.Lkv}), {spec.Lkv}) != 0;");
+            w.Line("(keptItem, maskedItem) = attended ? (b, maskedItem) : (keptItem, b);");
+            w.Close();
+            w.Line();
+            w.Open("if (b == maskedItem)");
+            w.Line("// Every key of this batch item is masked: this head's output columns and weights are zeros.");
+            w.Open($"for (int i = 0; i < {spec.Lq}; i++)");
+            w.Line($"output.Slice(rows + (i * {spec.D}), {spec.HeadSize}).Clear();");
+            w.Close();
             w.Open("if (writeWeights)");
-            w.Line($"attentionWeights.Slice(b * {spec.Heads * spec.Lq * spec.Lkv}, {spec.Heads * spec.Lq * spec.Lkv}).Clear();");
+            w.Line($"attentionWeights.Slice(weights, {spec.Lq * spec.Lkv}).Clear();");
             w.Close();
             w.Line("continue;");
             w.Close();
             w.Line();
-            w.Open($"for (int h = 0; h < {spec.Heads}; h++)");
-            w.Line($"int rows = (b * {spec.Lq * spec.D}) + (h * {spec.HeadSize});");
-            w.Line($"int keys = (b * {spec.Lkv * spec.D}) + (h * {spec.HeadSize});");
-            w.Line($"int weights = (b * {spec.Heads} + h) * {spec.Lq * spec.Lkv};");
             w.Line("AttendHead(");
             w.Line("    ref Unsafe.Add(ref qBase, rows), ref Unsafe.Add(ref kBase, keys), ref Unsafe.Add(ref vBase, keys), ref Unsafe.Add(ref oBase, rows),");
             w.Line("    ref writeWeights ? ref Unsafe.Add(ref wBase, weights) : ref MemoryMarshal.GetReference(scores), writeWeights,");
             w.Line("    ref MemoryMarshal.GetReference(keep), ref MemoryMarshal.GetReference(scores));");
-            w.Close();
             w.Close();
             w.Close();
         }

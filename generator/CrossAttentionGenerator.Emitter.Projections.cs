@@ -41,16 +41,15 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
             w.Line();
             w.Open($"private static void ProjectKeysAndValues(ReadOnlySpan<float> context, {Weights} weights, Span<float> keys, Span<float> values, int batch)");
-            w.Line("ref float x = ref MemoryMarshal.GetReference(context);");
-            w.Line($"{context}(ref x, batch * {spec.Lkv}, ref MemoryMarshal.GetReference(weights.Wk), ref MemoryMarshal.GetReference(weights.Bk), ref MemoryMarshal.GetReference(keys));");
-            w.Line($"{context}(ref x, batch * {spec.Lkv}, ref MemoryMarshal.GetReference(weights.Wv), ref MemoryMarshal.GetReference(weights.Bv), ref MemoryMarshal.GetReference(values));");
+            w.Line($"Project{context}(context, batch * {spec.Lkv}, weights.Wk, weights.Bk, keys);");
+            w.Line($"Project{context}(context, batch * {spec.Lkv}, weights.Wv, weights.Bv, values);");
             w.Close();
             w.Line();
             w.Line("/// <summary>Q projection, attention on projected keys and values, output projection (a fully masked row's output is Bo).</summary>");
             w.Open($"private static void ForwardCore(ReadOnlySpan<float> queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, {Weights} weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch, Span<float> q, Span<float> attended)");
-            w.Line($"{query}(ref MemoryMarshal.GetReference(queries), batch * {spec.Lq}, ref MemoryMarshal.GetReference(weights.Wq), ref MemoryMarshal.GetReference(weights.Bq), ref MemoryMarshal.GetReference(q));");
+            w.Line($"Project{query}(queries, batch * {spec.Lq}, weights.Wq, weights.Bq, q);");
             w.Line("Attend(q, keys, values, attended, keyMask, attentionWeights, batch);");
-            w.Line($"{query}(ref MemoryMarshal.GetReference(attended), batch * {spec.Lq}, ref MemoryMarshal.GetReference(weights.Wo), ref MemoryMarshal.GetReference(weights.Bo), ref MemoryMarshal.GetReference(output));");
+            w.Line($"Project{query}(attended, batch * {spec.Lq}, weights.Wo, weights.Bo, output);");
             w.Close();
 
             foreach (LinearPlan linear in plan.Projections)
@@ -60,9 +59,29 @@ public sealed partial class CrossAttentionGenerator
             }
         }
 
-        /// <summary><c>y = x·Wᵀ + b</c> for one fixed (inputs, outputs) pair, in register blocks.</summary>
+        /// <summary><c>y = x·Wᵀ + b</c> for one fixed (inputs, outputs) pair: the entry that splits rows over threads
+        /// when asked and worth it, and the register-blocked body.</summary>
         private static void EmitLinear(IndentedWriter w, LinearPlan plan)
         {
+            string name = plan.MethodName;
+            int block = plan.RowBlock;
+            w.Open($"private static void Project{name}(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)");
+            w.Open($"if (KernelParallel.ShouldSplit((rows + {block - 1}) / {block}, 2L * rows * {plan.Inputs * plan.Outputs}))");
+            w.Line($"KernelParallel.For<{name}Work>((rows + {block - 1}) / {block}, x, w, b, y, default, default, rows);");
+            w.Close();
+            w.Open("else");
+            w.Line($"{name}(ref MemoryMarshal.GetReference(x), rows, ref MemoryMarshal.GetReference(w), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(y));");
+            w.Close();
+            w.Close();
+            w.Line();
+            w.Line($"/// <summary>Row blocks [start, end) of a projection on one thread (<c>spans.Count</c> = rows).</summary>");
+            w.Open($"private readonly struct {name}Work : IKernelWork");
+            w.Open("public static void Run(in KernelSpans spans, int start, int end)");
+            w.Line($"int first = {block} * start, last = Math.Min({block} * end, spans.Count);");
+            w.Line($"{name}(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * {plan.Inputs}), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * {plan.Outputs}));");
+            w.Close();
+            w.Close();
+            w.Line();
             w.Line("/// <summary>");
             w.Line($"/// y[rows, {plan.Outputs}] = x[rows, {plan.Inputs}] · W[{plan.Outputs}, {plan.Inputs}]ᵀ + b: blocks of {plan.RowBlock} rows × {plan.OutputBlock} outputs");
             w.Line($"/// ({plan.SingleRowOutputBlock} outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.");

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Reflection;
+using System.Threading;
 
 namespace CrossAttention;
 
@@ -25,6 +26,25 @@ public static class CrossAttentionKernels
     public static bool ForceGeneric { get; } = ReadForceGeneric(
         AppContext.TryGetSwitch(ForceGenericSwitch, out bool forced) ? forced : null,
         Environment.GetEnvironmentVariable(ForceGenericEnvironmentVariable));
+
+    private static int s_degreeOfParallelism = 1;
+
+    /// <summary>
+    /// How many threads one call may use (default 1: every call runs on its caller's thread). Above 1, calls with enough
+    /// work split their batch × heads (and projection rows) over persistent worker threads; results are bitwise
+    /// identical to one thread. Applies to generated and generic kernels alike, from the next call on.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1 or above 256.</exception>
+    public static int DegreeOfParallelism
+    {
+        get => Volatile.Read(ref s_degreeOfParallelism);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 256);
+            Volatile.Write(ref s_degreeOfParallelism, value);
+        }
+    }
 
     /// <summary>
     /// The kernel for <paramref name="shape"/>: the generated one when a loaded assembly has one for exactly this

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -16,7 +15,7 @@ namespace CrossAttention;
 /// <remarks>Holds no mutable state: one instance can be used from many threads at once.</remarks>
 public sealed class GenericCrossAttention : ICrossAttention
 {
-    /// <summary>Key counts up to this keep their scores on the stack; longer rows rent from the shared pool.</summary>
+    /// <summary>Key counts up to this keep their scores on the stack; longer rows use the thread's scratch buffer.</summary>
     private const int StackScoreLimit = 4096;
 
     private readonly bool _vector;
@@ -85,8 +84,8 @@ public sealed class GenericCrossAttention : ICrossAttention
         using var scratch = new Scratch((2 * queryLength) + (2 * keyLength));
         Span<float> q = scratch.Span[..queryLength], attended = scratch.Span.Slice(queryLength, queryLength);
         Span<float> k = scratch.Span.Slice(2 * queryLength, keyLength), v = scratch.Span.Slice((2 * queryLength) + keyLength, keyLength);
-        PortableLinear.Apply(context, weights.Wk, weights.Bk, k, s.KvDim, s.D, _vector);
-        PortableLinear.Apply(context, weights.Wv, weights.Bv, v, s.KvDim, s.D, _vector);
+        Project(context, weights.Wk, weights.Bk, k, s.KvDim);
+        Project(context, weights.Wv, weights.Bv, v, s.KvDim);
         ForwardCore(queries, k, v, weights, output, keyMask, attentionWeights, batch, q, attended);
     }
 
@@ -129,8 +128,8 @@ public sealed class GenericCrossAttention : ICrossAttention
 
     private void ProjectContextCore(ReadOnlySpan<float> context, CrossAttentionWeights weights, ProjectedContext into)
     {
-        PortableLinear.Apply(context, weights.Wk, weights.Bk, into.Keys, Shape.KvDim, Shape.D, _vector);
-        PortableLinear.Apply(context, weights.Wv, weights.Bv, into.Values, Shape.KvDim, Shape.D, _vector);
+        Project(context, weights.Wk, weights.Bk, into.Keys, Shape.KvDim);
+        Project(context, weights.Wv, weights.Bv, into.Values, Shape.KvDim);
     }
 
     /// <summary>Query projection, attention on projected keys and values, output projection.</summary>
@@ -138,46 +137,82 @@ public sealed class GenericCrossAttention : ICrossAttention
                              Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch,
                              Span<float> q, Span<float> attended)
     {
-        PortableLinear.Apply(queries, weights.Wq, weights.Bq, q, Shape.D, Shape.D, _vector);
+        Project(queries, weights.Wq, weights.Bq, q, Shape.D);
         AttendCore(q, k, v, attended, keyMask, attentionWeights, batch);
-        PortableLinear.Apply(attended, weights.Wo, weights.Bo, output, Shape.D, Shape.D, _vector);
+        Project(attended, weights.Wo, weights.Bo, output, Shape.D);
     }
 
-    [SkipLocalsInit]
+    /// <summary>y = x·Wᵀ + b with D outputs, its rows split over threads when asked for and worth it.</summary>
+    private void Project(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int inputs)
+    {
+        int rows = x.Length / inputs;
+        if (KernelParallel.ShouldSplit(rows, 2L * rows * inputs * Shape.D))
+        {
+            KernelParallel.For<ProjectionWork>(rows, x, weight, bias, y, default, default, inputs, this);
+        }
+        else
+        {
+            PortableLinear.Apply(x, weight, bias, y, inputs, Shape.D, _vector);
+        }
+    }
+
+    /// <summary>Rows [start, end) of a projection (<c>spans.Count</c> = its input size).</summary>
+    private readonly struct ProjectionWork : IKernelWork
+    {
+        public static void Run(in KernelSpans spans, int start, int end)
+        {
+            var kernel = (GenericCrossAttention)spans.State!;
+            int inputs = spans.Count, outputs = kernel.Shape.D;
+            PortableLinear.Apply(spans.A[(start * inputs)..(end * inputs)], spans.B, spans.C,
+                                 spans.D[(start * outputs)..(end * outputs)], inputs, outputs, kernel._vector);
+        }
+    }
+
+    /// <summary>Attention over the call's batch × heads items, split over threads when asked for and worth it.</summary>
     private void AttendCore(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                             ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
     {
-        CrossAttentionShape s = Shape;
-        float[]? rented = null;
-        Span<float> scores = s.Lkv <= StackScoreLimit
-            ? stackalloc float[StackScoreLimit].Slice(0, s.Lkv)
-            : (rented = ArrayPool<float>.Shared.Rent(s.Lkv)).AsSpan(0, s.Lkv);
-        try
+        int items = batch * Shape.Heads;
+        if (KernelParallel.ShouldSplit(items, batch * Shape.AttendFlops))
         {
-            for (int b = 0; b < batch; b++)
+            KernelParallel.For<AttendWork>(items, q, k, v, output, keyMask, attentionWeights, batch, this);
+        }
+        else
+        {
+            AttendItems(q, k, v, output, keyMask, attentionWeights, 0, items);
+        }
+    }
+
+    private readonly struct AttendWork : IKernelWork
+    {
+        public static void Run(in KernelSpans spans, int start, int end) =>
+            ((GenericCrossAttention)spans.State!).AttendItems(spans.A, spans.B, spans.C, spans.D, spans.E, spans.F, start, end);
+    }
+
+    /// <summary>Items [start, end) on this thread; item = batch item · Heads + head.</summary>
+    [SkipLocalsInit]
+    private void AttendItems(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+                             ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end)
+    {
+        CrossAttentionShape s = Shape;
+        using var scratch = new Scratch(s.Lkv <= StackScoreLimit ? 0 : s.Lkv);
+        Span<float> scores = s.Lkv <= StackScoreLimit ? stackalloc float[StackScoreLimit].Slice(0, s.Lkv) : scratch.Span;
+        {
+            for (int item = start; item < end; item++)
             {
+                int b = item / s.Heads, h = item % s.Heads;
                 ReadOnlySpan<bool> mask = keyMask.IsEmpty ? default : keyMask.Slice(b * s.Lkv, s.Lkv);
                 ReadOnlySpan<float> kItem = k.Slice(b * s.KeyValueLength, s.KeyValueLength);
                 ReadOnlySpan<float> vItem = v.Slice(b * s.KeyValueLength, s.KeyValueLength);
-                for (int h = 0; h < s.Heads; h++)
+                for (int i = 0; i < s.Lq; i++)
                 {
-                    for (int i = 0; i < s.Lq; i++)
-                    {
-                        int row = (b * s.Lq + i) * s.D + h * s.HeadSize;
-                        Span<float> weights = attentionWeights.IsEmpty
-                            ? default
-                            : attentionWeights.Slice(((b * s.Heads + h) * s.Lq + i) * s.Lkv, s.Lkv);
-                        AttendRow(q.Slice(row, s.HeadSize), kItem[(h * s.HeadSize)..], vItem[(h * s.HeadSize)..],
-                                  output.Slice(row, s.HeadSize), mask, weights, scores);
-                    }
+                    int row = (b * s.Lq + i) * s.D + h * s.HeadSize;
+                    Span<float> weights = attentionWeights.IsEmpty
+                        ? default
+                        : attentionWeights.Slice(((item * s.Lq) + i) * s.Lkv, s.Lkv);
+                    AttendRow(q.Slice(row, s.HeadSize), kItem[(h * s.HeadSize)..], vItem[(h * s.HeadSize)..],
+                              output.Slice(row, s.HeadSize), mask, weights, scores);
                 }
-            }
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<float>.Shared.Return(rented);
             }
         }
     }

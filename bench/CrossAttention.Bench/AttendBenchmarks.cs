@@ -10,7 +10,7 @@ namespace CrossAttention.Bench;
 /// </summary>
 /// <remarks>
 /// Methods are named <c>{Shape}_{Contender}</c> with the shape as category: <c>--filter '*Latent*'</c> selects a
-/// shape, and <see cref="AttendSummary"/> reads the contender from the suffix. Each method calls its kernel
+/// shape, and <see cref="BenchSummary"/> reads the contender from the suffix. Each method calls its kernel
 /// directly, so no interface dispatch is timed.
 /// </remarks>
 [MemoryDiagnoser]
@@ -18,10 +18,6 @@ namespace CrossAttention.Bench;
 [CategoriesColumn]
 public class AttendBenchmarks : ICheckedBenchmarks
 {
-    internal const string Generated = nameof(Generated);
-    internal const string Generic = nameof(Generic);
-    internal const string ScalarLoop = nameof(ScalarLoop);
-
     private AttendCase _latent = null!;
     private AttendCase _decode = null!;
     private AttendCase _caption = null!;
@@ -38,15 +34,8 @@ public class AttendBenchmarks : ICheckedBenchmarks
         _odd = new AttendCase(OddAttention.Shape);
     }
 
-    Span<float> ICheckedBenchmarks.Output(string category) => category switch
-    {
-        BenchShapes.Latent => _latent.Output,
-        BenchShapes.Decode => _decode.Output,
-        BenchShapes.Caption => _caption.Output,
-        BenchShapes.Medium => _medium.Output,
-        BenchShapes.Odd => _odd.Output,
-        _ => throw new ArgumentOutOfRangeException(nameof(category), category, "Not a benchmark shape."),
-    };
+    Span<float> ICheckedBenchmarks.Output(string category, int index) =>
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);

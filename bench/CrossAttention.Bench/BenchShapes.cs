@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace CrossAttention.Bench;
@@ -23,7 +24,8 @@ internal sealed record BenchShape(string Name, CrossAttentionShape Shape, Kernel
 
 /// <summary>
 /// The shape names double as <c>[BenchmarkCategory]</c> values: the summary and the smoke run find a benchmark's
-/// shape through its category.
+/// shape through its category. Benchmark methods are named <c>{Shape}_{Contender}</c> (<see cref="Contenders"/>),
+/// so <c>--filter '*Latent*'</c> selects one shape in every benchmark class.
 /// </summary>
 internal static class BenchShapes
 {
@@ -42,4 +44,28 @@ internal static class BenchShapes
         new(Medium, MediumAttention.Shape, MediumAttention.Path),
         new(Odd, OddAttention.Shape, OddAttention.Path),
     ];
+
+    /// <summary>The one of five values that belongs to <paramref name="shape"/> (a category name).</summary>
+    public static T ByName<T>(string shape, T latent, T decode, T caption, T medium, T odd) => shape switch
+    {
+        Latent => latent,
+        Decode => decode,
+        Caption => caption,
+        Medium => medium,
+        Odd => odd,
+        _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "Not a benchmark shape."),
+    };
+}
+
+/// <summary>The contender suffixes of benchmark method names; the summary pairs a shape's contenders by them.</summary>
+internal static class Contenders
+{
+    /// <summary>The generated class's static method.</summary>
+    public const string Generated = nameof(Generated);
+
+    /// <summary><see cref="GenericCrossAttention"/>, each shape's baseline (so BenchmarkDotNet's Ratio reads as generic/generated).</summary>
+    public const string Generic = nameof(Generic);
+
+    /// <summary><see cref="ScalarAttention"/>, for "generic ≥ 3× a scalar loop" (SPEC §9).</summary>
+    public const string ScalarLoop = nameof(ScalarLoop);
 }

@@ -5,24 +5,62 @@ using System.ComponentModel;
 namespace CrossAttention.Kernels;
 
 /// <summary>
-/// Working memory for one call, rented from the shared pool and returned on dispose: after the first calls have warmed
-/// the pool, a call allocates nothing. Called by generated code; not meant to be used directly.
+/// Working memory for one call: buffers kept per thread and reused by every call on that thread, so that after a
+/// thread's first call of a given size nothing is allocated (a shared pool can still allocate when a thread moves to
+/// another core). A call may nest two (the layer's buffers, then the attention's score buffers); beyond that, or past
+/// <see cref="MaxKeptLength"/> floats, it rents from the shared pool. Called by generated code; not meant to be used
+/// directly.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly ref struct Scratch
 {
-    private readonly float[] _array;
+    /// <summary>The largest buffer a thread keeps between calls (16 MB).</summary>
+    public const int MaxKeptLength = 4 << 20;
 
-    /// <summary>Rents at least <paramref name="length"/> floats; <see cref="Span"/> is exactly that long.</summary>
+    private const int Levels = 2;
+
+    [ThreadStatic]
+    private static float[]?[]? t_buffers;
+
+    [ThreadStatic]
+    private static int t_depth;
+
+    private readonly float[]? _rented;
+
+    /// <summary>At least <paramref name="length"/> floats; <see cref="Span"/> is exactly that long (not cleared).</summary>
     public Scratch(int length)
     {
-        _array = ArrayPool<float>.Shared.Rent(length);
-        Span = _array.AsSpan(0, length);
+        if (t_depth >= Levels || length > MaxKeptLength)
+        {
+            _rented = ArrayPool<float>.Shared.Rent(length);
+            Span = _rented.AsSpan(0, length);
+            return;
+        }
+
+        float[]?[] buffers = t_buffers ??= new float[Levels][];
+        float[]? buffer = buffers[t_depth];
+        if (buffer is null || buffer.Length < length)
+        {
+            buffers[t_depth] = buffer = new float[length];
+        }
+
+        t_depth++;
+        Span = buffer.AsSpan(0, length);
     }
 
-    /// <summary>The rented memory (not cleared).</summary>
+    /// <summary>The memory.</summary>
     public Span<float> Span { get; }
 
-    /// <summary>Returns the memory to the pool.</summary>
-    public void Dispose() => ArrayPool<float>.Shared.Return(_array);
+    /// <summary>Gives the memory back for the thread's next call.</summary>
+    public void Dispose()
+    {
+        if (_rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(_rented);
+        }
+        else
+        {
+            t_depth--;
+        }
+    }
 }

@@ -185,7 +185,6 @@ namespace Demo
 namespace CrossAttention.Generated
 {
     using System;
-    using System.Buffers;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
@@ -202,12 +201,30 @@ namespace CrossAttention.Generated
         /// <summary>Runs the specialized kernel on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
         internal static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
         {
-            Span<int> keep = stackalloc int[56];
-            Span<float> scores = stackalloc float[56];
-            Run(q, k, v, output, keyMask, attentionWeights, batch, keep, scores);
+            if (KernelParallel.ShouldSplit(batch * 8, batch * 1605632L))
+            {
+                KernelParallel.For<AttendWork>(batch * 8, q, k, v, output, keyMask, attentionWeights, batch);
+            }
+            else
+            {
+                AttendItems(q, k, v, output, keyMask, attentionWeights, 0, batch * 8);
+            }
         }
 
-        private static void Run(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch, Span<int> keep, Span<float> scores)
+        /// <summary>Items [start, end) of a call on one thread; item = batch item · Heads + head.</summary>
+        private readonly struct AttendWork : IKernelWork
+        {
+            public static void Run(in KernelSpans spans, int start, int end) => AttendItems(spans.A, spans.B, spans.C, spans.D, spans.E, spans.F, start, end);
+        }
+
+        private static void AttendItems(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end)
+        {
+            Span<int> keep = stackalloc int[56];
+            Span<float> scores = stackalloc float[56];
+            Run(q, k, v, output, keyMask, attentionWeights, start, end, keep, scores);
+        }
+
+        private static void Run(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end, Span<int> keep, Span<float> scores)
         {
             ref float qBase = ref MemoryMarshal.GetReference(q);
             ref float kBase = ref MemoryMarshal.GetReference(k);
@@ -215,29 +232,37 @@ namespace CrossAttention.Generated
             ref float oBase = ref MemoryMarshal.GetReference(output);
             ref float wBase = ref MemoryMarshal.GetReference(attentionWeights);
             bool writeWeights = !attentionWeights.IsEmpty;
-            for (int b = 0; b < batch; b++)
+            int maskedItem = -1, keptItem = -1;
+            for (int item = start; item < end; item++)
             {
-                if (Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 49, 49), 49) == 0)
+                int b = item / 8, h = item - (b * 8);
+                int rows = (b * 8192) + (h * 64);
+                int keys = (b * 25088) + (h * 64);
+                int weights = item * 784;
+                if (b != keptItem && b != maskedItem)
                 {
-                    // Every key of this batch item is masked: its output and weights are zeros.
-                    output.Slice(b * 8192, 8192).Clear();
+                    bool attended = Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 49, 49), 49) != 0;
+                    (keptItem, maskedItem) = attended ? (b, maskedItem) : (keptItem, b);
+                }
+
+                if (b == maskedItem)
+                {
+                    // Every key of this batch item is masked: this head's output columns and weights are zeros.
+                    for (int i = 0; i < 16; i++)
+                    {
+                        output.Slice(rows + (i * 512), 64).Clear();
+                    }
                     if (writeWeights)
                     {
-                        attentionWeights.Slice(b * 6272, 6272).Clear();
+                        attentionWeights.Slice(weights, 784).Clear();
                     }
                     continue;
                 }
 
-                for (int h = 0; h < 8; h++)
-                {
-                    int rows = (b * 8192) + (h * 64);
-                    int keys = (b * 25088) + (h * 64);
-                    int weights = (b * 8 + h) * 784;
-                    AttendHead(
-                        ref Unsafe.Add(ref qBase, rows), ref Unsafe.Add(ref kBase, keys), ref Unsafe.Add(ref vBase, keys), ref Unsafe.Add(ref oBase, rows),
-                        ref writeWeights ? ref Unsafe.Add(ref wBase, weights) : ref MemoryMarshal.GetReference(scores), writeWeights,
-                        ref MemoryMarshal.GetReference(keep), ref MemoryMarshal.GetReference(scores));
-                }
+                AttendHead(
+                    ref Unsafe.Add(ref qBase, rows), ref Unsafe.Add(ref kBase, keys), ref Unsafe.Add(ref vBase, keys), ref Unsafe.Add(ref oBase, rows),
+                    ref writeWeights ? ref Unsafe.Add(ref wBase, weights) : ref MemoryMarshal.GetReference(scores), writeWeights,
+                    ref MemoryMarshal.GetReference(keep), ref MemoryMarshal.GetReference(scores));
             }
         }
 
@@ -449,17 +474,38 @@ namespace CrossAttention.Generated
 
         private static void ProjectKeysAndValues(ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, Span<float> keys, Span<float> values, int batch)
         {
-            ref float x = ref MemoryMarshal.GetReference(context);
-            Linear768To512(ref x, batch * 49, ref MemoryMarshal.GetReference(weights.Wk), ref MemoryMarshal.GetReference(weights.Bk), ref MemoryMarshal.GetReference(keys));
-            Linear768To512(ref x, batch * 49, ref MemoryMarshal.GetReference(weights.Wv), ref MemoryMarshal.GetReference(weights.Bv), ref MemoryMarshal.GetReference(values));
+            ProjectLinear768To512(context, batch * 49, weights.Wk, weights.Bk, keys);
+            ProjectLinear768To512(context, batch * 49, weights.Wv, weights.Bv, values);
         }
 
         /// <summary>Q projection, attention on projected keys and values, output projection (a fully masked row's output is Bo).</summary>
         private static void ForwardCore(ReadOnlySpan<float> queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch, Span<float> q, Span<float> attended)
         {
-            Linear512To512(ref MemoryMarshal.GetReference(queries), batch * 16, ref MemoryMarshal.GetReference(weights.Wq), ref MemoryMarshal.GetReference(weights.Bq), ref MemoryMarshal.GetReference(q));
+            ProjectLinear512To512(queries, batch * 16, weights.Wq, weights.Bq, q);
             Attend(q, keys, values, attended, keyMask, attentionWeights, batch);
-            Linear512To512(ref MemoryMarshal.GetReference(attended), batch * 16, ref MemoryMarshal.GetReference(weights.Wo), ref MemoryMarshal.GetReference(weights.Bo), ref MemoryMarshal.GetReference(output));
+            ProjectLinear512To512(attended, batch * 16, weights.Wo, weights.Bo, output);
+        }
+
+        private static void ProjectLinear512To512(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+        {
+            if (KernelParallel.ShouldSplit((rows + 1) / 2, 2L * rows * 262144))
+            {
+                KernelParallel.For<Linear512To512Work>((rows + 1) / 2, x, w, b, y, default, default, rows);
+            }
+            else
+            {
+                Linear512To512(ref MemoryMarshal.GetReference(x), rows, ref MemoryMarshal.GetReference(w), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(y));
+            }
+        }
+
+        /// <summary>Row blocks [start, end) of a projection on one thread (<c>spans.Count</c> = rows).</summary>
+        private readonly struct Linear512To512Work : IKernelWork
+        {
+            public static void Run(in KernelSpans spans, int start, int end)
+            {
+                int first = 2 * start, last = Math.Min(2 * end, spans.Count);
+                Linear512To512(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 512), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 512));
+            }
         }
 
         /// <summary>
@@ -620,6 +666,28 @@ namespace CrossAttention.Generated
                     }
                     Avx.Add(Avx2Primitives.Reduce8(a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7), Vector256.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                 }
+            }
+        }
+
+        private static void ProjectLinear768To512(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+        {
+            if (KernelParallel.ShouldSplit((rows + 1) / 2, 2L * rows * 393216))
+            {
+                KernelParallel.For<Linear768To512Work>((rows + 1) / 2, x, w, b, y, default, default, rows);
+            }
+            else
+            {
+                Linear768To512(ref MemoryMarshal.GetReference(x), rows, ref MemoryMarshal.GetReference(w), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(y));
+            }
+        }
+
+        /// <summary>Row blocks [start, end) of a projection on one thread (<c>spans.Count</c> = rows).</summary>
+        private readonly struct Linear768To512Work : IKernelWork
+        {
+            public static void Run(in KernelSpans spans, int start, int end)
+            {
+                int first = 2 * start, last = Math.Min(2 * end, spans.Count);
+                Linear768To512(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 768), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 512));
             }
         }
 

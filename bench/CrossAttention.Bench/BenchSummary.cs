@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using BenchmarkDotNet.Reports;
+
+namespace CrossAttention.Bench;
+
+/// <summary>
+/// The SPEC §8 tables, computed from a run's reports: one per call kind (<c>Attend</c>, <c>Forward</c>, the decoder
+/// step on a <see cref="ProjectedContext"/>, <c>ProjectContext</c>), a row per shape with the generated and generic
+/// median time per call, their ratio, GFLOP/s, the fraction of the FMA peak measured in the same run and bytes
+/// allocated per call. Printed and written to <c>results/summary.md</c>.
+/// </summary>
+internal static class BenchSummary
+{
+    private static readonly CallTable[] Tables =
+    [
+        new("Attend", typeof(AttendBenchmarks), shape => shape.AttendFlops,
+            new("scalar loop ns", row => Cell(row.Ns(Contenders.ScalarLoop), "N1")),
+            new("scalar/generic", row => Cell(row.Ns(Contenders.ScalarLoop) / row.Ns(Contenders.Generic), "F2", "×"))),
+        new("Forward", typeof(ForwardBenchmarks), LayerWork.ForwardFlops),
+        new("Decoder step: Forward on a ProjectedContext", typeof(StepBenchmarks), LayerWork.StepFlops,
+            new("Wq+Wo at bandwidth ns", row => Cell(row.WeightStreamNs, "N1")),
+            new("generated / Wq+Wo time", row => Cell(row.Ns(Contenders.Generated) / row.WeightStreamNs, "F2", "×"))),
+        new("ProjectContext (refill)", typeof(ProjectContextBenchmarks), LayerWork.ProjectContextFlops),
+    ];
+
+    public static void Write(IReadOnlyList<Summary> summaries)
+    {
+        BenchmarkReport[] reports = summaries.SelectMany(s => s.Reports).Where(r => r.ResultStatistics is not null).ToArray();
+        CallTable[] tables = Tables.Where(t => reports.Any(r => r.BenchmarkCase.Descriptor.Type == t.Benchmarks)).ToArray();
+        if (tables.Length == 0)
+        {
+            return;
+        }
+
+        double? peakGflops = FmaPeakBenchmark.FlopsPerCall / Median(reports, typeof(FmaPeakBenchmark));
+        double? bandwidthGBs = MemoryBandwidthBenchmark.BytesPerCall / Median(reports, typeof(MemoryBandwidthBenchmark));
+        var markdown = new StringBuilder();
+        markdown.AppendLine($"FMA peak (Vector256, 1 thread): {Cell(peakGflops, "F1", " GFLOP/s")}  ");
+        markdown.AppendLine($"Memory read bandwidth (Vector256 sum of 1 GiB, 1 thread): {Cell(bandwidthGBs, "F1", " GB/s")}");
+        foreach (CallTable table in tables)
+        {
+            markdown.AppendLine();
+            markdown.AppendLine($"### {table.Title}");
+            markdown.AppendLine();
+            table.Append(markdown, reports, peakGflops, bandwidthGBs);
+        }
+
+        string text = markdown.ToString();
+        Console.WriteLine();
+        Console.WriteLine(text);
+        string path = Path.Combine(summaries[0].ResultsDirectoryPath, "summary.md");
+        File.WriteAllText(path, text);
+        Console.WriteLine($"Written to {path}");
+    }
+
+    /// <summary>One call kind's table: its benchmark class, the work of one call, and any columns only it has.</summary>
+    private sealed record CallTable(string Title, Type Benchmarks, Func<CrossAttentionShape, long> Flops, params Column[] Extras)
+    {
+        public void Append(StringBuilder markdown, BenchmarkReport[] reports, double? peakGflops, double? bandwidthGBs)
+        {
+            markdown.AppendLine(
+                "| shape | generated path | generated ns | generic ns | generic/generated | generated GFLOP/s | generic GFLOP/s "
+                + "| generated % peak | generic % peak | "
+                + string.Concat(Extras.Select(c => c.Header + " | "))
+                + "alloc B/call (gen/generic) |");
+            markdown.AppendLine("|---|---|" + string.Concat(Enumerable.Repeat("--:|", 8 + Extras.Length)));
+            foreach (BenchShape shape in BenchShapes.All)
+            {
+                var row = new Row(shape, reports.Where(r => r.BenchmarkCase.Descriptor.Type == Benchmarks
+                                                            && r.BenchmarkCase.Descriptor.Categories.Contains(shape.Name)).ToArray(),
+                                  bandwidthGBs);
+                BenchmarkReport? generated = row.Find(Contenders.Generated), generic = row.Find(Contenders.Generic);
+                if (generated is null && generic is null)
+                {
+                    continue;
+                }
+
+                double? genNs = row.Ns(Contenders.Generated), genericNs = row.Ns(Contenders.Generic);
+                double? genGflops = Flops(shape.Shape) / genNs, genericGflops = Flops(shape.Shape) / genericNs;
+                markdown.AppendLine(
+                    $"| {shape.Name} | {shape.GeneratedPath} | {Cell(genNs, "N1")} | {Cell(genericNs, "N1")} "
+                    + $"| {Cell(genericNs / genNs, "F2", "×")} | {Cell(genGflops, "F1")} | {Cell(genericGflops, "F1")} "
+                    + $"| {Cell(100 * genGflops / peakGflops, "F0", "%")} | {Cell(100 * genericGflops / peakGflops, "F0", "%")} | "
+                    + string.Concat(Extras.Select(c => c.Value(row) + " | "))
+                    + $"{Allocated(generated)} / {Allocated(generic)} |");
+            }
+        }
+    }
+
+    /// <summary>A column only some tables have.</summary>
+    private sealed record Column(string Header, Func<Row, string> Value);
+
+    /// <summary>One shape's reports in one table, and the figures its columns derive from them.</summary>
+    private sealed class Row(BenchShape shape, BenchmarkReport[] reports, double? bandwidthGBs)
+    {
+        /// <summary>The time to read <c>Wq</c> and <c>Wo</c> once at the measured bandwidth (bytes / (bytes/ns)).</summary>
+        public double? WeightStreamNs => LayerWork.QueryAndOutputWeightBytes(shape.Shape) / bandwidthGBs;
+
+        public BenchmarkReport? Find(string contender) =>
+            reports.FirstOrDefault(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name.EndsWith("_" + contender, StringComparison.Ordinal));
+
+        /// <summary>The contender's median ns per call, or null where it did not run.</summary>
+        public double? Ns(string contender) => Find(contender)?.ResultStatistics?.Median;
+    }
+
+    private static double? Median(BenchmarkReport[] reports, Type benchmark) =>
+        reports.FirstOrDefault(r => r.BenchmarkCase.Descriptor.Type == benchmark)?.ResultStatistics?.Median;
+
+    private static string Allocated(BenchmarkReport? report) =>
+        report?.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase)?.ToString(CultureInfo.InvariantCulture) ?? "–";
+
+    /// <summary>A number, or a dash where a contender or a machine figure did not run.</summary>
+    private static string Cell(double? value, string format, string unit = "") =>
+        value is double v ? v.ToString(format, CultureInfo.InvariantCulture) + unit : "–";
+}

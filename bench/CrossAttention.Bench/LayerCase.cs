@@ -1,0 +1,62 @@
+using System;
+
+namespace CrossAttention.Bench;
+
+/// <summary>A generated class's <c>ProjectContext(context, weights)</c>, so one case type serves every shape.</summary>
+internal delegate ProjectedContext ContextProjection(ReadOnlySpan<float> context, CrossAttentionWeights weights);
+
+/// <summary>
+/// Everything one shape's layer benchmarks share (batch 1): seeded queries and context in [-1, 1], weights drawn as
+/// <c>nn.Linear</c> initializes them, one output buffer every contender writes, the generic contender, and the
+/// projected contexts the decoder-step and refill benchmarks use.
+/// </summary>
+internal sealed class LayerCase
+{
+    private const int Seed = 20240601;
+
+    public LayerCase(CrossAttentionShape shape, ContextProjection generatedProjection)
+    {
+        var random = new Random(Seed);
+        Queries = RandomFloats(random, shape.QueryLength);
+        Context = RandomFloats(random, shape.Lkv * shape.KvDim);
+        Weights = CrossAttentionWeights.CreateRandom(shape, Seed);
+        Output = new float[shape.QueryLength];
+        Generic = new GenericCrossAttention(shape);
+
+        // Each path steps on the context it projected itself (its layout is the kernel's business, SPEC §5).
+        GeneratedContext = generatedProjection(Context, Weights);
+        GenericContext = Generic.ProjectContext(Context, Weights);
+        Refilled = new ProjectedContext(shape, batch: 1);
+    }
+
+    public float[] Queries { get; }
+
+    /// <summary><c>[1, Lkv, KvDim]</c>.</summary>
+    public float[] Context { get; }
+
+    public CrossAttentionWeights Weights { get; }
+
+    public float[] Output { get; }
+
+    public GenericCrossAttention Generic { get; }
+
+    /// <summary>Made once by the generated <c>ProjectContext</c>; the generated decoder step reads it.</summary>
+    public ProjectedContext GeneratedContext { get; }
+
+    /// <summary>Made once by the generic <c>ProjectContext</c>; the generic decoder step reads it.</summary>
+    public ProjectedContext GenericContext { get; }
+
+    /// <summary>The one context every <c>ProjectContext</c> refill contender writes, so their results can be compared.</summary>
+    public ProjectedContext Refilled { get; }
+
+    private static float[] RandomFloats(Random random, int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return values;
+    }
+}

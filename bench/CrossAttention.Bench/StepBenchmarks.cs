@@ -1,0 +1,71 @@
+using System;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+
+namespace CrossAttention.Bench;
+
+/// <summary>
+/// The decoder step, <c>Forward</c> on a <see cref="ProjectedContext"/> made once in setup (Q projection, attention,
+/// output projection), per SPEC §8 shape at batch 1: generated against generic (each shape's baseline). At the decode
+/// shape this is SPEC §9's "bound by streaming Wq and Wo" target, which <see cref="BenchSummary"/> sets against the
+/// <see cref="MemoryBandwidthBenchmark"/> of the same run.
+/// </summary>
+/// <remarks>
+/// Each path steps on the context its own <c>ProjectContext</c> made. Named and categorized as
+/// <see cref="AttendBenchmarks"/> is. (Not "DecoderStep…": <c>--filter '*Decode*'</c>, which selects the decode shape,
+/// would then select every shape of this class.)
+/// </remarks>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class StepBenchmarks : ICheckedBenchmarks
+{
+    private LayerCase _latent = null!;
+    private LayerCase _decode = null!;
+    private LayerCase _caption = null!;
+    private LayerCase _medium = null!;
+    private LayerCase _odd = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _latent = new LayerCase(LatentAttention.Shape, LatentAttention.ProjectContext);
+        _decode = new LayerCase(DecodeAttention.Shape, DecodeAttention.ProjectContext);
+        _caption = new LayerCase(CaptionAttention.Shape, CaptionAttention.ProjectContext);
+        _medium = new LayerCase(MediumAttention.Shape, MediumAttention.ProjectContext);
+        _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
+    }
+
+    Span<float> ICheckedBenchmarks.Output(string category, int index) =>
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd).Output;
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
+    public void Latent_Generated() => LatentAttention.Forward(_latent.Queries, _latent.GeneratedContext, _latent.Weights, _latent.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Latent)]
+    public void Latent_Generic() => _latent.Generic.Forward(_latent.Queries, _latent.GenericContext, _latent.Weights, _latent.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
+    public void Decode_Generated() => DecodeAttention.Forward(_decode.Queries, _decode.GeneratedContext, _decode.Weights, _decode.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Decode)]
+    public void Decode_Generic() => _decode.Generic.Forward(_decode.Queries, _decode.GenericContext, _decode.Weights, _decode.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
+    public void Caption_Generated() => CaptionAttention.Forward(_caption.Queries, _caption.GeneratedContext, _caption.Weights, _caption.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Caption)]
+    public void Caption_Generic() => _caption.Generic.Forward(_caption.Queries, _caption.GenericContext, _caption.Weights, _caption.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
+    public void Medium_Generated() => MediumAttention.Forward(_medium.Queries, _medium.GeneratedContext, _medium.Weights, _medium.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Medium)]
+    public void Medium_Generic() => _medium.Generic.Forward(_medium.Queries, _medium.GenericContext, _medium.Weights, _medium.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
+    public void Odd_Generated() => OddAttention.Forward(_odd.Queries, _odd.GeneratedContext, _odd.Weights, _odd.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Odd)]
+    public void Odd_Generic() => _odd.Generic.Forward(_odd.Queries, _odd.GenericContext, _odd.Weights, _odd.Output);
+}
