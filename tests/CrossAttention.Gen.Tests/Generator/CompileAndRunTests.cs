@@ -16,7 +16,7 @@ namespace CrossAttention.Gen.Tests.Generator;
 
 /// <summary>
 /// At least 40 random valid shapes per run — generated in memory, compiled with zero warnings, loaded, and checked
-/// against the float64 reference. The seed is printed; set CXA_TEST_SEED to rerun a failing draw.
+/// against the float64 reference (Attend and Forward). The seed is printed; set CXA_TEST_SEED to rerun a failing draw.
 /// </summary>
 public sealed class CompileAndRunTests
 {
@@ -90,6 +90,15 @@ public sealed class CompileAndRunTests
             Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
             Tolerance.Close(expected.Output, output, $"{drawn.Name} {drawn.Attribute} (seed {seed}): output");
             Tolerance.Close(expected.Weights, weights, $"{drawn.Name} {drawn.Attribute} (seed {seed}): weights");
+
+            // The layer too: its projections are generated per (input, output) size.
+            float[] context = Data.Uniform(random, batch * shape.Lkv * shape.KvDim);
+            var layerWeights = CrossAttentionWeights.CreateRandom(shape, seed);
+            var layerOutput = new float[q.Length];
+            kernel.Forward(q, context, layerWeights, layerOutput, mask, weights);
+            Reference.Result layer = Reference.Forward(shape, q, context, layerWeights, mask);
+            Tolerance.Close(layer.Output, layerOutput, $"{drawn.Name} {drawn.Attribute} (seed {seed}): Forward output");
+            Tolerance.Close(layer.Weights, weights, $"{drawn.Name} {drawn.Attribute} (seed {seed}): Forward weights");
         }
     }
 
