@@ -48,7 +48,14 @@ public sealed partial class CrossAttentionGenerator
             EmitDriver(w, plan);
             w.Line();
             cancellationToken.ThrowIfCancellationRequested();
-            EmitHeadKernel(w, plan, cancellationToken);
+            if (plan.HeadsInLanes)
+            {
+                EmitHeadsInLanesKernel(w, plan, cancellationToken);
+            }
+            else
+            {
+                EmitHeadKernel(w, plan, cancellationToken);
+            }
             w.Line();
             EmitLayer(w, plan);
             w.Close();
@@ -67,16 +74,20 @@ public sealed partial class CrossAttentionGenerator
             const string Arguments = "q, k, v, output, keyMask, attentionWeights";
 
             w.Line("/// <summary>Runs the specialized kernel on validated arguments (<paramref name=\"batch\"/> ≥ 1).</summary>");
+            // An item is one head of one batch item, or, with heads in lanes, one batch item.
+            string items = plan.HeadsInLanes ? "batch" : $"batch * {spec.Heads}";
             w.Open($"internal static void Attend({Parameters}, int batch)");
-            w.Open($"if (KernelParallel.ShouldSplit(batch * {spec.Heads}, batch * {ShapeRules.AttendFlops(spec.Lq, spec.Lkv, spec.D)}L))");
-            w.Line($"KernelParallel.For<AttendWork>(batch * {spec.Heads}, {Arguments}, batch);");
+            w.Open($"if (KernelParallel.ShouldSplit({items}, batch * {ShapeRules.AttendFlops(spec.Lq, spec.Lkv, spec.D)}L))");
+            w.Line($"KernelParallel.For<AttendWork>({items}, {Arguments}, batch);");
             w.Close();
             w.Open("else");
-            w.Line($"AttendItems({Arguments}, 0, batch * {spec.Heads});");
+            w.Line($"AttendItems({Arguments}, 0, {items});");
             w.Close();
             w.Close();
             w.Line();
-            w.Line("/// <summary>Items [start, end) of a call on one thread; item = batch item · Heads + head.</summary>");
+            w.Line(plan.HeadsInLanes
+                ? "/// <summary>Items [start, end) of a call on one thread; item = batch item.</summary>"
+                : "/// <summary>Items [start, end) of a call on one thread; item = batch item · Heads + head.</summary>");
             w.Open("private readonly struct AttendWork : IKernelWork");
             w.Line("public static void Run(in KernelSpans spans, int start, int end) => AttendItems(spans.A, spans.B, spans.C, spans.D, spans.E, spans.F, start, end);");
             w.Close();
@@ -96,6 +107,12 @@ public sealed partial class CrossAttentionGenerator
 
             w.Close();
             w.Line();
+            if (plan.HeadsInLanes)
+            {
+                EmitHeadsInLanesRun(w, plan, Parameters);
+                return;
+            }
+
             w.Open($"private static void Run({Parameters}, int start, int end, Span<int> keep, Span<float> scores)");
             w.Line("ref float qBase = ref MemoryMarshal.GetReference(q);");
             w.Line("ref float kBase = ref MemoryMarshal.GetReference(k);");

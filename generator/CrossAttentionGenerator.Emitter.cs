@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 using System.Reflection;
 using System.Threading;
 using CrossAttention.Generator.Model;
@@ -89,16 +90,34 @@ public sealed partial class CrossAttentionGenerator
                      (head.HasTail ? $" + a tail of {head.TailLanes} (one vector overlapping the previous, masked)" : "") +
                      (head.LoopedGroups > 0 ? $", walked in a loop over {head.LoopedGroups} groups of 64 columns" : ", unrolled"),
             };
+            string projections = string.Join("; ", plan.Projections.Select(p =>
+                $"{p.Inputs} → {p.Outputs} in blocks of {p.RowBlock} rows × {p.OutputBlock} outputs ({p.SingleRowOutputBlock} for a single row)" +
+                (p.ChunksPerIteration > 0 ? $", inputs in a loop of {p.ChunksPerIteration} vectors a turn" : ", inputs unrolled")));
+            string unroll = plan.Info is null ? "Fully unrolled." : "Partly unrolled (CXA0100): " + plan.Info + ".";
+            if (plan.HeadsInLanes)
+            {
+                return new[]
+                {
+                    $"Plan: heads in vector lanes — {spec.Lkv} key(s) would fill few lanes, so per query row and key one vector",
+                    $"      holds the score of all {spec.Heads} heads; softmax is one vector operation per key for every head;",
+                    $"      {(plan.UnrollQueries ? $"{spec.Lq} query row(s) unrolled" : $"{spec.Lq} query rows in a loop")}, keys and heads unrolled, head dimension {head.FullChunks} vector(s) of 8;",
+                    $"      projections: {projections};",
+                    $"      about {plan.EstimatedStatements} statements in the attention method, far inside the JIT's optimization limits.",
+                    unroll,
+                };
+            }
+
             return new[]
             {
-                "Plan: " + (plan.UnrollQueries ? $"{spec.Lq} query row(s) unrolled" : $"{spec.Lq} query rows in a loop") + "; " +
+                "Plan: keys in vector lanes; " + (plan.UnrollQueries ? $"{spec.Lq} query row(s) unrolled" : $"{spec.Lq} query rows in a loop") + "; " +
                 (plan.UnrollKeys ? $"{spec.Lkv} key(s) unrolled, scores kept in registers" : $"{spec.Lkv} keys in loops, scores in a buffer") + ";",
                 $"      {headText};",
                 $"      scores as {plan.KeyBlocks} vector(s) of 8 keys" + (plan.KeyTailLanes != 0 ? $" (the last holds {plan.KeyTailLanes})" : "") +
                 $", 8 dot-product accumulators per vector{(plan.PreloadQuery ? ", query row held in registers" : "")};",
                 $"      weighted sum over {plan.ValueGroupChunks} output vector(s) at a time, keys alternating between {plan.ValueSplit} accumulator set(s);",
+                $"      projections: {projections};",
                 $"      about {plan.EstimatedStatements} statements per head, far inside the JIT's optimization limits.",
-                plan.Info is null ? "Fully unrolled." : "Partly unrolled (CXA0100): " + plan.Info + ".",
+                unroll,
             };
         }
 

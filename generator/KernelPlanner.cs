@@ -43,8 +43,13 @@ internal static class KernelPlanner
         int unrolledKeysRow = (keyBlocks * (scoreBlockCost + 6)) + (valueGroups * ((spec.Lkv * valueKeyCost) + (2 * groupChunks))) + 16;
         int loopedKeysRow = (2 * (scoreBlockCost + 6)) + (valueGroups * ((2 * valueKeyCost) + (2 * groupChunks) + 6)) + 32;
 
-        bool unrollKeys = headUnrolled && unrolledKeysRow <= KeyUnrollBudget;
-        int rowCost = unrollKeys ? unrolledKeysRow : loopedKeysRow;
+        // Heads in lanes: per query row, Lkv score vectors (H·dh/8 FMAs and a reduction each), then per head a broadcast
+        // and dh/8 FMAs per key.
+        bool headsInLanes = IsHeadsInLanesShape(spec);
+        int headsInLanesRow = (spec.Lkv * ((spec.Heads * chunks) + 12)) + (spec.Heads * ((spec.Lkv * (chunks + 3)) + (2 * chunks))) + (spec.Lkv * 8) + 16;
+
+        bool unrollKeys = headsInLanes || (headUnrolled && unrolledKeysRow <= KeyUnrollBudget);
+        int rowCost = headsInLanes ? headsInLanesRow : unrollKeys ? unrolledKeysRow : loopedKeysRow;
         bool unrollQueries = spec.Lq * rowCost <= MethodBudget;
         int estimate = unrollQueries ? spec.Lq * rowCost : rowCost + 8;
         bool preload = headUnrolled && chunks <= MaxPreloadedQueryChunks && keyBlocks > 1;
@@ -64,9 +69,16 @@ internal static class KernelPlanner
         var projections = spec.ResolvedKvDim == spec.D
             ? ImmutableArray.Create(PlanLinear(spec.D, spec.D))
             : ImmutableArray.Create(PlanLinear(spec.D, spec.D), PlanLinear(spec.ResolvedKvDim, spec.D));
-        return new KernelPlan(spec, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload,
+        return new KernelPlan(spec, headsInLanes, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload && !headsInLanes,
                               groupChunks, valueSplit, estimate, new EquatableArray<LinearPlan>(projections), info);
     }
+
+    /// <summary>
+    /// Heads go in the vector lanes when keys would fill few of them (Lkv ≤ 8) and the heads fit one vector (2 ≤ Heads
+    /// ≤ 8) with whole vectors per head (dh a multiple of 8, at most 64, so a head's accumulators stay in registers).
+    /// </summary>
+    public static bool IsHeadsInLanesShape(KernelSpec spec) =>
+        spec.Lkv <= 8 && spec.Heads is >= 2 and <= 8 && spec.HeadSize % 8 == 0 && spec.HeadSize <= 64;
 
     /// <summary>Input vectors up to this many are unrolled whole in a projection block; beyond, a loop takes 4 a turn.</summary>
     public const int MaxUnrolledProjectionChunks = 16;

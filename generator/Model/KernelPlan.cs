@@ -42,6 +42,10 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int FullChunks, int T
 /// are new fields (or new plan kinds) here, read by the emitter; the pipeline, runtime and tests do not change.
 /// </summary>
 /// <param name="Spec">The shape as the user wrote it.</param>
+/// <param name="HeadsInLanes">The layout of scores: false, keys in the 8 lanes of a vector (per head, one score vector
+/// per 8 keys); true, heads in the lanes (per query and key, one vector holding that score for every head, so a softmax
+/// step is one vector operation for all heads) — chosen for few keys and at most 8 heads, where keys would leave most
+/// lanes empty.</param>
 /// <param name="Head">How the head dimension is walked.</param>
 /// <param name="KeyBlocks">Key blocks of 8 lanes, ceil(Lkv / 8): one score vector each.</param>
 /// <param name="KeyTailLanes">Keys in the last, partial block (0: every block is full).</param>
@@ -57,6 +61,7 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int FullChunks, int T
 /// <param name="Info">An Info diagnostic message when the shape is only partly unrolled; null when fully unrolled.</param>
 internal sealed record KernelPlan(
     KernelSpec Spec,
+    bool HeadsInLanes,
     HeadTraversal Head,
     int KeyBlocks,
     int KeyTailLanes,

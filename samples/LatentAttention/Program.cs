@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Threading.Tasks;
 using CrossAttention;
+using Samples.Shared;
 
 namespace Samples.Latent;
 
@@ -52,9 +53,9 @@ public static class Program
             return 0;
         }
 
-        if (args.Length != 0)
+        if (!SampleConsole.TryParseArguments("LatentAttention", args, out string outputDirectory))
         {
-            Console.Error.WriteLine($"usage: LatentAttention   (the argument {ChildArgument} is for the self-check child)");
+            Console.Error.WriteLine($"       (the argument {ChildArgument} is for the self-check child)");
             return 2;
         }
 
@@ -62,8 +63,19 @@ public static class Program
         Report.KernelPathLine("this process", LatentAttention.Path);
         Report.PerHeadWeights(shape, weights);
         Report.AveragedWeights(shape, weights);
+        DrawScoreMatrix(shape, weights, outputDirectory);
         Report.OutputSummary(shape, v, output);
         return CompareWithForcedGeneric(output, weights);
+    }
+
+    /// <summary>The head-averaged 4×2 matrix once more, as a heat map in the terminal and as latent-attention.png.</summary>
+    private static void DrawScoreMatrix(CrossAttentionShape shape, float[] weights, string outputDirectory)
+    {
+        Report.Heading("The 4 x 2 score matrix: 4 tokens over 2 latent summaries (head-averaged weights)");
+        var map = new HeatMap($"4 tokens x 2 latent summaries (mean of {shape.Heads} heads)", Tokens, Latents, SampleConsole.AverageOverHeads(weights, shape));
+        map.Print();
+        Console.WriteLine();
+        SampleConsole.SaveImage(map.ToImage(cellSize: 64), outputDirectory, "latent-attention.png");
     }
 
     private static void TellTheStory(CrossAttentionShape shape)
