@@ -93,15 +93,16 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
             w.Line();
             w.Open($"private static void AttendItems({Parameters}, int start, int end)");
+            int scoreBuffer = buffer * plan.QueryBlockRows;
             if (plan.ScoresOnStack)
             {
                 w.Line($"Span<int> keep = stackalloc int[{buffer}];");
-                w.Line($"Span<float> scores = stackalloc float[{buffer}];");
+                w.Line($"Span<float> scores = stackalloc float[{scoreBuffer}];");
                 w.Line($"Run({Arguments}, start, end, keep, scores);");
             }
             else
             {
-                w.Line($"using var scratch = new Scratch({2 * buffer});");
+                w.Line($"using var scratch = new Scratch({buffer + scoreBuffer});");
                 w.Line($"Run({Arguments}, start, end, MemoryMarshal.Cast<float, int>(scratch.Span[..{buffer}]), scratch.Span[{buffer}..]);");
             }
 
@@ -166,7 +167,23 @@ public sealed partial class CrossAttentionGenerator
                 w.Line($"Vector256<float> tailMask = {TailMask(plan.Head.TailLanes)};");
             }
 
-            if (plan.UnrollQueries)
+            if (plan.QueryBlockRows == 2)
+            {
+                w.Line("Vector128<float> scale4 = scale.GetLower(), negativeInfinity4 = negativeInfinity.GetLower();");
+                w.Line();
+                w.Open($"for (int i = 0; i + 1 < {spec.Lq}; i += 2)");
+                EmitQueryPair(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}");
+                w.Close();
+                if (spec.Lq % 2 == 1)
+                {
+                    w.Line();
+                    w.Line($"// The last query row, alone");
+                    w.Open();
+                    EmitQueryRow(w, plan, Int((spec.Lq - 1) * spec.D), Int((spec.Lq - 1) * spec.Lkv));
+                    w.Close();
+                }
+            }
+            else if (plan.UnrollQueries)
             {
                 for (int i = 0; i < spec.Lq; i++)
                 {
@@ -330,16 +347,23 @@ public sealed partial class CrossAttentionGenerator
             }
             else
             {
-                w.Line("Vector256<float> total = Vector256<float>.Zero;");
-                w.Open($"for (int kb = 0; kb < {plan.KeyBlocks * 8}; kb += 8)");
-                w.Line("Vector256<float> p = Avx.And(Avx2Primitives.Exp(Avx.Subtract(Vector256.LoadUnsafe(ref scores, (nuint)kb), shift)), Vector256.LoadUnsafe(ref keep, (nuint)kb).AsSingle());");
-                w.Line("p.StoreUnsafe(ref scores, (nuint)kb);");
-                w.Line("total = Avx.Add(total, p);");
-                w.Close();
-                w.Line("float inverse = 1f / Avx2Primitives.HorizontalSum(total);");
+                EmitSoftmaxLoop(w, plan, "scores", "shift", "inverse");
             }
 
             w.Line("Vector256<float> inverses = Vector256.Create(inverse);");
+        }
+
+        /// <summary>The softmax of a score buffer row in place: p = e^(s − max) on attended lanes, 0 elsewhere; declares
+        /// <paramref name="inverse"/> = 1 / Σp.</summary>
+        private static void EmitSoftmaxLoop(IndentedWriter w, KernelPlan plan, string scores, string shift, string inverse)
+        {
+            w.Line($"Vector256<float> {inverse}Total = Vector256<float>.Zero;");
+            w.Open($"for (int kb = 0; kb < {plan.KeyBlocks * 8}; kb += 8)");
+            w.Line($"Vector256<float> p = Avx.And(Avx2Primitives.Exp(Avx.Subtract(Vector256.LoadUnsafe(ref {scores}, (nuint)kb), {shift})), Vector256.LoadUnsafe(ref keep, (nuint)kb).AsSingle());");
+            w.Line($"p.StoreUnsafe(ref {scores}, (nuint)kb);");
+            w.Line($"{inverse}Total = Avx.Add({inverse}Total, p);");
+            w.Close();
+            w.Line($"float {inverse} = 1f / Avx2Primitives.HorizontalSum({inverse}Total);");
         }
 
         /// <summary>
@@ -438,7 +462,8 @@ public sealed partial class CrossAttentionGenerator
         }
 
         /// <summary>attentionWeights row = p · inverse, from the score buffer.</summary>
-        private static void EmitWeights(IndentedWriter w, KernelPlan plan, string weightsOffset)
+        private static void EmitWeights(IndentedWriter w, KernelPlan plan, string weightsOffset,
+                                        string scores = "scores", string inverse = "inverse", string inverses = "inverses")
         {
             KernelSpec spec = plan.Spec;
             w.Open("if (writeWeights)");
@@ -447,13 +472,13 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int kb = 0; kb < plan.FullKeyBlocks; kb++)
                 {
-                    w.Line($"Avx.Multiply(p{kb}, inverses).StoreUnsafe(ref wi, {kb * 8});");
+                    w.Line($"Avx.Multiply(p{kb}, {inverses}).StoreUnsafe(ref wi, {kb * 8});");
                 }
             }
             else if (plan.FullKeyBlocks > 0)
             {
                 w.Open($"for (int kb = 0; kb < {plan.FullKeyBlocks * 8}; kb += 8)");
-                w.Line("Avx.Multiply(Vector256.LoadUnsafe(ref scores, (nuint)kb), inverses).StoreUnsafe(ref wi, (nuint)kb);");
+                w.Line($"Avx.Multiply(Vector256.LoadUnsafe(ref {scores}, (nuint)kb), {inverses}).StoreUnsafe(ref wi, (nuint)kb);");
                 w.Close();
             }
 
@@ -462,13 +487,13 @@ public sealed partial class CrossAttentionGenerator
                 if (spec.Lkv >= 8)
                 {
                     w.Line("// The last, partial block: the 8 weights ending the row (the overlap rewrites equal values).");
-                    w.Line($"Avx.Multiply(Vector256.LoadUnsafe(ref scores, {spec.Lkv - 8}), inverses).StoreUnsafe(ref wi, {spec.Lkv - 8});");
+                    w.Line($"Avx.Multiply(Vector256.LoadUnsafe(ref {scores}, {spec.Lkv - 8}), {inverses}).StoreUnsafe(ref wi, {spec.Lkv - 8});");
                 }
                 else
                 {
                     for (int j = 0; j < spec.Lkv; j++)
                     {
-                        w.Line($"Unsafe.Add(ref wi, {j}) = Unsafe.Add(ref scores, {j}) * inverse;");
+                        w.Line($"Unsafe.Add(ref wi, {j}) = Unsafe.Add(ref {scores}, {j}) * {inverse};");
                     }
                 }
             }
@@ -531,11 +556,14 @@ public sealed partial class CrossAttentionGenerator
                 return;
             }
 
+            w.Open();
             w.Line($"Vector256<float> r = {value};");
             for (int t = 0; t < plan.Head.TailLanes; t++)
             {
                 w.Line($"Unsafe.Add(ref {reference}, {IntOffset(loopVariable, chunk.Offset + t)}) = r.GetElement({t});");
             }
+
+            w.Close();
         }
 
         private static string NativeOffset(string? variable, int constant) =>

@@ -121,9 +121,15 @@ public sealed partial class CrossAttentionGenerator
             };
         }
 
-        /// <summary>A public member the generator adds: to the user's class (forwarding to <c>Kernel</c>), to
-        /// <c>Kernel</c> (static, implementing <c>ICrossAttentionKernel</c>) and explicitly for <c>ICrossAttention</c>.</summary>
-        private sealed record Member(string Return, string Name, string Parameters, string Arguments, string Summary);
+        /// <summary>
+        /// A public member the generator adds: to the user's class (forwarding to <c>Kernel</c>), to <c>Kernel</c>
+        /// (static, implementing <c>ICrossAttentionKernel</c>) and explicitly for <c>ICrossAttention</c>.
+        /// <paramref name="Validation"/> is the <c>KernelArguments</c> call that checks it, or null for an overload that
+        /// passes an empty mask and weights to the full one; <paramref name="MakesContext"/> marks the
+        /// <c>ProjectContext</c> that returns a new <c>ProjectedContext</c>.
+        /// </summary>
+        private sealed record Member(string Return, string Name, string Parameters, string Arguments, string Summary,
+                                     string? Validation, bool MakesContext = false);
 
         private const string Weights = "global::CrossAttention.CrossAttentionWeights";
         private const string Projected = "global::CrossAttention.ProjectedContext";
@@ -139,14 +145,19 @@ public sealed partial class CrossAttentionGenerator
             string optional = $", {Bools} keyMask, {MutableFloats} attentionWeights";
             return new[]
             {
-                new Member("void", "Attend", attend, "q, k, v, output", $"Attention on projected {tensors}."),
-                new Member("void", "Attend", attend + optional, "q, k, v, output, keyMask, attentionWeights", $"Attention on projected {tensors}, {options}."),
-                new Member("void", "Forward", forward, "queries, context, weights, output", $"The whole layer — Q, K, V projections, attention, output projection — on {layer}."),
-                new Member("void", "Forward", forward + optional, "queries, context, weights, output, keyMask, attentionWeights", $"The whole layer on {layer}, {options}."),
-                new Member(Projected, "ProjectContext", $"{Floats} context, {Weights} weights", "context, weights", $"Projects the keys and values of <c>context [B, {spec.Lkv}, {spec.ResolvedKvDim}]</c> once, for many <c>Forward</c> steps."),
-                new Member("void", "ProjectContext", $"{Floats} context, {Weights} weights, {Projected} into", "context, weights, into", "Refills <paramref name=\"into\"/> (made for this shape and batch) with the projection of <paramref name=\"context\"/>; allocates nothing."),
-                new Member("void", "Forward", projected, "queries, context, weights, output", $"The whole layer on <c>queries [B, {spec.Lq}, {spec.D}]</c> and a projected context: Q projection, attention, output projection."),
-                new Member("void", "Forward", projected + optional, "queries, context, weights, output, keyMask, attentionWeights", $"The whole layer on a projected context, {options}."),
+                new Member("void", "Attend", attend, "q, k, v, output", $"Attention on projected {tensors}.", null),
+                new Member("void", "Attend", attend + optional, "q, k, v, output, keyMask, attentionWeights", $"Attention on projected {tensors}, {options}.",
+                           "Attend(Shape, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length)"),
+                new Member("void", "Forward", forward, "queries, context, weights, output", $"The whole layer — Q, K, V projections, attention, output projection — on {layer}.", null),
+                new Member("void", "Forward", forward + optional, "queries, context, weights, output, keyMask, attentionWeights", $"The whole layer on {layer}, {options}.",
+                           "Forward(Shape, queries.Length, context.Length, weights, output.Length, keyMask.Length, attentionWeights.Length)"),
+                new Member(Projected, "ProjectContext", $"{Floats} context, {Weights} weights", "context, weights", $"Projects the keys and values of <c>context [B, {spec.Lkv}, {spec.ResolvedKvDim}]</c> once, for many <c>Forward</c> steps.",
+                           "ProjectContext(Shape, context.Length, weights)", MakesContext: true),
+                new Member("void", "ProjectContext", $"{Floats} context, {Weights} weights, {Projected} into", "context, weights, into", "Refills <paramref name=\"into\"/> (made for this shape and batch) with the projection of <paramref name=\"context\"/>; allocates nothing.",
+                           "ProjectContext(Shape, context.Length, weights, into)"),
+                new Member("void", "Forward", projected, "queries, context, weights, output", $"The whole layer on <c>queries [B, {spec.Lq}, {spec.D}]</c> and a projected context: Q projection, attention, output projection.", null),
+                new Member("void", "Forward", projected + optional, "queries, context, weights, output, keyMask, attentionWeights", $"The whole layer on a projected context, {options}.",
+                           "Forward(Shape, queries.Length, context, weights, output.Length, keyMask.Length, attentionWeights.Length)"),
             };
         }
 
@@ -186,12 +197,11 @@ public sealed partial class CrossAttentionGenerator
 
             // The overloads without a mask and weights forward to the full ones; the others validate, then run the
             // specialized code or the fallback.
-            for (int i = 0; i < members.Length; i++)
+            foreach (Member member in members)
             {
-                Member member = members[i];
                 w.Line();
                 w.Line($"/// <summary>{member.Summary}</summary>");
-                if (i is 0 or 2 or 6)
+                if (member.Validation is null)
                 {
                     w.Line($"public static {member.Return} {member.Name}({member.Parameters}) =>");
                     w.Line($"    {member.Name}({member.Arguments}, default, default);");
@@ -199,20 +209,12 @@ public sealed partial class CrossAttentionGenerator
                 }
 
                 w.Open($"public static {member.Return} {member.Name}({member.Parameters})");
-                string validation = i switch
-                {
-                    1 => "Attend(Shape, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length)",
-                    3 => "Forward(Shape, queries.Length, context.Length, weights, output.Length, keyMask.Length, attentionWeights.Length)",
-                    4 => "ProjectContext(Shape, context.Length, weights, null, refill: false)",
-                    5 => "ProjectContext(Shape, context.Length, weights, into, refill: true)",
-                    _ => "Forward(Shape, queries.Length, context, weights, output.Length, keyMask.Length, attentionWeights.Length)",
-                };
-                w.Line($"int batch = global::CrossAttention.Kernels.KernelArguments.{validation};");
+                w.Line($"int batch = global::CrossAttention.Kernels.KernelArguments.{member.Validation};");
                 string arguments = member.Arguments;
-                if (i == 4)
+                if (member.MakesContext)
                 {
                     w.Line($"var projected = new {Projected}(Shape, batch);");
-                    arguments = "context, weights, projected";
+                    arguments += ", projected";
                 }
 
                 w.Open("if (batch != 0 && Specialized)");
@@ -221,7 +223,7 @@ public sealed partial class CrossAttentionGenerator
                 w.Open("else if (batch != 0)");
                 w.Line($"{code}.Fallback.{member.Name}({arguments});");
                 w.Close();
-                if (i == 4)
+                if (member.MakesContext)
                 {
                     w.Line();
                     w.Line("return projected;");

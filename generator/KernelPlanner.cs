@@ -69,7 +69,9 @@ internal static class KernelPlanner
         var projections = spec.ResolvedKvDim == spec.D
             ? ImmutableArray.Create(PlanLinear(spec.D, spec.D))
             : ImmutableArray.Create(PlanLinear(spec.D, spec.D), PlanLinear(spec.ResolvedKvDim, spec.D));
-        return new KernelPlan(spec, headsInLanes, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload && !headsInLanes,
+        // Keys walked in loops are read from memory for every query row: two rows sharing each read halve that traffic.
+        int queryBlockRows = !unrollKeys && headUnrolled && spec.Lq >= 2 ? 2 : 1;
+        return new KernelPlan(spec, headsInLanes, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload && !headsInLanes, queryBlockRows,
                               groupChunks, valueSplit, estimate, new EquatableArray<LinearPlan>(projections), info);
     }
 

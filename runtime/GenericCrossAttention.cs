@@ -92,7 +92,7 @@ public sealed class GenericCrossAttention : ICrossAttention
     /// <inheritdoc/>
     public ProjectedContext ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights)
     {
-        int batch = KernelArguments.ProjectContext(Shape, context.Length, weights, null, refill: false);
+        int batch = KernelArguments.ProjectContext(Shape, context.Length, weights);
         var projected = new ProjectedContext(Shape, batch);
         ProjectContextCore(context, weights, projected);
         return projected;
@@ -101,7 +101,7 @@ public sealed class GenericCrossAttention : ICrossAttention
     /// <inheritdoc/>
     public void ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights, ProjectedContext into)
     {
-        KernelArguments.ProjectContext(Shape, context.Length, weights, into, refill: true);
+        KernelArguments.ProjectContext(Shape, context.Length, weights, into);
         ProjectContextCore(context, weights, into);
     }
 

@@ -12,9 +12,6 @@ internal sealed record HeadTraversal(int HeadSize, int FullChunks, int TailLanes
 
     public bool HasTail => TailLanes != 0;
 
-    /// <summary>Whole vectors after the looped groups, unrolled with constant offsets.</summary>
-    public int UnrolledFullChunks => FullChunks - (LoopedGroups * ChunksPerLoopedGroup);
-
     public int Chunks => FullChunks + (HasTail ? 1 : 0);
 }
 
@@ -53,6 +50,8 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int FullChunks, int T
 /// <param name="UnrollKeys">Every key block (scores) and key (weighted sum) is straight-line code, scores stay in
 /// registers; otherwise loops over key blocks and keys, scores in a buffer.</param>
 /// <param name="PreloadQuery">A query row's vectors are loaded once into registers and reused for every key block.</param>
+/// <param name="QueryBlockRows">Query rows that share each key and value row read (1, or 2 in register blocks of 2 rows
+/// × 4 keys for scores and 2 rows × 4 vectors for the weighted sum), for shapes whose keys are walked in loops.</param>
 /// <param name="ValueGroupChunks">Output accumulators per pass of the weighted sum (vectors of the head).</param>
 /// <param name="ValueSplit">Independent accumulator sets the keys of the weighted sum alternate between, to hide FMA
 /// latency when a head has few vectors.</param>
@@ -68,6 +67,7 @@ internal sealed record KernelPlan(
     bool UnrollQueries,
     bool UnrollKeys,
     bool PreloadQuery,
+    int QueryBlockRows,
     int ValueGroupChunks,
     int ValueSplit,
     int EstimatedStatements,
@@ -76,13 +76,13 @@ internal sealed record KernelPlan(
 {
     public int FullKeyBlocks => KeyTailLanes == 0 ? KeyBlocks : KeyBlocks - 1;
 
-    /// <summary>Floats in the per-call score and key-mask buffers: one 8-lane vector per key block.</summary>
+    /// <summary>Floats in a score buffer row and in the key-mask buffer: one 8-lane vector per key block.</summary>
     public int ScoreBufferLength => KeyBlocks * 8;
 
-    /// <summary>Key counts up to this keep the score buffer on the stack; longer rows rent it from the pool.</summary>
-    public const int StackBufferLimit = 4096;
+    /// <summary>Score and key-mask buffers up to this many floats live on the stack; larger ones in the thread's scratch.</summary>
+    public const int StackBufferLimit = 8192;
 
-    public bool ScoresOnStack => ScoreBufferLength <= StackBufferLimit;
+    public bool ScoresOnStack => ScoreBufferLength * (QueryBlockRows + 1) <= StackBufferLimit;
 
     public LinearPlan QueryProjection => Projections[0];
 

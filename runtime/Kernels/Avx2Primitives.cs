@@ -103,6 +103,15 @@ public static class Avx2Primitives
         return m.ToScalar();
     }
 
+    /// <summary>The largest of four lanes (NaN if a lane is NaN and the comparison meets it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalMax(Vector128<float> m)
+    {
+        m = Sse.Max(m, Sse.Shuffle(m, m, 0b01_00_11_10));
+        m = Sse.Max(m, Sse.Shuffle(m, m, 0b10_11_00_01));
+        return m.ToScalar();
+    }
+
     /// <summary>The sum of the eight lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float HorizontalSum(Vector256<float> v)

@@ -49,16 +49,19 @@ public static class KernelArguments
         return batch;
     }
 
-    /// <summary>Checks a <c>ProjectContext</c> call; <paramref name="into"/> is null when a new context is to be made.</summary>
-    public static int ProjectContext(CrossAttentionShape shape, int context, CrossAttentionWeights? weights, ProjectedContext? into, bool refill)
+    /// <summary>Checks a <c>ProjectContext</c> call that makes a new projected context.</summary>
+    public static int ProjectContext(CrossAttentionShape shape, int context, CrossAttentionWeights? weights)
     {
         int batch = BatchOf(context, shape.Lkv * shape.KvDim, nameof(context), shape);
         CheckWeights(weights, shape);
-        if (refill)
-        {
-            CheckProjected(into, batch, nameof(into), nameof(context), shape);
-        }
+        return batch;
+    }
 
+    /// <summary>Checks a <c>ProjectContext</c> call that refills <paramref name="into"/>.</summary>
+    public static int ProjectContext(CrossAttentionShape shape, int context, CrossAttentionWeights? weights, ProjectedContext? into)
+    {
+        int batch = ProjectContext(shape, context, weights);
+        CheckProjected(into, batch, nameof(into), nameof(context), shape);
         return batch;
     }
 

@@ -5,6 +5,7 @@ using Xunit;
 namespace CrossAttention.Gen.Tests.Kernels;
 
 /// <summary>SPEC §6: no allocation on any Attend or Forward call (after the first call of a type), generated or generic.</summary>
+[Collection(nameof(GlobalParallelism))]
 public sealed class AllocationTests
 {
     public static TheoryDataNames Names => TestKernels.Names;

@@ -6,10 +6,6 @@ using Xunit;
 
 namespace CrossAttention.Gen.Tests.Layer;
 
-/// <summary>Tests that change the process-wide degree of parallelism run alone.</summary>
-[CollectionDefinition(nameof(GlobalParallelism), DisableParallelization = true)]
-public sealed class GlobalParallelism;
-
 /// <summary>
 /// SPEC §6: results do not depend on the number of threads — bitwise, for Attend, Forward and the projected-context
 /// step, generated and generic — and a split call allocates nothing once the workers exist.

@@ -109,7 +109,7 @@ namespace Demo.Models
                     /// <summary>Projects the keys and values of <c>context [B, 3, 16]</c> once, for many <c>Forward</c> steps.</summary>
                     public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights)
                     {
-                        int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, null, refill: false);
+                        int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights);
                         var projected = new global::CrossAttention.ProjectedContext(Shape, batch);
                         if (batch != 0 && Specialized)
                         {
@@ -126,7 +126,7 @@ namespace Demo.Models
                     /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
                     public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into)
                     {
-                        int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into, refill: true);
+                        int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into);
                         if (batch != 0 && Specialized)
                         {
                             global::CrossAttention.Generated.NestedKernel.ProjectContext(context, weights, into, batch);

@@ -104,7 +104,7 @@ partial record GlobalRecord
         /// <summary>Projects the keys and values of <c>context [B, 2, 8]</c> once, for many <c>Forward</c> steps.</summary>
         public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights)
         {
-            int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, null, refill: false);
+            int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights);
             var projected = new global::CrossAttention.ProjectedContext(Shape, batch);
             if (batch != 0 && Specialized)
             {
@@ -121,7 +121,7 @@ partial record GlobalRecord
         /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
         public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into)
         {
-            int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into, refill: true);
+            int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into);
             if (batch != 0 && Specialized)
             {
                 global::CrossAttention.Generated.GlobalRecordKernel.ProjectContext(context, weights, into, batch);

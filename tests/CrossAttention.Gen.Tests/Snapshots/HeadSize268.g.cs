@@ -106,7 +106,7 @@ namespace Demo
             /// <summary>Projects the keys and values of <c>context [B, 3, 268]</c> once, for many <c>Forward</c> steps.</summary>
             public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights)
             {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, null, refill: false);
+                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights);
                 var projected = new global::CrossAttention.ProjectedContext(Shape, batch);
                 if (batch != 0 && Specialized)
                 {
@@ -123,7 +123,7 @@ namespace Demo
             /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
             public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into)
             {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into, refill: true);
+                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into);
                 if (batch != 0 && Specialized)
                 {
                     global::CrossAttention.Generated.HeadSize268Kernel.ProjectContext(context, weights, into, batch);
@@ -341,14 +341,14 @@ namespace CrossAttention.Generated
 
                 // Softmax: subtract the row maximum, exponentiate, keep attended lanes only.
                 Vector256<float> shift = Vector256.Create(max);
-                Vector256<float> total = Vector256<float>.Zero;
+                Vector256<float> inverseTotal = Vector256<float>.Zero;
                 for (int kb = 0; kb < 8; kb += 8)
                 {
                     Vector256<float> p = Avx.And(Avx2Primitives.Exp(Avx.Subtract(Vector256.LoadUnsafe(ref scores, (nuint)kb), shift)), Vector256.LoadUnsafe(ref keep, (nuint)kb).AsSingle());
                     p.StoreUnsafe(ref scores, (nuint)kb);
-                    total = Avx.Add(total, p);
+                    inverseTotal = Avx.Add(inverseTotal, p);
                 }
-                float inverse = 1f / Avx2Primitives.HorizontalSum(total);
+                float inverse = 1f / Avx2Primitives.HorizontalSum(inverseTotal);
                 Vector256<float> inverses = Vector256.Create(inverse);
 
                 // Weighted sum of value rows.

@@ -106,7 +106,7 @@ namespace Demo
             /// <summary>Projects the keys and values of <c>context [B, 3, 6]</c> once, for many <c>Forward</c> steps.</summary>
             public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights)
             {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, null, refill: false);
+                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights);
                 var projected = new global::CrossAttention.ProjectedContext(Shape, batch);
                 if (batch != 0 && Specialized)
                 {
@@ -123,7 +123,7 @@ namespace Demo
             /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
             public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into)
             {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into, refill: true);
+                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into);
                 if (batch != 0 && Specialized)
                 {
                     global::CrossAttention.Generated.HeadSize3Kernel.ProjectContext(context, weights, into, batch);
@@ -321,10 +321,12 @@ namespace CrossAttention.Generated
                         Vector256<float> p = Vector256.Create(Unsafe.Add(ref scores, 2));
                         o2_0 = Fma.MultiplyAdd(p, Vector256.Create(Unsafe.Add(ref v, 12), Unsafe.Add(ref v, 13), Unsafe.Add(ref v, 14), 0f, 0f, 0f, 0f, 0f), o2_0);
                     }
-                    Vector256<float> r = Avx.Multiply(Avx.Add(Avx.Add(o0_0, o1_0), o2_0), inverses);
-                    Unsafe.Add(ref oi, 0) = r.GetElement(0);
-                    Unsafe.Add(ref oi, 1) = r.GetElement(1);
-                    Unsafe.Add(ref oi, 2) = r.GetElement(2);
+                    {
+                        Vector256<float> r = Avx.Multiply(Avx.Add(Avx.Add(o0_0, o1_0), o2_0), inverses);
+                        Unsafe.Add(ref oi, 0) = r.GetElement(0);
+                        Unsafe.Add(ref oi, 1) = r.GetElement(1);
+                        Unsafe.Add(ref oi, 2) = r.GetElement(2);
+                    }
                 }
 
                 if (writeWeights)
@@ -380,10 +382,12 @@ namespace CrossAttention.Generated
                         Vector256<float> p = Vector256.Create(Unsafe.Add(ref scores, 2));
                         o2_0 = Fma.MultiplyAdd(p, Vector256.Create(Unsafe.Add(ref v, 12), Unsafe.Add(ref v, 13), Unsafe.Add(ref v, 14), 0f, 0f, 0f, 0f, 0f), o2_0);
                     }
-                    Vector256<float> r = Avx.Multiply(Avx.Add(Avx.Add(o0_0, o1_0), o2_0), inverses);
-                    Unsafe.Add(ref oi, 0) = r.GetElement(0);
-                    Unsafe.Add(ref oi, 1) = r.GetElement(1);
-                    Unsafe.Add(ref oi, 2) = r.GetElement(2);
+                    {
+                        Vector256<float> r = Avx.Multiply(Avx.Add(Avx.Add(o0_0, o1_0), o2_0), inverses);
+                        Unsafe.Add(ref oi, 0) = r.GetElement(0);
+                        Unsafe.Add(ref oi, 1) = r.GetElement(1);
+                        Unsafe.Add(ref oi, 2) = r.GetElement(2);
+                    }
                 }
 
                 if (writeWeights)

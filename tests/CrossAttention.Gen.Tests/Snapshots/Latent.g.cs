@@ -105,7 +105,7 @@ namespace Demo
             /// <summary>Projects the keys and values of <c>context [B, 2, 64]</c> once, for many <c>Forward</c> steps.</summary>
             public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights)
             {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, null, refill: false);
+                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights);
                 var projected = new global::CrossAttention.ProjectedContext(Shape, batch);
                 if (batch != 0 && Specialized)
                 {
@@ -122,7 +122,7 @@ namespace Demo
             /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
             public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into)
             {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into, refill: true);
+                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into);
                 if (batch != 0 && Specialized)
                 {
                     global::CrossAttention.Generated.LatentKernel.ProjectContext(context, weights, into, batch);

@@ -106,7 +106,7 @@ namespace Demo
             /// <summary>Projects the keys and values of <c>context [B, 256, 512]</c> once, for many <c>Forward</c> steps.</summary>
             public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights)
             {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, null, refill: false);
+                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights);
                 var projected = new global::CrossAttention.ProjectedContext(Shape, batch);
                 if (batch != 0 && Specialized)
                 {
@@ -123,7 +123,7 @@ namespace Demo
             /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
             public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into)
             {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into, refill: true);
+                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into);
                 if (batch != 0 && Specialized)
                 {
                     global::CrossAttention.Generated.MediumKernel.ProjectContext(context, weights, into, batch);
@@ -221,7 +221,7 @@ namespace CrossAttention.Generated
         private static void AttendItems(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end)
         {
             Span<int> keep = stackalloc int[256];
-            Span<float> scores = stackalloc float[256];
+            Span<float> scores = stackalloc float[512];
             Run(q, k, v, output, keyMask, attentionWeights, start, end, keep, scores);
         }
 
@@ -276,142 +276,263 @@ namespace CrossAttention.Generated
         {
             Vector256<float> scale = Vector256.Create(0.125f);
             Vector256<float> negativeInfinity = Vector256.Create(float.NegativeInfinity);
+            Vector128<float> scale4 = scale.GetLower(), negativeInfinity4 = negativeInfinity.GetLower();
 
-            for (int i = 0; i < 32; i++)
+            for (int i = 0; i + 1 < 32; i += 2)
             {
                 ref float qi = ref Unsafe.Add(ref q, i * 512);
                 ref float oi = ref Unsafe.Add(ref o, i * 512);
+                ref float oi1 = ref Unsafe.Add(ref oi, 512);
+                ref float scores1 = ref Unsafe.Add(ref scores, 256);
 
-                // Scores: 8 keys per vector, one accumulator per key over the head, reduced in one go.
-                Vector256<float> maxima = negativeInfinity;
-                for (int kb = 0; kb < 32; kb++)
+                // Scores: blocks of 2 query rows × 4 keys, each key row read once for both rows.
+                Vector128<float> maxima0 = negativeInfinity4, maxima1 = negativeInfinity4;
+                for (int j = 0; j < 256; j += 4)
                 {
-                    ref float kr = ref Unsafe.Add(ref k, kb * 4096);
-                    Vector256<float> qc0 = Vector256.LoadUnsafe(ref qi, 0);
-                    Vector256<float> a0 = Avx.Multiply(qc0, Vector256.LoadUnsafe(ref kr, 0));
-                    Vector256<float> a1 = Avx.Multiply(qc0, Vector256.LoadUnsafe(ref kr, 512));
-                    Vector256<float> a2 = Avx.Multiply(qc0, Vector256.LoadUnsafe(ref kr, 1024));
-                    Vector256<float> a3 = Avx.Multiply(qc0, Vector256.LoadUnsafe(ref kr, 1536));
-                    Vector256<float> a4 = Avx.Multiply(qc0, Vector256.LoadUnsafe(ref kr, 2048));
-                    Vector256<float> a5 = Avx.Multiply(qc0, Vector256.LoadUnsafe(ref kr, 2560));
-                    Vector256<float> a6 = Avx.Multiply(qc0, Vector256.LoadUnsafe(ref kr, 3072));
-                    Vector256<float> a7 = Avx.Multiply(qc0, Vector256.LoadUnsafe(ref kr, 3584));
-                    Vector256<float> qc8 = Vector256.LoadUnsafe(ref qi, 8);
-                    a0 = Fma.MultiplyAdd(qc8, Vector256.LoadUnsafe(ref kr, 8), a0);
-                    a1 = Fma.MultiplyAdd(qc8, Vector256.LoadUnsafe(ref kr, 520), a1);
-                    a2 = Fma.MultiplyAdd(qc8, Vector256.LoadUnsafe(ref kr, 1032), a2);
-                    a3 = Fma.MultiplyAdd(qc8, Vector256.LoadUnsafe(ref kr, 1544), a3);
-                    a4 = Fma.MultiplyAdd(qc8, Vector256.LoadUnsafe(ref kr, 2056), a4);
-                    a5 = Fma.MultiplyAdd(qc8, Vector256.LoadUnsafe(ref kr, 2568), a5);
-                    a6 = Fma.MultiplyAdd(qc8, Vector256.LoadUnsafe(ref kr, 3080), a6);
-                    a7 = Fma.MultiplyAdd(qc8, Vector256.LoadUnsafe(ref kr, 3592), a7);
-                    Vector256<float> qc16 = Vector256.LoadUnsafe(ref qi, 16);
-                    a0 = Fma.MultiplyAdd(qc16, Vector256.LoadUnsafe(ref kr, 16), a0);
-                    a1 = Fma.MultiplyAdd(qc16, Vector256.LoadUnsafe(ref kr, 528), a1);
-                    a2 = Fma.MultiplyAdd(qc16, Vector256.LoadUnsafe(ref kr, 1040), a2);
-                    a3 = Fma.MultiplyAdd(qc16, Vector256.LoadUnsafe(ref kr, 1552), a3);
-                    a4 = Fma.MultiplyAdd(qc16, Vector256.LoadUnsafe(ref kr, 2064), a4);
-                    a5 = Fma.MultiplyAdd(qc16, Vector256.LoadUnsafe(ref kr, 2576), a5);
-                    a6 = Fma.MultiplyAdd(qc16, Vector256.LoadUnsafe(ref kr, 3088), a6);
-                    a7 = Fma.MultiplyAdd(qc16, Vector256.LoadUnsafe(ref kr, 3600), a7);
-                    Vector256<float> qc24 = Vector256.LoadUnsafe(ref qi, 24);
-                    a0 = Fma.MultiplyAdd(qc24, Vector256.LoadUnsafe(ref kr, 24), a0);
-                    a1 = Fma.MultiplyAdd(qc24, Vector256.LoadUnsafe(ref kr, 536), a1);
-                    a2 = Fma.MultiplyAdd(qc24, Vector256.LoadUnsafe(ref kr, 1048), a2);
-                    a3 = Fma.MultiplyAdd(qc24, Vector256.LoadUnsafe(ref kr, 1560), a3);
-                    a4 = Fma.MultiplyAdd(qc24, Vector256.LoadUnsafe(ref kr, 2072), a4);
-                    a5 = Fma.MultiplyAdd(qc24, Vector256.LoadUnsafe(ref kr, 2584), a5);
-                    a6 = Fma.MultiplyAdd(qc24, Vector256.LoadUnsafe(ref kr, 3096), a6);
-                    a7 = Fma.MultiplyAdd(qc24, Vector256.LoadUnsafe(ref kr, 3608), a7);
-                    Vector256<float> qc32 = Vector256.LoadUnsafe(ref qi, 32);
-                    a0 = Fma.MultiplyAdd(qc32, Vector256.LoadUnsafe(ref kr, 32), a0);
-                    a1 = Fma.MultiplyAdd(qc32, Vector256.LoadUnsafe(ref kr, 544), a1);
-                    a2 = Fma.MultiplyAdd(qc32, Vector256.LoadUnsafe(ref kr, 1056), a2);
-                    a3 = Fma.MultiplyAdd(qc32, Vector256.LoadUnsafe(ref kr, 1568), a3);
-                    a4 = Fma.MultiplyAdd(qc32, Vector256.LoadUnsafe(ref kr, 2080), a4);
-                    a5 = Fma.MultiplyAdd(qc32, Vector256.LoadUnsafe(ref kr, 2592), a5);
-                    a6 = Fma.MultiplyAdd(qc32, Vector256.LoadUnsafe(ref kr, 3104), a6);
-                    a7 = Fma.MultiplyAdd(qc32, Vector256.LoadUnsafe(ref kr, 3616), a7);
-                    Vector256<float> qc40 = Vector256.LoadUnsafe(ref qi, 40);
-                    a0 = Fma.MultiplyAdd(qc40, Vector256.LoadUnsafe(ref kr, 40), a0);
-                    a1 = Fma.MultiplyAdd(qc40, Vector256.LoadUnsafe(ref kr, 552), a1);
-                    a2 = Fma.MultiplyAdd(qc40, Vector256.LoadUnsafe(ref kr, 1064), a2);
-                    a3 = Fma.MultiplyAdd(qc40, Vector256.LoadUnsafe(ref kr, 1576), a3);
-                    a4 = Fma.MultiplyAdd(qc40, Vector256.LoadUnsafe(ref kr, 2088), a4);
-                    a5 = Fma.MultiplyAdd(qc40, Vector256.LoadUnsafe(ref kr, 2600), a5);
-                    a6 = Fma.MultiplyAdd(qc40, Vector256.LoadUnsafe(ref kr, 3112), a6);
-                    a7 = Fma.MultiplyAdd(qc40, Vector256.LoadUnsafe(ref kr, 3624), a7);
-                    Vector256<float> qc48 = Vector256.LoadUnsafe(ref qi, 48);
-                    a0 = Fma.MultiplyAdd(qc48, Vector256.LoadUnsafe(ref kr, 48), a0);
-                    a1 = Fma.MultiplyAdd(qc48, Vector256.LoadUnsafe(ref kr, 560), a1);
-                    a2 = Fma.MultiplyAdd(qc48, Vector256.LoadUnsafe(ref kr, 1072), a2);
-                    a3 = Fma.MultiplyAdd(qc48, Vector256.LoadUnsafe(ref kr, 1584), a3);
-                    a4 = Fma.MultiplyAdd(qc48, Vector256.LoadUnsafe(ref kr, 2096), a4);
-                    a5 = Fma.MultiplyAdd(qc48, Vector256.LoadUnsafe(ref kr, 2608), a5);
-                    a6 = Fma.MultiplyAdd(qc48, Vector256.LoadUnsafe(ref kr, 3120), a6);
-                    a7 = Fma.MultiplyAdd(qc48, Vector256.LoadUnsafe(ref kr, 3632), a7);
-                    Vector256<float> qc56 = Vector256.LoadUnsafe(ref qi, 56);
-                    a0 = Fma.MultiplyAdd(qc56, Vector256.LoadUnsafe(ref kr, 56), a0);
-                    a1 = Fma.MultiplyAdd(qc56, Vector256.LoadUnsafe(ref kr, 568), a1);
-                    a2 = Fma.MultiplyAdd(qc56, Vector256.LoadUnsafe(ref kr, 1080), a2);
-                    a3 = Fma.MultiplyAdd(qc56, Vector256.LoadUnsafe(ref kr, 1592), a3);
-                    a4 = Fma.MultiplyAdd(qc56, Vector256.LoadUnsafe(ref kr, 2104), a4);
-                    a5 = Fma.MultiplyAdd(qc56, Vector256.LoadUnsafe(ref kr, 2616), a5);
-                    a6 = Fma.MultiplyAdd(qc56, Vector256.LoadUnsafe(ref kr, 3128), a6);
-                    a7 = Fma.MultiplyAdd(qc56, Vector256.LoadUnsafe(ref kr, 3640), a7);
-                    Vector256<float> s = Avx.Multiply(Avx2Primitives.Reduce8(a0, a1, a2, a3, a4, a5, a6, a7), scale);
-                    s = Avx.BlendVariable(negativeInfinity, s, Vector256.LoadUnsafe(ref keep, (nuint)(kb * 8)).AsSingle());
-                    s.StoreUnsafe(ref scores, (nuint)(kb * 8));
-                    maxima = Avx.Max(maxima, s);
+                    ref float kr = ref Unsafe.Add(ref k, j * 512);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_2 = Vector256<float>.Zero;
+                    Vector256<float> a1_3 = Vector256<float>.Zero;
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref qi, 0);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref qi, 512);
+                        Vector256<float> k0 = Vector256.LoadUnsafe(ref kr, 0);
+                        a0_0 = Fma.MultiplyAdd(x0, k0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, k0, a1_0);
+                        Vector256<float> k1 = Vector256.LoadUnsafe(ref kr, 512);
+                        a0_1 = Fma.MultiplyAdd(x0, k1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, k1, a1_1);
+                        Vector256<float> k2 = Vector256.LoadUnsafe(ref kr, 1024);
+                        a0_2 = Fma.MultiplyAdd(x0, k2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, k2, a1_2);
+                        Vector256<float> k3 = Vector256.LoadUnsafe(ref kr, 1536);
+                        a0_3 = Fma.MultiplyAdd(x0, k3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, k3, a1_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref qi, 8);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref qi, 520);
+                        Vector256<float> k0 = Vector256.LoadUnsafe(ref kr, 8);
+                        a0_0 = Fma.MultiplyAdd(x0, k0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, k0, a1_0);
+                        Vector256<float> k1 = Vector256.LoadUnsafe(ref kr, 520);
+                        a0_1 = Fma.MultiplyAdd(x0, k1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, k1, a1_1);
+                        Vector256<float> k2 = Vector256.LoadUnsafe(ref kr, 1032);
+                        a0_2 = Fma.MultiplyAdd(x0, k2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, k2, a1_2);
+                        Vector256<float> k3 = Vector256.LoadUnsafe(ref kr, 1544);
+                        a0_3 = Fma.MultiplyAdd(x0, k3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, k3, a1_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref qi, 16);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref qi, 528);
+                        Vector256<float> k0 = Vector256.LoadUnsafe(ref kr, 16);
+                        a0_0 = Fma.MultiplyAdd(x0, k0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, k0, a1_0);
+                        Vector256<float> k1 = Vector256.LoadUnsafe(ref kr, 528);
+                        a0_1 = Fma.MultiplyAdd(x0, k1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, k1, a1_1);
+                        Vector256<float> k2 = Vector256.LoadUnsafe(ref kr, 1040);
+                        a0_2 = Fma.MultiplyAdd(x0, k2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, k2, a1_2);
+                        Vector256<float> k3 = Vector256.LoadUnsafe(ref kr, 1552);
+                        a0_3 = Fma.MultiplyAdd(x0, k3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, k3, a1_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref qi, 24);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref qi, 536);
+                        Vector256<float> k0 = Vector256.LoadUnsafe(ref kr, 24);
+                        a0_0 = Fma.MultiplyAdd(x0, k0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, k0, a1_0);
+                        Vector256<float> k1 = Vector256.LoadUnsafe(ref kr, 536);
+                        a0_1 = Fma.MultiplyAdd(x0, k1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, k1, a1_1);
+                        Vector256<float> k2 = Vector256.LoadUnsafe(ref kr, 1048);
+                        a0_2 = Fma.MultiplyAdd(x0, k2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, k2, a1_2);
+                        Vector256<float> k3 = Vector256.LoadUnsafe(ref kr, 1560);
+                        a0_3 = Fma.MultiplyAdd(x0, k3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, k3, a1_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref qi, 32);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref qi, 544);
+                        Vector256<float> k0 = Vector256.LoadUnsafe(ref kr, 32);
+                        a0_0 = Fma.MultiplyAdd(x0, k0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, k0, a1_0);
+                        Vector256<float> k1 = Vector256.LoadUnsafe(ref kr, 544);
+                        a0_1 = Fma.MultiplyAdd(x0, k1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, k1, a1_1);
+                        Vector256<float> k2 = Vector256.LoadUnsafe(ref kr, 1056);
+                        a0_2 = Fma.MultiplyAdd(x0, k2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, k2, a1_2);
+                        Vector256<float> k3 = Vector256.LoadUnsafe(ref kr, 1568);
+                        a0_3 = Fma.MultiplyAdd(x0, k3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, k3, a1_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref qi, 40);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref qi, 552);
+                        Vector256<float> k0 = Vector256.LoadUnsafe(ref kr, 40);
+                        a0_0 = Fma.MultiplyAdd(x0, k0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, k0, a1_0);
+                        Vector256<float> k1 = Vector256.LoadUnsafe(ref kr, 552);
+                        a0_1 = Fma.MultiplyAdd(x0, k1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, k1, a1_1);
+                        Vector256<float> k2 = Vector256.LoadUnsafe(ref kr, 1064);
+                        a0_2 = Fma.MultiplyAdd(x0, k2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, k2, a1_2);
+                        Vector256<float> k3 = Vector256.LoadUnsafe(ref kr, 1576);
+                        a0_3 = Fma.MultiplyAdd(x0, k3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, k3, a1_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref qi, 48);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref qi, 560);
+                        Vector256<float> k0 = Vector256.LoadUnsafe(ref kr, 48);
+                        a0_0 = Fma.MultiplyAdd(x0, k0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, k0, a1_0);
+                        Vector256<float> k1 = Vector256.LoadUnsafe(ref kr, 560);
+                        a0_1 = Fma.MultiplyAdd(x0, k1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, k1, a1_1);
+                        Vector256<float> k2 = Vector256.LoadUnsafe(ref kr, 1072);
+                        a0_2 = Fma.MultiplyAdd(x0, k2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, k2, a1_2);
+                        Vector256<float> k3 = Vector256.LoadUnsafe(ref kr, 1584);
+                        a0_3 = Fma.MultiplyAdd(x0, k3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, k3, a1_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref qi, 56);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref qi, 568);
+                        Vector256<float> k0 = Vector256.LoadUnsafe(ref kr, 56);
+                        a0_0 = Fma.MultiplyAdd(x0, k0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, k0, a1_0);
+                        Vector256<float> k1 = Vector256.LoadUnsafe(ref kr, 568);
+                        a0_1 = Fma.MultiplyAdd(x0, k1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, k1, a1_1);
+                        Vector256<float> k2 = Vector256.LoadUnsafe(ref kr, 1080);
+                        a0_2 = Fma.MultiplyAdd(x0, k2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, k2, a1_2);
+                        Vector256<float> k3 = Vector256.LoadUnsafe(ref kr, 1592);
+                        a0_3 = Fma.MultiplyAdd(x0, k3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, k3, a1_3);
+                    }
+                    Vector128<float> kept = Vector128.LoadUnsafe(ref keep, (nuint)j).AsSingle();
+                    Vector128<float> s0 = Sse41.BlendVariable(negativeInfinity4, Sse.Multiply(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), scale4), kept);
+                    s0.StoreUnsafe(ref scores, (nuint)j);
+                    maxima0 = Sse.Max(maxima0, s0);
+                    Vector128<float> s1 = Sse41.BlendVariable(negativeInfinity4, Sse.Multiply(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), scale4), kept);
+                    s1.StoreUnsafe(ref scores1, (nuint)j);
+                    maxima1 = Sse.Max(maxima1, s1);
                 }
-                float max = Avx2Primitives.HorizontalMax(maxima);
 
-                // Softmax: subtract the row maximum, exponentiate, keep attended lanes only.
-                Vector256<float> shift = Vector256.Create(max);
-                Vector256<float> total = Vector256<float>.Zero;
+                // Softmax per row: subtract the row maximum, exponentiate, keep attended lanes only.
+                Vector256<float> shift0 = Vector256.Create(Avx2Primitives.HorizontalMax(maxima0));
+                Vector256<float> inverse0Total = Vector256<float>.Zero;
                 for (int kb = 0; kb < 256; kb += 8)
                 {
-                    Vector256<float> p = Avx.And(Avx2Primitives.Exp(Avx.Subtract(Vector256.LoadUnsafe(ref scores, (nuint)kb), shift)), Vector256.LoadUnsafe(ref keep, (nuint)kb).AsSingle());
+                    Vector256<float> p = Avx.And(Avx2Primitives.Exp(Avx.Subtract(Vector256.LoadUnsafe(ref scores, (nuint)kb), shift0)), Vector256.LoadUnsafe(ref keep, (nuint)kb).AsSingle());
                     p.StoreUnsafe(ref scores, (nuint)kb);
-                    total = Avx.Add(total, p);
+                    inverse0Total = Avx.Add(inverse0Total, p);
                 }
-                float inverse = 1f / Avx2Primitives.HorizontalSum(total);
-                Vector256<float> inverses = Vector256.Create(inverse);
+                float inverse0 = 1f / Avx2Primitives.HorizontalSum(inverse0Total);
+                Vector256<float> inverses0 = Vector256.Create(inverse0);
+                Vector256<float> shift1 = Vector256.Create(Avx2Primitives.HorizontalMax(maxima1));
+                Vector256<float> inverse1Total = Vector256<float>.Zero;
+                for (int kb = 0; kb < 256; kb += 8)
+                {
+                    Vector256<float> p = Avx.And(Avx2Primitives.Exp(Avx.Subtract(Vector256.LoadUnsafe(ref scores1, (nuint)kb), shift1)), Vector256.LoadUnsafe(ref keep, (nuint)kb).AsSingle());
+                    p.StoreUnsafe(ref scores1, (nuint)kb);
+                    inverse1Total = Avx.Add(inverse1Total, p);
+                }
+                float inverse1 = 1f / Avx2Primitives.HorizontalSum(inverse1Total);
+                Vector256<float> inverses1 = Vector256.Create(inverse1);
 
-                // Weighted sum of value rows.
+                // Weighted sum of value rows: blocks of 2 rows × 4 output vectors, each value row read once for both rows.
                 {
                     Vector256<float> o0_0 = Vector256.Create(-0f);
                     Vector256<float> o0_1 = Vector256.Create(-0f);
                     Vector256<float> o0_2 = Vector256.Create(-0f);
                     Vector256<float> o0_3 = Vector256.Create(-0f);
-                    Vector256<float> o0_4 = Vector256.Create(-0f);
-                    Vector256<float> o0_5 = Vector256.Create(-0f);
-                    Vector256<float> o0_6 = Vector256.Create(-0f);
-                    Vector256<float> o0_7 = Vector256.Create(-0f);
+                    Vector256<float> o1_0 = Vector256.Create(-0f);
+                    Vector256<float> o1_1 = Vector256.Create(-0f);
+                    Vector256<float> o1_2 = Vector256.Create(-0f);
+                    Vector256<float> o1_3 = Vector256.Create(-0f);
                     for (int j = 0; j < 256; j++)
                     {
-                        ref float vr = ref Unsafe.Add(ref v, j * 512);
                         if (Unsafe.Add(ref keep, j) != 0)
                         {
-                            Vector256<float> p = Vector256.Create(Unsafe.Add(ref scores, j));
-                            o0_0 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref vr, 0), o0_0);
-                            o0_1 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref vr, 8), o0_1);
-                            o0_2 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref vr, 16), o0_2);
-                            o0_3 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref vr, 24), o0_3);
-                            o0_4 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref vr, 32), o0_4);
-                            o0_5 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref vr, 40), o0_5);
-                            o0_6 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref vr, 48), o0_6);
-                            o0_7 = Fma.MultiplyAdd(p, Vector256.LoadUnsafe(ref vr, 56), o0_7);
+                            Vector256<float> p0 = Vector256.Create(Unsafe.Add(ref scores, j)), p1 = Vector256.Create(Unsafe.Add(ref scores1, j));
+                            ref float vr = ref Unsafe.Add(ref v, j * 512);
+                            Vector256<float> value0 = Vector256.LoadUnsafe(ref vr, 0);
+                            o0_0 = Fma.MultiplyAdd(p0, value0, o0_0);
+                            o1_0 = Fma.MultiplyAdd(p1, value0, o1_0);
+                            Vector256<float> value1 = Vector256.LoadUnsafe(ref vr, 8);
+                            o0_1 = Fma.MultiplyAdd(p0, value1, o0_1);
+                            o1_1 = Fma.MultiplyAdd(p1, value1, o1_1);
+                            Vector256<float> value2 = Vector256.LoadUnsafe(ref vr, 16);
+                            o0_2 = Fma.MultiplyAdd(p0, value2, o0_2);
+                            o1_2 = Fma.MultiplyAdd(p1, value2, o1_2);
+                            Vector256<float> value3 = Vector256.LoadUnsafe(ref vr, 24);
+                            o0_3 = Fma.MultiplyAdd(p0, value3, o0_3);
+                            o1_3 = Fma.MultiplyAdd(p1, value3, o1_3);
                         }
                     }
-                    Avx.Multiply(o0_0, inverses).StoreUnsafe(ref oi, 0);
-                    Avx.Multiply(o0_1, inverses).StoreUnsafe(ref oi, 8);
-                    Avx.Multiply(o0_2, inverses).StoreUnsafe(ref oi, 16);
-                    Avx.Multiply(o0_3, inverses).StoreUnsafe(ref oi, 24);
-                    Avx.Multiply(o0_4, inverses).StoreUnsafe(ref oi, 32);
-                    Avx.Multiply(o0_5, inverses).StoreUnsafe(ref oi, 40);
-                    Avx.Multiply(o0_6, inverses).StoreUnsafe(ref oi, 48);
-                    Avx.Multiply(o0_7, inverses).StoreUnsafe(ref oi, 56);
+                    Avx.Multiply(o0_0, inverses0).StoreUnsafe(ref oi, 0);
+                    Avx.Multiply(o0_1, inverses0).StoreUnsafe(ref oi, 8);
+                    Avx.Multiply(o0_2, inverses0).StoreUnsafe(ref oi, 16);
+                    Avx.Multiply(o0_3, inverses0).StoreUnsafe(ref oi, 24);
+                    Avx.Multiply(o1_0, inverses1).StoreUnsafe(ref oi1, 0);
+                    Avx.Multiply(o1_1, inverses1).StoreUnsafe(ref oi1, 8);
+                    Avx.Multiply(o1_2, inverses1).StoreUnsafe(ref oi1, 16);
+                    Avx.Multiply(o1_3, inverses1).StoreUnsafe(ref oi1, 24);
+                }
+                {
+                    Vector256<float> o0_0 = Vector256.Create(-0f);
+                    Vector256<float> o0_1 = Vector256.Create(-0f);
+                    Vector256<float> o0_2 = Vector256.Create(-0f);
+                    Vector256<float> o0_3 = Vector256.Create(-0f);
+                    Vector256<float> o1_0 = Vector256.Create(-0f);
+                    Vector256<float> o1_1 = Vector256.Create(-0f);
+                    Vector256<float> o1_2 = Vector256.Create(-0f);
+                    Vector256<float> o1_3 = Vector256.Create(-0f);
+                    for (int j = 0; j < 256; j++)
+                    {
+                        if (Unsafe.Add(ref keep, j) != 0)
+                        {
+                            Vector256<float> p0 = Vector256.Create(Unsafe.Add(ref scores, j)), p1 = Vector256.Create(Unsafe.Add(ref scores1, j));
+                            ref float vr = ref Unsafe.Add(ref v, j * 512);
+                            Vector256<float> value0 = Vector256.LoadUnsafe(ref vr, 32);
+                            o0_0 = Fma.MultiplyAdd(p0, value0, o0_0);
+                            o1_0 = Fma.MultiplyAdd(p1, value0, o1_0);
+                            Vector256<float> value1 = Vector256.LoadUnsafe(ref vr, 40);
+                            o0_1 = Fma.MultiplyAdd(p0, value1, o0_1);
+                            o1_1 = Fma.MultiplyAdd(p1, value1, o1_1);
+                            Vector256<float> value2 = Vector256.LoadUnsafe(ref vr, 48);
+                            o0_2 = Fma.MultiplyAdd(p0, value2, o0_2);
+                            o1_2 = Fma.MultiplyAdd(p1, value2, o1_2);
+                            Vector256<float> value3 = Vector256.LoadUnsafe(ref vr, 56);
+                            o0_3 = Fma.MultiplyAdd(p0, value3, o0_3);
+                            o1_3 = Fma.MultiplyAdd(p1, value3, o1_3);
+                        }
+                    }
+                    Avx.Multiply(o0_0, inverses0).StoreUnsafe(ref oi, 32);
+                    Avx.Multiply(o0_1, inverses0).StoreUnsafe(ref oi, 40);
+                    Avx.Multiply(o0_2, inverses0).StoreUnsafe(ref oi, 48);
+                    Avx.Multiply(o0_3, inverses0).StoreUnsafe(ref oi, 56);
+                    Avx.Multiply(o1_0, inverses1).StoreUnsafe(ref oi1, 32);
+                    Avx.Multiply(o1_1, inverses1).StoreUnsafe(ref oi1, 40);
+                    Avx.Multiply(o1_2, inverses1).StoreUnsafe(ref oi1, 48);
+                    Avx.Multiply(o1_3, inverses1).StoreUnsafe(ref oi1, 56);
                 }
 
                 if (writeWeights)
@@ -419,7 +540,15 @@ namespace CrossAttention.Generated
                     ref float wi = ref Unsafe.Add(ref w, i * 256);
                     for (int kb = 0; kb < 256; kb += 8)
                     {
-                        Avx.Multiply(Vector256.LoadUnsafe(ref scores, (nuint)kb), inverses).StoreUnsafe(ref wi, (nuint)kb);
+                        Avx.Multiply(Vector256.LoadUnsafe(ref scores, (nuint)kb), inverses0).StoreUnsafe(ref wi, (nuint)kb);
+                    }
+                }
+                if (writeWeights)
+                {
+                    ref float wi = ref Unsafe.Add(ref w, i * 256 + 256);
+                    for (int kb = 0; kb < 256; kb += 8)
+                    {
+                        Avx.Multiply(Vector256.LoadUnsafe(ref scores1, (nuint)kb), inverses1).StoreUnsafe(ref wi, (nuint)kb);
                     }
                 }
             }

@@ -1,0 +1,141 @@
+using System.Collections.Generic;
+using System.Linq;
+using CrossAttention.Generator.Model;
+
+namespace CrossAttention.Generator;
+
+public sealed partial class CrossAttentionGenerator
+{
+    internal static partial class Emitter
+    {
+        /// <summary>
+        /// Two query rows at once, for shapes whose keys are walked in loops: every key and value row read from memory
+        /// serves both rows. Scores in register blocks of 2 rows × 4 keys (8 accumulators, 6 loads per 8 FMAs), one
+        /// softmax per row over its score buffer row, the weighted sum in blocks of 2 rows × 4 output vectors.
+        /// </summary>
+        private static void EmitQueryPair(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset)
+        {
+            KernelSpec spec = plan.Spec;
+            w.Line($"ref float qi = ref Unsafe.Add(ref q, {rowOffset});");
+            w.Line($"ref float oi = ref Unsafe.Add(ref o, {rowOffset});");
+            w.Line($"ref float oi1 = ref Unsafe.Add(ref oi, {spec.D});");
+            w.Line($"ref float scores1 = ref Unsafe.Add(ref scores, {plan.ScoreBufferLength});");
+            w.Line();
+            w.Line("// Scores: blocks of 2 query rows × 4 keys, each key row read once for both rows.");
+            w.Line("Vector128<float> maxima0 = negativeInfinity4, maxima1 = negativeInfinity4;");
+            int whole = spec.Lkv / 4 * 4;
+            if (whole > 0)
+            {
+                w.Open($"for (int j = 0; j < {whole}; j += 4)");
+                w.Line($"ref float kr = ref Unsafe.Add(ref k, j * {spec.D});");
+                EmitPairScoreBlock(w, plan, 4, "(nuint)j");
+                w.Close();
+            }
+
+            if (spec.Lkv > whole)
+            {
+                w.Open();
+                w.Line($"ref float kr = ref Unsafe.Add(ref k, {whole * spec.D});");
+                EmitPairScoreBlock(w, plan, spec.Lkv - whole, Int(whole));
+                w.Close();
+            }
+
+            w.Line();
+            w.Line("// Softmax per row: subtract the row maximum, exponentiate, keep attended lanes only.");
+            for (int r = 0; r < 2; r++)
+            {
+                w.Line($"Vector256<float> shift{r} = Vector256.Create(Avx2Primitives.HorizontalMax(maxima{r}));");
+                EmitSoftmaxLoop(w, plan, r == 0 ? "scores" : "scores1", $"shift{r}", $"inverse{r}");
+                w.Line($"Vector256<float> inverses{r} = Vector256.Create(inverse{r});");
+            }
+
+            w.Line();
+            w.Line("// Weighted sum of value rows: blocks of 2 rows × 4 output vectors, each value row read once for both rows.");
+            List<Chunk> chunks = HeadChunks(plan.Head, inLoop: false);
+            for (int start = 0; start < chunks.Count; start += 4)
+            {
+                EmitPairValueGroup(w, plan, chunks.Skip(start).Take(4).ToList());
+            }
+
+            w.Line();
+            EmitWeights(w, plan, weightsOffset, "scores", "inverse0", "inverses0");
+            EmitWeights(w, plan, $"{weightsOffset} + {spec.Lkv}", "scores1", "inverse1", "inverses1");
+        }
+
+        /// <summary>Scores of <paramref name="keys"/> keys (at <c>kr</c>) for both rows, masked by selection, stored at
+        /// <paramref name="offset"/> of each row's score buffer.</summary>
+        private static void EmitPairScoreBlock(IndentedWriter w, KernelPlan plan, int keys, string offset)
+        {
+            KernelSpec spec = plan.Spec;
+            int tail = plan.Head.TailLanes;
+            for (int r = 0; r < 2; r++)
+            {
+                for (int t = 0; t < keys; t++)
+                {
+                    w.Line($"Vector256<float> a{r}_{t} = Vector256<float>.Zero;");
+                }
+            }
+
+            foreach (Chunk chunk in HeadChunks(plan.Head, inLoop: false))
+            {
+                w.Open();
+                w.Line($"Vector256<float> x0 = {Load(tail, "qi", 0, chunk, maskTail: true)};");
+                w.Line($"Vector256<float> x1 = {Load(tail, "qi", spec.D, chunk, maskTail: true)};");
+                for (int t = 0; t < keys; t++)
+                {
+                    w.Line($"Vector256<float> k{t} = {Load(tail, "kr", t * spec.D, chunk, maskTail: true)};");
+                    w.Line($"a0_{t} = Fma.MultiplyAdd(x0, k{t}, a0_{t});");
+                    w.Line($"a1_{t} = Fma.MultiplyAdd(x1, k{t}, a1_{t});");
+                }
+
+                w.Close();
+            }
+
+            w.Line($"Vector128<float> kept = Vector128.LoadUnsafe(ref keep, {offset}).AsSingle();");
+            for (int r = 0; r < 2; r++)
+            {
+                string reduced = string.Join(", ", Enumerable.Range(0, 4).Select(t => t < keys ? $"a{r}_{t}" : "Vector256<float>.Zero"));
+                w.Line($"Vector128<float> s{r} = Sse41.BlendVariable(negativeInfinity4, Sse.Multiply(Avx2Primitives.Reduce4({reduced}), scale4), kept);");
+                w.Line($"s{r}.StoreUnsafe(ref {(r == 0 ? "scores" : "scores1")}, {offset});");
+                w.Line($"maxima{r} = Sse.Max(maxima{r}, s{r});");
+            }
+        }
+
+        /// <summary>Up to 4 output vectors of both rows: Σ_j p_j v_j over attended keys, times each row's 1/Σp.</summary>
+        private static void EmitPairValueGroup(IndentedWriter w, KernelPlan plan, List<Chunk> group)
+        {
+            KernelSpec spec = plan.Spec;
+            w.Open();
+            for (int r = 0; r < 2; r++)
+            {
+                for (int x = 0; x < group.Count; x++)
+                {
+                    w.Line($"Vector256<float> o{r}_{x} = Vector256.Create(-0f);");
+                }
+            }
+
+            w.Open($"for (int j = 0; j < {spec.Lkv}; j++)");
+            w.Open("if (Unsafe.Add(ref keep, j) != 0)");
+            w.Line("Vector256<float> p0 = Vector256.Create(Unsafe.Add(ref scores, j)), p1 = Vector256.Create(Unsafe.Add(ref scores1, j));");
+            w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.D});");
+            for (int x = 0; x < group.Count; x++)
+            {
+                w.Line($"Vector256<float> value{x} = {Load(plan.Head.TailLanes, "vr", 0, group[x], maskTail: false)};");
+                w.Line($"o0_{x} = Fma.MultiplyAdd(p0, value{x}, o0_{x});");
+                w.Line($"o1_{x} = Fma.MultiplyAdd(p1, value{x}, o1_{x});");
+            }
+
+            w.Close();
+            w.Close();
+            for (int r = 0; r < 2; r++)
+            {
+                for (int x = 0; x < group.Count; x++)
+                {
+                    EmitStore(w, plan, r == 0 ? "oi" : "oi1", group[x], $"Avx.Multiply(o{r}_{x}, inverses{r})");
+                }
+            }
+
+            w.Close();
+        }
+    }
+}
