@@ -10,14 +10,17 @@ namespace CrossAttention.Generator;
 /// </summary>
 internal static class KernelPlanner
 {
-    /// <summary>Head sizes up to this many 8-lane vectors (256 columns) are unrolled whole.</summary>
-    public const int MaxUnrolledHeadChunks = 32;
+    /// <summary>Head sizes up to this many 8-lane vectors (128 columns) are unrolled whole.</summary>
+    public const int MaxUnrolledHeadChunks = 16;
 
     /// <summary>Statements one query row may take for its key blocks and keys to be unrolled.</summary>
     public const int KeyUnrollBudget = 480;
 
-    /// <summary>Statements the whole per-head method may take for its query rows to be unrolled.</summary>
-    public const int MethodBudget = 1600;
+    /// <summary>
+    /// Statements the whole per-head method may take for its query rows to be unrolled. A statement is about 8 IL
+    /// instructions (a load-load-FMA is 10): 1,000 keeps a method near 8,000, far from the JIT's 20,000.
+    /// </summary>
+    public const int MethodBudget = 1000;
 
     /// <summary>Most head vectors a query row keeps in registers across key blocks (with 8 score accumulators).</summary>
     public const int MaxPreloadedQueryChunks = 4;
@@ -77,10 +80,15 @@ internal static class KernelPlanner
 
     /// <summary>
     /// Heads go in the vector lanes when keys would fill few of them (Lkv ≤ 8) and the heads fit one vector (2 ≤ Heads
-    /// ≤ 8) with whole vectors per head (dh a multiple of 8, at most 64, so a head's accumulators stay in registers).
+    /// ≤ 8) with whole vectors per head (dh a multiple of 8, at most 64, so a head's accumulators stay in registers),
+    /// and a query row stays short.
     /// </summary>
     public static bool IsHeadsInLanesShape(KernelSpec spec) =>
-        spec.Lkv <= 8 && spec.Heads is >= 2 and <= 8 && spec.HeadSize % 8 == 0 && spec.HeadSize <= 64;
+        spec.Lkv <= 8 && spec.Heads is >= 2 and <= 8 && spec.HeadSize % 8 == 0 && spec.HeadSize <= 64
+        && spec.Lkv * spec.Heads * (spec.HeadSize / 8) <= MaxHeadsInLanesProducts;
+
+    /// <summary>Score FMAs per query row with heads in lanes (keys × heads × head vectors); beyond, a row is too long.</summary>
+    public const int MaxHeadsInLanesProducts = 128;
 
     /// <summary>Input vectors up to this many are unrolled whole in a projection block; beyond, a loop takes 4 a turn.</summary>
     public const int MaxUnrolledProjectionChunks = 16;
