@@ -51,26 +51,7 @@ public sealed partial class CrossAttentionGenerator
             w.Open("private static void AttendHeads(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep)");
             w.Line($"Vector256<float> scale = Vector256.Create({FloatLiteral(spec.ResolvedScale)});");
             w.Line("Vector256<float> negativeInfinity = Vector256.Create(float.NegativeInfinity);");
-            if (plan.UnrollQueries)
-            {
-                for (int i = 0; i < spec.Lq; i++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    w.Line();
-                    w.Line($"// Query row {i}");
-                    w.Open();
-                    EmitHeadsInLanesRow(w, plan, Int(i * spec.D), Int(i * spec.Lkv));
-                    w.Close();
-                }
-            }
-            else
-            {
-                w.Line();
-                w.Open($"for (int i = 0; i < {spec.Lq}; i++)");
-                EmitHeadsInLanesRow(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}");
-                w.Close();
-            }
-
+            EmitQueryRows(w, plan, EmitHeadsInLanesRow, cancellationToken);
             w.Close();
         }
 

@@ -183,7 +183,23 @@ public sealed partial class CrossAttentionGenerator
                     w.Close();
                 }
             }
-            else if (plan.UnrollQueries)
+            else
+            {
+                EmitQueryRows(w, plan, EmitQueryRow, cancellationToken);
+            }
+
+            w.Close();
+        }
+
+        /// <summary>
+        /// The query rows of a kernel: each its own block of straight-line code when the plan unrolls them, else one
+        /// loop. <paramref name="emitRow"/> writes a row given its offsets in q/o and in the weights.
+        /// </summary>
+        private static void EmitQueryRows(IndentedWriter w, KernelPlan plan, System.Action<IndentedWriter, KernelPlan, string, string> emitRow,
+                                          CancellationToken cancellationToken)
+        {
+            KernelSpec spec = plan.Spec;
+            if (plan.UnrollQueries)
             {
                 for (int i = 0; i < spec.Lq; i++)
                 {
@@ -191,7 +207,7 @@ public sealed partial class CrossAttentionGenerator
                     w.Line();
                     w.Line($"// Query row {i}");
                     w.Open();
-                    EmitQueryRow(w, plan, Int(i * spec.D), Int(i * spec.Lkv));
+                    emitRow(w, plan, Int(i * spec.D), Int(i * spec.Lkv));
                     w.Close();
                 }
             }
@@ -199,11 +215,9 @@ public sealed partial class CrossAttentionGenerator
             {
                 w.Line();
                 w.Open($"for (int i = 0; i < {spec.Lq}; i++)");
-                EmitQueryRow(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}");
+                emitRow(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}");
                 w.Close();
             }
-
-            w.Close();
         }
 
         private static void EmitQueryRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset)

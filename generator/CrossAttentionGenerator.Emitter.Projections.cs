@@ -16,8 +16,6 @@ public sealed partial class CrossAttentionGenerator
         {
             KernelSpec spec = plan.Spec;
             string query = plan.QueryProjection.MethodName, context = plan.ContextProjection.MethodName;
-            const string Weights = "global::CrossAttention.CrossAttentionWeights";
-            const string Projected = "global::CrossAttention.ProjectedContext";
 
             w.Line("/// <summary>The whole layer on validated arguments (<paramref name=\"batch\"/> ≥ 1).</summary>");
             w.Open($"internal static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, {Weights} weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)");

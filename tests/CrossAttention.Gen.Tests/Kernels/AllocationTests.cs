@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using CrossAttention.Gen.Tests.Support;
 using Xunit;
 
@@ -8,6 +9,29 @@ namespace CrossAttention.Gen.Tests.Kernels;
 [Collection(nameof(GlobalParallelism))]
 public sealed class AllocationTests
 {
+    /// <summary>
+    /// Bytes the calling thread allocates running <paramref name="calls"/>, measured in up to three rounds: an
+    /// allocation per call shows in every round, while a one-off of the runtime's (a tier-up, a pool refill after a
+    /// concurrent test) shows in one. Returns 0 for the first clean round, else the smallest count seen.
+    /// </summary>
+    internal static long AllocatedPerRound(Action calls, out string rounds)
+    {
+        var seen = new System.Collections.Generic.List<long>();
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            calls();
+            seen.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            if (seen[^1] == 0)
+            {
+                break;
+            }
+        }
+
+        rounds = string.Join(", ", seen);
+        return seen.Min();
+    }
+
     public static TheoryDataNames Names => TestKernels.Names;
 
     [Theory]
@@ -26,17 +50,17 @@ public sealed class AllocationTests
 
         foreach (ICrossAttention kernel in new[] { generated, new GenericCrossAttention(shape), new GenericCrossAttention(shape, KernelPath.GenericScalar) })
         {
-            kernel.Attend(q, k, v, output, mask, weights); // first call: type initialization, pool warm-up
+            kernel.Attend(q, k, v, output, mask, weights); // first call: type initialization, scratch warm-up
             kernel.Attend(q, k, v, output);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 5; i++)
+            long allocated = AllocatedPerRound(() =>
             {
-                kernel.Attend(q, k, v, output, mask, weights);
-                kernel.Attend(q, k, v, output);
-            }
-
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated == 0, $"{name} {kernel.Path}: {allocated} bytes allocated in 10 calls");
+                for (int i = 0; i < 5; i++)
+                {
+                    kernel.Attend(q, k, v, output, mask, weights);
+                    kernel.Attend(q, k, v, output);
+                }
+            }, out string rounds);
+            Assert.True(allocated == 0, $"{name} {kernel.Path}: bytes allocated by rounds of 10 calls: {rounds}");
         }
     }
 
@@ -66,15 +90,15 @@ public sealed class AllocationTests
                 kernel.Forward(queries, projected, weights, output);
             }
 
-            Calls(); // first calls: type initialization, pool warm-up
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 3; i++)
+            Calls(); // first calls: type initialization, scratch warm-up
+            long allocated = AllocatedPerRound(() =>
             {
-                Calls();
-            }
-
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated == 0, $"{name} {kernel.Path}: {allocated} bytes allocated in 15 calls");
+                for (int i = 0; i < 3; i++)
+                {
+                    Calls();
+                }
+            }, out string rounds);
+            Assert.True(allocated == 0, $"{name} {kernel.Path}: bytes allocated by rounds of 15 calls: {rounds}");
         }
     }
 }

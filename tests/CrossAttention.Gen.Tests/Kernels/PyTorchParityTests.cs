@@ -13,18 +13,7 @@ public sealed class PyTorchParityTests
 {
     private const double Absolute = 2e-5, Relative = 2e-5;
 
-    /// <summary>The generated kernel of this project for each vector file's shape.</summary>
-    private static readonly Dictionary<string, ICrossAttention> Generated = new()
-    {
-        ["latent"] = new Latent.Kernel(),
-        ["latent_masked"] = new Latent.Kernel(),
-        ["odd"] = new Odd.Kernel(),
-        ["caption_small"] = new CaptionSmall.Kernel(),
-        ["custom_scale"] = new CustomScale.Kernel(),
-        ["decode_small"] = new DecodeSmall.Kernel(),
-        ["single_key"] = new SingleKey.Kernel(),
-        ["head_size_1"] = new HeadSize1.Kernel(),
-    };
+    private static IReadOnlyDictionary<string, ICrossAttention> Generated => TestKernels.ForVectorFile;
 
     public static TheoryData<string> Files => new(ReferenceVector.Names);
 

@@ -79,6 +79,19 @@ namespace CrossAttention.Gen.Tests.Kernels
 
         public static TheoryDataNames Names => new(All.Keys);
 
+        /// <summary>The kernel of this project generated for each reference vector file's shape (Vectors/).</summary>
+        public static readonly IReadOnlyDictionary<string, ICrossAttention> ForVectorFile = new Dictionary<string, ICrossAttention>
+        {
+            ["latent"] = All[nameof(Latent)],
+            ["latent_masked"] = All[nameof(Latent)],
+            ["odd"] = All[nameof(Odd)],
+            ["caption_small"] = All[nameof(CaptionSmall)],
+            ["custom_scale"] = All[nameof(CustomScale)],
+            ["decode_small"] = All[nameof(DecodeSmall)],
+            ["single_key"] = All[nameof(SingleKey)],
+            ["head_size_1"] = All[nameof(HeadSize1)],
+        };
+
         public static ICrossAttention Get(string name) => All[name];
     }
 
