@@ -82,7 +82,8 @@ public sealed partial class CrossAttentionGenerator
             w.Line();
             w.Line("/// <summary>");
             w.Line($"/// y[rows, {plan.Outputs}] = x[rows, {plan.Inputs}] · W[{plan.Outputs}, {plan.Inputs}]ᵀ + b: blocks of {plan.RowBlock} rows × {plan.OutputBlock} outputs");
-            w.Line($"/// ({plan.SingleRowOutputBlock} outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.");
+            w.Line($"/// (then a block of 2 rows, or of 1 row × {plan.SingleRowOutputBlock} outputs, for the rows left over), one accumulator per (row, output)");
+            w.Line("/// over the inputs, reduced once.");
             w.Line("/// </summary>");
             w.Open($"private static void {plan.MethodName}(ref float x, int rows, ref float w, ref float b, ref float y)");
             if (plan.TailLanes != 0 && plan.FullChunks > 0)
@@ -95,6 +96,15 @@ public sealed partial class CrossAttentionGenerator
             EmitLinearRows(w, plan, plan.RowBlock, plan.OutputBlock);
             w.Close();
             w.Line();
+            if (plan.RowBlock > 2)
+            {
+                w.Open("if (r + 1 < rows)");
+                EmitLinearRows(w, plan, 2, plan.OutputBlock);
+                w.Line("r += 2;");
+                w.Close();
+                w.Line();
+            }
+
             w.Open("if (r < rows)");
             EmitLinearRows(w, plan, 1, plan.SingleRowOutputBlock);
             w.Close();

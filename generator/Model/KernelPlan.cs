@@ -25,7 +25,7 @@ internal sealed record HeadTraversal(int HeadSize, int FullChunks, int TailLanes
 /// <param name="FullChunks">Whole 8-lane vectors of the input, Inputs / 8.</param>
 /// <param name="TailLanes">Inputs % 8: one overlapping masked vector (or lanes assembled one by one below 8).</param>
 /// <param name="ChunksPerIteration">0 when the input vectors are unrolled whole; else vectors per loop iteration.</param>
-/// <param name="RowBlock">Rows per register block (the last odd row takes a one-row block).</param>
+/// <param name="RowBlock">Rows per register block (rows left over take a 2-row block, then a 1-row block).</param>
 /// <param name="OutputBlock">Outputs per register block of <see cref="RowBlock"/> rows.</param>
 /// <param name="SingleRowOutputBlock">Outputs per register block of a single row (decoder steps are single rows).</param>
 internal sealed record LinearPlan(int Inputs, int Outputs, int FullChunks, int TailLanes, int ChunksPerIteration,

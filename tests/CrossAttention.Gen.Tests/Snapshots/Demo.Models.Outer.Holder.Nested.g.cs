@@ -4,7 +4,7 @@
 // Plan: heads in vector lanes — 3 key(s) would fill few lanes, so per query row and key one vector
 //       holds the score of all 2 heads; softmax is one vector operation per key for every head;
 //       2 query row(s) unrolled, keys and heads unrolled, head dimension 1 vector(s) of 8;
-//       projections: 16 → 16 in blocks of 2 rows × 4 outputs (8 for a single row), inputs unrolled;
+//       projections: 16 → 16 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
 //       about 220 statements in the attention method, far inside the JIT's optimization limits.
 // Fully unrolled.
 #nullable enable
@@ -492,9 +492,9 @@ namespace CrossAttention.Generated
 
         private static void ProjectLinear16To16(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         {
-            if (KernelParallel.ShouldSplit((rows + 1) / 2, 2L * rows * 256))
+            if (KernelParallel.ShouldSplit((rows + 2) / 3, 2L * rows * 256))
             {
-                KernelParallel.For<Linear16To16Work>((rows + 1) / 2, x, w, b, y, default, default, rows);
+                KernelParallel.For<Linear16To16Work>((rows + 2) / 3, x, w, b, y, default, default, rows);
             }
             else
             {
@@ -507,19 +507,87 @@ namespace CrossAttention.Generated
         {
             public static void Run(in KernelSpans spans, int start, int end)
             {
-                int first = 2 * start, last = Math.Min(2 * end, spans.Count);
+                int first = 3 * start, last = Math.Min(3 * end, spans.Count);
                 Linear16To16(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 16), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 16));
             }
         }
 
         /// <summary>
-        /// y[rows, 16] = x[rows, 16] · W[16, 16]ᵀ + b: blocks of 2 rows × 4 outputs
-        /// (8 outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.
+        /// y[rows, 16] = x[rows, 16] · W[16, 16]ᵀ + b: blocks of 3 rows × 4 outputs
+        /// (then a block of 2 rows, or of 1 row × 8 outputs, for the rows left over), one accumulator per (row, output)
+        /// over the inputs, reduced once.
         /// </summary>
         private static void Linear16To16(ref float x, int rows, ref float w, ref float b, ref float y)
         {
             int r = 0;
-            for (; r + 1 < rows; r += 2)
+            for (; r + 2 < rows; r += 3)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 16);
+                ref float yr = ref Unsafe.Add(ref y, r * 16);
+                for (int o = 0; o < 16; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 16);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_2 = Vector256<float>.Zero;
+                    Vector256<float> a1_3 = Vector256<float>.Zero;
+                    Vector256<float> a2_0 = Vector256<float>.Zero;
+                    Vector256<float> a2_1 = Vector256<float>.Zero;
+                    Vector256<float> a2_2 = Vector256<float>.Zero;
+                    Vector256<float> a2_3 = Vector256<float>.Zero;
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 0);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 16);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 32);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 0);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 16);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 32);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 48);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 8);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 24);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 40);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 8);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 24);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 40);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 56);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 16), (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a2_0, a2_1, a2_2, a2_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 32), (nuint)o);
+                }
+            }
+
+            if (r + 1 < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 16);
                 ref float yr = ref Unsafe.Add(ref y, r * 16);
@@ -569,6 +637,7 @@ namespace CrossAttention.Generated
                     Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 16), (nuint)o);
                 }
+                r += 2;
             }
 
             if (r < rows)

@@ -5,7 +5,7 @@
 //       head dimension: 1 vector(s) of 8, unrolled;
 //       scores as 1 vector(s) of 8 keys (the last holds 2), 8 dot-product accumulators per vector;
 //       weighted sum over 1 output vector(s) at a time, keys alternating between 4 accumulator set(s);
-//       projections: 8 → 8 in blocks of 2 rows × 4 outputs (8 for a single row), inputs unrolled;
+//       projections: 8 → 8 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
 //       about 49 statements per head, far inside the JIT's optimization limits.
 // Fully unrolled.
 #nullable enable
@@ -363,9 +363,9 @@ namespace CrossAttention.Generated
 
         private static void ProjectLinear8To8(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         {
-            if (KernelParallel.ShouldSplit((rows + 1) / 2, 2L * rows * 64))
+            if (KernelParallel.ShouldSplit((rows + 2) / 3, 2L * rows * 64))
             {
-                KernelParallel.For<Linear8To8Work>((rows + 1) / 2, x, w, b, y, default, default, rows);
+                KernelParallel.For<Linear8To8Work>((rows + 2) / 3, x, w, b, y, default, default, rows);
             }
             else
             {
@@ -378,19 +378,66 @@ namespace CrossAttention.Generated
         {
             public static void Run(in KernelSpans spans, int start, int end)
             {
-                int first = 2 * start, last = Math.Min(2 * end, spans.Count);
+                int first = 3 * start, last = Math.Min(3 * end, spans.Count);
                 Linear8To8(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 8), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 8));
             }
         }
 
         /// <summary>
-        /// y[rows, 8] = x[rows, 8] · W[8, 8]ᵀ + b: blocks of 2 rows × 4 outputs
-        /// (8 outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.
+        /// y[rows, 8] = x[rows, 8] · W[8, 8]ᵀ + b: blocks of 3 rows × 4 outputs
+        /// (then a block of 2 rows, or of 1 row × 8 outputs, for the rows left over), one accumulator per (row, output)
+        /// over the inputs, reduced once.
         /// </summary>
         private static void Linear8To8(ref float x, int rows, ref float w, ref float b, ref float y)
         {
             int r = 0;
-            for (; r + 1 < rows; r += 2)
+            for (; r + 2 < rows; r += 3)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 8);
+                ref float yr = ref Unsafe.Add(ref y, r * 8);
+                for (int o = 0; o < 8; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 8);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_2 = Vector256<float>.Zero;
+                    Vector256<float> a1_3 = Vector256<float>.Zero;
+                    Vector256<float> a2_0 = Vector256<float>.Zero;
+                    Vector256<float> a2_1 = Vector256<float>.Zero;
+                    Vector256<float> a2_2 = Vector256<float>.Zero;
+                    Vector256<float> a2_3 = Vector256<float>.Zero;
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 0);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 8);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 16);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 0);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 8);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 16);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 24);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 8), (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a2_0, a2_1, a2_2, a2_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 16), (nuint)o);
+                }
+            }
+
+            if (r + 1 < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 8);
                 ref float yr = ref Unsafe.Add(ref y, r * 8);
@@ -424,6 +471,7 @@ namespace CrossAttention.Generated
                     Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 8), (nuint)o);
                 }
+                r += 2;
             }
 
             if (r < rows)

@@ -5,7 +5,7 @@
 //       head dimension: 33 vector(s) of 8 + a tail of 4 (one vector overlapping the previous, masked), walked in a loop over 4 groups of 64 columns;
 //       scores as 1 vector(s) of 8 keys (the last holds 3), 8 dot-product accumulators per vector;
 //       weighted sum over 8 output vector(s) at a time, keys alternating between 1 accumulator set(s);
-//       projections: 268 → 268 in blocks of 2 rows × 4 outputs (8 for a single row), inputs in a loop of 4 vectors a turn;
+//       projections: 268 → 268 in blocks of 3 rows × 4 outputs (8 for a single row), inputs in a loop of 4 vectors a turn;
 //       about 476 statements per head, far inside the JIT's optimization limits.
 // Partly unrolled (CXA0100): all 1 query rows unrolled; the 3 keys in loops over 1 blocks of 8; the head dimension (268) in a loop over groups of 64 columns, each unrolled.
 #nullable enable
@@ -456,9 +456,9 @@ namespace CrossAttention.Generated
 
         private static void ProjectLinear268To268(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         {
-            if (KernelParallel.ShouldSplit((rows + 1) / 2, 2L * rows * 71824))
+            if (KernelParallel.ShouldSplit((rows + 2) / 3, 2L * rows * 71824))
             {
-                KernelParallel.For<Linear268To268Work>((rows + 1) / 2, x, w, b, y, default, default, rows);
+                KernelParallel.For<Linear268To268Work>((rows + 2) / 3, x, w, b, y, default, default, rows);
             }
             else
             {
@@ -471,20 +471,175 @@ namespace CrossAttention.Generated
         {
             public static void Run(in KernelSpans spans, int start, int end)
             {
-                int first = 2 * start, last = Math.Min(2 * end, spans.Count);
+                int first = 3 * start, last = Math.Min(3 * end, spans.Count);
                 Linear268To268(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 268), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 268));
             }
         }
 
         /// <summary>
-        /// y[rows, 268] = x[rows, 268] · W[268, 268]ᵀ + b: blocks of 2 rows × 4 outputs
-        /// (8 outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.
+        /// y[rows, 268] = x[rows, 268] · W[268, 268]ᵀ + b: blocks of 3 rows × 4 outputs
+        /// (then a block of 2 rows, or of 1 row × 8 outputs, for the rows left over), one accumulator per (row, output)
+        /// over the inputs, reduced once.
         /// </summary>
         private static void Linear268To268(ref float x, int rows, ref float w, ref float b, ref float y)
         {
             Vector256<float> tailMask = Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1).AsSingle();
             int r = 0;
-            for (; r + 1 < rows; r += 2)
+            for (; r + 2 < rows; r += 3)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 268);
+                ref float yr = ref Unsafe.Add(ref y, r * 268);
+                for (int o = 0; o < 268; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 268);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_2 = Vector256<float>.Zero;
+                    Vector256<float> a1_3 = Vector256<float>.Zero;
+                    Vector256<float> a2_0 = Vector256<float>.Zero;
+                    Vector256<float> a2_1 = Vector256<float>.Zero;
+                    Vector256<float> a2_2 = Vector256<float>.Zero;
+                    Vector256<float> a2_3 = Vector256<float>.Zero;
+                    for (int c = 0; c < 256; c += 32)
+                    {
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, (nuint)(c));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 268));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 536));
+                            Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, (nuint)(c));
+                            a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                            Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 268));
+                            a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                            Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 536));
+                            a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                            Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 804));
+                            a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 8));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 276));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 544));
+                            Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 8));
+                            a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                            Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 276));
+                            a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                            Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 544));
+                            a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                            Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 812));
+                            a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 16));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 284));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 552));
+                            Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 16));
+                            a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                            Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 284));
+                            a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                            Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 552));
+                            a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                            Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 820));
+                            a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 24));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 292));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 560));
+                            Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 24));
+                            a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                            Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 292));
+                            a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                            Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 560));
+                            a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                            Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 828));
+                            a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                        }
+                    }
+                    {
+                        Vector256<float> x0 = Avx.And(tailMask, Vector256.LoadUnsafe(ref xr, 260));
+                        Vector256<float> x1 = Avx.And(tailMask, Vector256.LoadUnsafe(ref xr, 528));
+                        Vector256<float> x2 = Avx.And(tailMask, Vector256.LoadUnsafe(ref xr, 796));
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 260);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 528);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 796);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 1064);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 256);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 524);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 792);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 256);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 524);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 792);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 1060);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 268), (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a2_0, a2_1, a2_2, a2_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 536), (nuint)o);
+                }
+            }
+
+            if (r + 1 < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 268);
                 ref float yr = ref Unsafe.Add(ref y, r * 268);
@@ -601,6 +756,7 @@ namespace CrossAttention.Generated
                     Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 268), (nuint)o);
                 }
+                r += 2;
             }
 
             if (r < rows)

@@ -5,7 +5,7 @@
 //       head dimension: 3 columns in one vector assembled lane by lane;
 //       scores as 1 vector(s) of 8 keys (the last holds 3), 8 dot-product accumulators per vector;
 //       weighted sum over 1 output vector(s) at a time, keys alternating between 4 accumulator set(s);
-//       projections: 6 → 6 in blocks of 2 rows × 4 outputs (8 for a single row), inputs unrolled;
+//       projections: 6 → 6 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
 //       about 106 statements per head, far inside the JIT's optimization limits.
 // Fully unrolled.
 #nullable enable
@@ -440,9 +440,9 @@ namespace CrossAttention.Generated
 
         private static void ProjectLinear6To6(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         {
-            if (KernelParallel.ShouldSplit((rows + 1) / 2, 2L * rows * 36))
+            if (KernelParallel.ShouldSplit((rows + 2) / 3, 2L * rows * 36))
             {
-                KernelParallel.For<Linear6To6Work>((rows + 1) / 2, x, w, b, y, default, default, rows);
+                KernelParallel.For<Linear6To6Work>((rows + 2) / 3, x, w, b, y, default, default, rows);
             }
             else
             {
@@ -455,19 +455,103 @@ namespace CrossAttention.Generated
         {
             public static void Run(in KernelSpans spans, int start, int end)
             {
-                int first = 2 * start, last = Math.Min(2 * end, spans.Count);
+                int first = 3 * start, last = Math.Min(3 * end, spans.Count);
                 Linear6To6(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 6), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 6));
             }
         }
 
         /// <summary>
-        /// y[rows, 6] = x[rows, 6] · W[6, 6]ᵀ + b: blocks of 2 rows × 4 outputs
-        /// (8 outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.
+        /// y[rows, 6] = x[rows, 6] · W[6, 6]ᵀ + b: blocks of 3 rows × 4 outputs
+        /// (then a block of 2 rows, or of 1 row × 8 outputs, for the rows left over), one accumulator per (row, output)
+        /// over the inputs, reduced once.
         /// </summary>
         private static void Linear6To6(ref float x, int rows, ref float w, ref float b, ref float y)
         {
             int r = 0;
-            for (; r + 1 < rows; r += 2)
+            for (; r + 2 < rows; r += 3)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 6);
+                ref float yr = ref Unsafe.Add(ref y, r * 6);
+                for (int o = 0; o < 4; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 6);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_2 = Vector256<float>.Zero;
+                    Vector256<float> a1_3 = Vector256<float>.Zero;
+                    Vector256<float> a2_0 = Vector256<float>.Zero;
+                    Vector256<float> a2_1 = Vector256<float>.Zero;
+                    Vector256<float> a2_2 = Vector256<float>.Zero;
+                    Vector256<float> a2_3 = Vector256<float>.Zero;
+                    {
+                        Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref xr, 0), Unsafe.Add(ref xr, 1), Unsafe.Add(ref xr, 2), Unsafe.Add(ref xr, 3), Unsafe.Add(ref xr, 4), Unsafe.Add(ref xr, 5), 0f, 0f);
+                        Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref xr, 6), Unsafe.Add(ref xr, 7), Unsafe.Add(ref xr, 8), Unsafe.Add(ref xr, 9), Unsafe.Add(ref xr, 10), Unsafe.Add(ref xr, 11), 0f, 0f);
+                        Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref xr, 12), Unsafe.Add(ref xr, 13), Unsafe.Add(ref xr, 14), Unsafe.Add(ref xr, 15), Unsafe.Add(ref xr, 16), Unsafe.Add(ref xr, 17), 0f, 0f);
+                        Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref wo, 0), Unsafe.Add(ref wo, 1), Unsafe.Add(ref wo, 2), Unsafe.Add(ref wo, 3), Unsafe.Add(ref wo, 4), Unsafe.Add(ref wo, 5), 0f, 0f);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref wo, 6), Unsafe.Add(ref wo, 7), Unsafe.Add(ref wo, 8), Unsafe.Add(ref wo, 9), Unsafe.Add(ref wo, 10), Unsafe.Add(ref wo, 11), 0f, 0f);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.Create(Unsafe.Add(ref wo, 12), Unsafe.Add(ref wo, 13), Unsafe.Add(ref wo, 14), Unsafe.Add(ref wo, 15), Unsafe.Add(ref wo, 16), Unsafe.Add(ref wo, 17), 0f, 0f);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.Create(Unsafe.Add(ref wo, 18), Unsafe.Add(ref wo, 19), Unsafe.Add(ref wo, 20), Unsafe.Add(ref wo, 21), Unsafe.Add(ref wo, 22), Unsafe.Add(ref wo, 23), 0f, 0f);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 6), (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a2_0, a2_1, a2_2, a2_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 12), (nuint)o);
+                }
+                {
+                    ref float wo = ref Unsafe.Add(ref w, 24);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a2_0 = Vector256<float>.Zero;
+                    Vector256<float> a2_1 = Vector256<float>.Zero;
+                    {
+                        Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref xr, 0), Unsafe.Add(ref xr, 1), Unsafe.Add(ref xr, 2), Unsafe.Add(ref xr, 3), Unsafe.Add(ref xr, 4), Unsafe.Add(ref xr, 5), 0f, 0f);
+                        Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref xr, 6), Unsafe.Add(ref xr, 7), Unsafe.Add(ref xr, 8), Unsafe.Add(ref xr, 9), Unsafe.Add(ref xr, 10), Unsafe.Add(ref xr, 11), 0f, 0f);
+                        Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref xr, 12), Unsafe.Add(ref xr, 13), Unsafe.Add(ref xr, 14), Unsafe.Add(ref xr, 15), Unsafe.Add(ref xr, 16), Unsafe.Add(ref xr, 17), 0f, 0f);
+                        Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref wo, 0), Unsafe.Add(ref wo, 1), Unsafe.Add(ref wo, 2), Unsafe.Add(ref wo, 3), Unsafe.Add(ref wo, 4), Unsafe.Add(ref wo, 5), 0f, 0f);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref wo, 6), Unsafe.Add(ref wo, 7), Unsafe.Add(ref wo, 8), Unsafe.Add(ref wo, 9), Unsafe.Add(ref wo, 10), Unsafe.Add(ref wo, 11), 0f, 0f);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                    }
+                    {
+                        Vector128<float> sums = Avx2Primitives.Reduce4(a0_0, a0_1, Vector256<float>.Zero, Vector256<float>.Zero);
+                        Unsafe.Add(ref yr, 4 + 0) = sums.GetElement(0) + Unsafe.Add(ref b, 4 + 0);
+                        Unsafe.Add(ref yr, 4 + 1) = sums.GetElement(1) + Unsafe.Add(ref b, 4 + 1);
+                    }
+                    {
+                        Vector128<float> sums = Avx2Primitives.Reduce4(a1_0, a1_1, Vector256<float>.Zero, Vector256<float>.Zero);
+                        Unsafe.Add(ref Unsafe.Add(ref yr, 6), 4 + 0) = sums.GetElement(0) + Unsafe.Add(ref b, 4 + 0);
+                        Unsafe.Add(ref Unsafe.Add(ref yr, 6), 4 + 1) = sums.GetElement(1) + Unsafe.Add(ref b, 4 + 1);
+                    }
+                    {
+                        Vector128<float> sums = Avx2Primitives.Reduce4(a2_0, a2_1, Vector256<float>.Zero, Vector256<float>.Zero);
+                        Unsafe.Add(ref Unsafe.Add(ref yr, 12), 4 + 0) = sums.GetElement(0) + Unsafe.Add(ref b, 4 + 0);
+                        Unsafe.Add(ref Unsafe.Add(ref yr, 12), 4 + 1) = sums.GetElement(1) + Unsafe.Add(ref b, 4 + 1);
+                    }
+                }
+            }
+
+            if (r + 1 < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 6);
                 ref float yr = ref Unsafe.Add(ref y, r * 6);
@@ -528,6 +612,7 @@ namespace CrossAttention.Generated
                         Unsafe.Add(ref Unsafe.Add(ref yr, 6), 4 + 1) = sums.GetElement(1) + Unsafe.Add(ref b, 4 + 1);
                     }
                 }
+                r += 2;
             }
 
             if (r < rows)

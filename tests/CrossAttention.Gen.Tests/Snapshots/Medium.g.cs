@@ -5,7 +5,7 @@
 //       head dimension: 8 vector(s) of 8, unrolled;
 //       scores as 32 vector(s) of 8 keys, 8 dot-product accumulators per vector;
 //       weighted sum over 8 output vector(s) at a time, keys alternating between 1 accumulator set(s);
-//       projections: 512 → 512 in blocks of 2 rows × 4 outputs (8 for a single row), inputs in a loop of 4 vectors a turn;
+//       projections: 512 → 512 in blocks of 3 rows × 4 outputs (8 for a single row), inputs in a loop of 4 vectors a turn;
 //       about 256 statements per head, far inside the JIT's optimization limits.
 // Partly unrolled (CXA0100): the 32 query rows in a loop; the 256 keys in loops over 32 blocks of 8; the head dimension (64) unrolled in registers.
 #nullable enable
@@ -594,9 +594,9 @@ namespace CrossAttention.Generated
 
         private static void ProjectLinear512To512(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         {
-            if (KernelParallel.ShouldSplit((rows + 1) / 2, 2L * rows * 262144))
+            if (KernelParallel.ShouldSplit((rows + 2) / 3, 2L * rows * 262144))
             {
-                KernelParallel.For<Linear512To512Work>((rows + 1) / 2, x, w, b, y, default, default, rows);
+                KernelParallel.For<Linear512To512Work>((rows + 2) / 3, x, w, b, y, default, default, rows);
             }
             else
             {
@@ -609,19 +609,132 @@ namespace CrossAttention.Generated
         {
             public static void Run(in KernelSpans spans, int start, int end)
             {
-                int first = 2 * start, last = Math.Min(2 * end, spans.Count);
+                int first = 3 * start, last = Math.Min(3 * end, spans.Count);
                 Linear512To512(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 512), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 512));
             }
         }
 
         /// <summary>
-        /// y[rows, 512] = x[rows, 512] · W[512, 512]ᵀ + b: blocks of 2 rows × 4 outputs
-        /// (8 outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.
+        /// y[rows, 512] = x[rows, 512] · W[512, 512]ᵀ + b: blocks of 3 rows × 4 outputs
+        /// (then a block of 2 rows, or of 1 row × 8 outputs, for the rows left over), one accumulator per (row, output)
+        /// over the inputs, reduced once.
         /// </summary>
         private static void Linear512To512(ref float x, int rows, ref float w, ref float b, ref float y)
         {
             int r = 0;
-            for (; r + 1 < rows; r += 2)
+            for (; r + 2 < rows; r += 3)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 512);
+                ref float yr = ref Unsafe.Add(ref y, r * 512);
+                for (int o = 0; o < 512; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 512);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_2 = Vector256<float>.Zero;
+                    Vector256<float> a1_3 = Vector256<float>.Zero;
+                    Vector256<float> a2_0 = Vector256<float>.Zero;
+                    Vector256<float> a2_1 = Vector256<float>.Zero;
+                    Vector256<float> a2_2 = Vector256<float>.Zero;
+                    Vector256<float> a2_3 = Vector256<float>.Zero;
+                    for (int c = 0; c < 512; c += 32)
+                    {
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, (nuint)(c));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 512));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 1024));
+                            Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, (nuint)(c));
+                            a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                            Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 512));
+                            a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                            Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 1024));
+                            a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                            Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 1536));
+                            a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 8));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 520));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 1032));
+                            Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 8));
+                            a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                            Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 520));
+                            a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                            Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 1032));
+                            a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                            Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 1544));
+                            a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 16));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 528));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 1040));
+                            Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 16));
+                            a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                            Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 528));
+                            a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                            Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 1040));
+                            a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                            Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 1552));
+                            a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 24));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 536));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, (nuint)(c + 1048));
+                            Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 24));
+                            a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                            Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 536));
+                            a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                            Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 1048));
+                            a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                            Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, (nuint)(c + 1560));
+                            a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                        }
+                    }
+                    Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 512), (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a2_0, a2_1, a2_2, a2_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 1024), (nuint)o);
+                }
+            }
+
+            if (r + 1 < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 512);
                 ref float yr = ref Unsafe.Add(ref y, r * 512);
@@ -706,6 +819,7 @@ namespace CrossAttention.Generated
                     Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 512), (nuint)o);
                 }
+                r += 2;
             }
 
             if (r < rows)

@@ -4,7 +4,7 @@
 // Plan: heads in vector lanes — 7 key(s) would fill few lanes, so per query row and key one vector
 //       holds the score of all 3 heads; softmax is one vector operation per key for every head;
 //       5 query rows in a loop, keys and heads unrolled, head dimension 3 vector(s) of 8;
-//       projections: 72 → 72 in blocks of 2 rows × 4 outputs (8 for a single row), inputs unrolled; 40 → 72 in blocks of 2 rows × 4 outputs (8 for a single row), inputs unrolled;
+//       projections: 72 → 72 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled; 40 → 72 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
 //       about 371 statements in the attention method, far inside the JIT's optimization limits.
 // Partly unrolled (CXA0100): the 5 query rows in a loop; all 7 keys unrolled; the head dimension (24) unrolled in registers.
 #nullable enable
@@ -627,9 +627,9 @@ namespace CrossAttention.Generated
 
         private static void ProjectLinear72To72(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         {
-            if (KernelParallel.ShouldSplit((rows + 1) / 2, 2L * rows * 5184))
+            if (KernelParallel.ShouldSplit((rows + 2) / 3, 2L * rows * 5184))
             {
-                KernelParallel.For<Linear72To72Work>((rows + 1) / 2, x, w, b, y, default, default, rows);
+                KernelParallel.For<Linear72To72Work>((rows + 2) / 3, x, w, b, y, default, default, rows);
             }
             else
             {
@@ -642,19 +642,234 @@ namespace CrossAttention.Generated
         {
             public static void Run(in KernelSpans spans, int start, int end)
             {
-                int first = 2 * start, last = Math.Min(2 * end, spans.Count);
+                int first = 3 * start, last = Math.Min(3 * end, spans.Count);
                 Linear72To72(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 72), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 72));
             }
         }
 
         /// <summary>
-        /// y[rows, 72] = x[rows, 72] · W[72, 72]ᵀ + b: blocks of 2 rows × 4 outputs
-        /// (8 outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.
+        /// y[rows, 72] = x[rows, 72] · W[72, 72]ᵀ + b: blocks of 3 rows × 4 outputs
+        /// (then a block of 2 rows, or of 1 row × 8 outputs, for the rows left over), one accumulator per (row, output)
+        /// over the inputs, reduced once.
         /// </summary>
         private static void Linear72To72(ref float x, int rows, ref float w, ref float b, ref float y)
         {
             int r = 0;
-            for (; r + 1 < rows; r += 2)
+            for (; r + 2 < rows; r += 3)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 72);
+                ref float yr = ref Unsafe.Add(ref y, r * 72);
+                for (int o = 0; o < 72; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 72);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_2 = Vector256<float>.Zero;
+                    Vector256<float> a1_3 = Vector256<float>.Zero;
+                    Vector256<float> a2_0 = Vector256<float>.Zero;
+                    Vector256<float> a2_1 = Vector256<float>.Zero;
+                    Vector256<float> a2_2 = Vector256<float>.Zero;
+                    Vector256<float> a2_3 = Vector256<float>.Zero;
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 0);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 72);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 144);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 0);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 72);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 144);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 216);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 8);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 80);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 152);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 8);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 80);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 152);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 224);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 16);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 88);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 160);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 16);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 88);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 160);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 232);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 24);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 96);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 168);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 24);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 96);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 168);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 240);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 32);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 104);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 176);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 32);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 104);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 176);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 248);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 40);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 112);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 184);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 40);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 112);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 184);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 256);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 48);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 120);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 192);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 48);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 120);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 192);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 264);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 56);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 128);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 200);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 56);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 128);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 200);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 272);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 64);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 136);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 208);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 64);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 136);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 208);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 280);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 72), (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a2_0, a2_1, a2_2, a2_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 144), (nuint)o);
+                }
+            }
+
+            if (r + 1 < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 72);
                 ref float yr = ref Unsafe.Add(ref y, r * 72);
@@ -816,6 +1031,7 @@ namespace CrossAttention.Generated
                     Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 72), (nuint)o);
                 }
+                r += 2;
             }
 
             if (r < rows)
@@ -939,9 +1155,9 @@ namespace CrossAttention.Generated
 
         private static void ProjectLinear40To72(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         {
-            if (KernelParallel.ShouldSplit((rows + 1) / 2, 2L * rows * 2880))
+            if (KernelParallel.ShouldSplit((rows + 2) / 3, 2L * rows * 2880))
             {
-                KernelParallel.For<Linear40To72Work>((rows + 1) / 2, x, w, b, y, default, default, rows);
+                KernelParallel.For<Linear40To72Work>((rows + 2) / 3, x, w, b, y, default, default, rows);
             }
             else
             {
@@ -954,19 +1170,150 @@ namespace CrossAttention.Generated
         {
             public static void Run(in KernelSpans spans, int start, int end)
             {
-                int first = 2 * start, last = Math.Min(2 * end, spans.Count);
+                int first = 3 * start, last = Math.Min(3 * end, spans.Count);
                 Linear40To72(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 40), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 72));
             }
         }
 
         /// <summary>
-        /// y[rows, 72] = x[rows, 40] · W[72, 40]ᵀ + b: blocks of 2 rows × 4 outputs
-        /// (8 outputs for a last single row), one accumulator per (row, output) over the inputs, reduced once.
+        /// y[rows, 72] = x[rows, 40] · W[72, 40]ᵀ + b: blocks of 3 rows × 4 outputs
+        /// (then a block of 2 rows, or of 1 row × 8 outputs, for the rows left over), one accumulator per (row, output)
+        /// over the inputs, reduced once.
         /// </summary>
         private static void Linear40To72(ref float x, int rows, ref float w, ref float b, ref float y)
         {
             int r = 0;
-            for (; r + 1 < rows; r += 2)
+            for (; r + 2 < rows; r += 3)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 40);
+                ref float yr = ref Unsafe.Add(ref y, r * 72);
+                for (int o = 0; o < 72; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 40);
+                    Vector256<float> a0_0 = Vector256<float>.Zero;
+                    Vector256<float> a0_1 = Vector256<float>.Zero;
+                    Vector256<float> a0_2 = Vector256<float>.Zero;
+                    Vector256<float> a0_3 = Vector256<float>.Zero;
+                    Vector256<float> a1_0 = Vector256<float>.Zero;
+                    Vector256<float> a1_1 = Vector256<float>.Zero;
+                    Vector256<float> a1_2 = Vector256<float>.Zero;
+                    Vector256<float> a1_3 = Vector256<float>.Zero;
+                    Vector256<float> a2_0 = Vector256<float>.Zero;
+                    Vector256<float> a2_1 = Vector256<float>.Zero;
+                    Vector256<float> a2_2 = Vector256<float>.Zero;
+                    Vector256<float> a2_3 = Vector256<float>.Zero;
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 0);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 40);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 80);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 0);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 40);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 80);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 120);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 8);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 48);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 88);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 8);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 48);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 88);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 128);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 16);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 56);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 96);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 16);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 56);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 96);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 136);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 24);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 64);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 104);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 24);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 64);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 104);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 144);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    {
+                        Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, 32);
+                        Vector256<float> x1 = Vector256.LoadUnsafe(ref xr, 72);
+                        Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, 112);
+                        Vector256<float> w0 = Vector256.LoadUnsafe(ref wo, 32);
+                        a0_0 = Fma.MultiplyAdd(x0, w0, a0_0);
+                        a1_0 = Fma.MultiplyAdd(x1, w0, a1_0);
+                        a2_0 = Fma.MultiplyAdd(x2, w0, a2_0);
+                        Vector256<float> w1 = Vector256.LoadUnsafe(ref wo, 72);
+                        a0_1 = Fma.MultiplyAdd(x0, w1, a0_1);
+                        a1_1 = Fma.MultiplyAdd(x1, w1, a1_1);
+                        a2_1 = Fma.MultiplyAdd(x2, w1, a2_1);
+                        Vector256<float> w2 = Vector256.LoadUnsafe(ref wo, 112);
+                        a0_2 = Fma.MultiplyAdd(x0, w2, a0_2);
+                        a1_2 = Fma.MultiplyAdd(x1, w2, a1_2);
+                        a2_2 = Fma.MultiplyAdd(x2, w2, a2_2);
+                        Vector256<float> w3 = Vector256.LoadUnsafe(ref wo, 152);
+                        a0_3 = Fma.MultiplyAdd(x0, w3, a0_3);
+                        a1_3 = Fma.MultiplyAdd(x1, w3, a1_3);
+                        a2_3 = Fma.MultiplyAdd(x2, w3, a2_3);
+                    }
+                    Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 72), (nuint)o);
+                    Sse.Add(Avx2Primitives.Reduce4(a2_0, a2_1, a2_2, a2_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 144), (nuint)o);
+                }
+            }
+
+            if (r + 1 < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 40);
                 ref float yr = ref Unsafe.Add(ref y, r * 72);
@@ -1064,6 +1411,7 @@ namespace CrossAttention.Generated
                     Sse.Add(Avx2Primitives.Reduce4(a0_0, a0_1, a0_2, a0_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     Sse.Add(Avx2Primitives.Reduce4(a1_0, a1_1, a1_2, a1_3), Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 72), (nuint)o);
                 }
+                r += 2;
             }
 
             if (r < rows)
