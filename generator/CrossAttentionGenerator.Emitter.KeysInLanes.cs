@@ -1,0 +1,381 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using CrossAttention.Generator.Model;
+
+namespace CrossAttention.Generator;
+
+public sealed partial class CrossAttentionGenerator
+{
+    internal static partial class Emitter
+    {
+        /// <summary>
+        /// Keys in the vector lanes: per head of a batch item, each query row's scores 8 keys at a time (one FMA
+        /// accumulator per key over the head, reduced to one vector of 8 scores), the softmax over those vectors, the
+        /// weighted sum of value rows. Two query rows share each key read when keys are walked in loops (QueryPairs).
+        /// </summary>
+        private static void EmitHeadKernel(IndentedWriter w, KernelPlan plan, CancellationToken cancellationToken)
+        {
+            KernelSpec spec = plan.Spec;
+            w.Line("/// <summary>");
+            w.Line($"/// One head of one batch item. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at the head's first column of query row 0,");
+            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.D}); <paramref name=\"w\"/> at the head's [{spec.Lq}, {spec.Lkv}] weights.");
+            w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name=\"scores\"/>: scratch.");
+            w.Line("/// </summary>");
+            w.Open("private static void AttendHead(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
+            w.Line($"Vector256<float> scale = Vector256.Create({FloatLiteral(spec.ResolvedScale)});");
+            w.Line("Vector256<float> negativeInfinity = Vector256.Create(float.NegativeInfinity);");
+            if (plan.Head.HasTail && plan.Head.FullChunks > 0)
+            {
+                w.Line($"Vector256<float> tailMask = {TailMask(plan.Head.TailLanes)};");
+            }
+
+            if (plan.QueryBlockRows == 2)
+            {
+                w.Line("Vector128<float> scale4 = scale.GetLower(), negativeInfinity4 = negativeInfinity.GetLower();");
+                w.Line();
+                w.Open($"for (int i = 0; i + 1 < {spec.Lq}; i += 2)");
+                EmitQueryPair(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}");
+                w.Close();
+                if (spec.Lq % 2 == 1)
+                {
+                    w.Line();
+                    w.Line($"// The last query row, alone");
+                    w.Open();
+                    EmitQueryRow(w, plan, Int((spec.Lq - 1) * spec.D), Int((spec.Lq - 1) * spec.Lkv));
+                    w.Close();
+                }
+            }
+            else
+            {
+                EmitQueryRows(w, plan, EmitQueryRow, cancellationToken);
+            }
+
+            w.Close();
+        }
+
+        /// <summary>
+        /// The query rows of a kernel: each its own block of straight-line code when the plan unrolls them, else one
+        /// loop. <paramref name="emitRow"/> writes a row given its offsets in q/o and in the weights.
+        /// </summary>
+        private static void EmitQueryRows(IndentedWriter w, KernelPlan plan, System.Action<IndentedWriter, KernelPlan, string, string> emitRow,
+                                          CancellationToken cancellationToken)
+        {
+            KernelSpec spec = plan.Spec;
+            if (plan.UnrollQueries)
+            {
+                for (int i = 0; i < spec.Lq; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    w.Line();
+                    w.Line($"// Query row {i}");
+                    w.Open();
+                    emitRow(w, plan, Int(i * spec.D), Int(i * spec.Lkv));
+                    w.Close();
+                }
+            }
+            else
+            {
+                w.Line();
+                w.Open($"for (int i = 0; i < {spec.Lq}; i++)");
+                emitRow(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}");
+                w.Close();
+            }
+        }
+
+        private static void EmitQueryRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset)
+        {
+            KernelSpec spec = plan.Spec;
+            w.Line($"ref float qi = ref Unsafe.Add(ref q, {rowOffset});");
+            w.Line($"ref float oi = ref Unsafe.Add(ref o, {rowOffset});");
+            List<Chunk> headChunks = HeadChunks(plan.Head, inLoop: false);
+            if (plan.PreloadQuery)
+            {
+                for (int x = 0; x < headChunks.Count; x++)
+                {
+                    w.Line($"Vector256<float> q{x} = {Load(plan.Head.TailLanes, "qi", 0, headChunks[x], maskTail: true)};");
+                }
+            }
+
+            w.Line();
+            w.Line("// Scores: 8 keys per vector, one accumulator per key over the head, reduced in one go.");
+            if (plan.UnrollKeys)
+            {
+                for (int kb = 0; kb < plan.KeyBlocks; kb++)
+                {
+                    w.Line($"Vector256<float> s{kb};");
+                    w.Open();
+                    EmitScoreBlock(w, plan, KeysIn(plan, kb), "k", kb * 8 * spec.D, $"s{kb}", Int(kb * 8));
+                    w.Close();
+                }
+
+                w.Line($"float max = Avx2Primitives.HorizontalMax({Tree("Avx.Max", Enumerable.Range(0, plan.KeyBlocks).Select(kb => $"s{kb}").ToList())});");
+            }
+            else
+            {
+                w.Line("Vector256<float> maxima = negativeInfinity;");
+                if (plan.FullKeyBlocks > 0)
+                {
+                    w.Open($"for (int kb = 0; kb < {plan.FullKeyBlocks}; kb++)");
+                    w.Line($"ref float kr = ref Unsafe.Add(ref k, kb * {8 * spec.D});");
+                    EmitScoreBlock(w, plan, 8, "kr", 0, "Vector256<float> s", "(nuint)(kb * 8)");
+                    w.Line("s.StoreUnsafe(ref scores, (nuint)(kb * 8));");
+                    w.Line("maxima = Avx.Max(maxima, s);");
+                    w.Close();
+                }
+
+                if (plan.KeyTailLanes > 0)
+                {
+                    int kb = plan.KeyBlocks - 1;
+                    w.Open();
+                    EmitScoreBlock(w, plan, plan.KeyTailLanes, "k", kb * 8 * spec.D, "Vector256<float> s", Int(kb * 8));
+                    w.Line($"s.StoreUnsafe(ref scores, {kb * 8});");
+                    w.Line("maxima = Avx.Max(maxima, s);");
+                    w.Close();
+                }
+
+                w.Line("float max = Avx2Primitives.HorizontalMax(maxima);");
+            }
+
+            w.Line();
+            EmitSoftmax(w, plan);
+            w.Line();
+            EmitWeightedSum(w, plan);
+            w.Line();
+            EmitWeights(w, plan, weightsOffset);
+        }
+
+        /// <summary>
+        /// Scores of <paramref name="keys"/> keys against the query row: <c>{target} = scale · (q · k_t)</c> per lane t,
+        /// masked keys and padding lanes set to −∞ (selected, never multiplied, so NaN in a masked key stays out).
+        /// </summary>
+        private static void EmitScoreBlock(IndentedWriter w, KernelPlan plan, int keys, string keyRef, int keyRowBase,
+                                           string target, string keepOffset)
+        {
+            KernelSpec spec = plan.Spec;
+            HeadTraversal head = plan.Head;
+            List<Chunk> chunks = HeadChunks(head, inLoop: false);
+            bool first = true;
+            if (head.LoopedGroups > 0)
+            {
+                for (int t = 0; t < keys; t++)
+                {
+                    w.Line($"Vector256<float> a{t} = Vector256<float>.Zero;");
+                }
+
+                w.Open($"for (int c = 0; c < {head.LoopedGroups * 64}; c += 64)");
+                List<Chunk> looped = Enumerable.Range(0, HeadTraversal.ChunksPerLoopedGroup).Select(x => new Chunk(x * 8, ChunkKind.Full, true)).ToList();
+                EmitScoreChunks(w, plan, looped, keys, keyRef, keyRowBase, preloaded: false, ref first, accumulate: true);
+                w.Close();
+                chunks = chunks.Where(chunk => chunk.Kind != ChunkKind.Full || chunk.Offset >= head.LoopedGroups * 64).ToList();
+            }
+
+            EmitScoreChunks(w, plan, chunks, keys, keyRef, keyRowBase, plan.PreloadQuery, ref first, accumulate: head.LoopedGroups > 0);
+            string reduced = string.Join(", ", Enumerable.Range(0, 8).Select(t => t < keys ? $"a{t}" : "Vector256<float>.Zero"));
+            w.Line($"{target} = Avx.Multiply(Avx2Primitives.Reduce8({reduced}), scale);");
+            string name = target.Split(' ').Last();
+            w.Line($"{name} = Avx.BlendVariable(negativeInfinity, {name}, Vector256.LoadUnsafe(ref keep, {keepOffset}).AsSingle());");
+        }
+
+        private static void EmitScoreChunks(IndentedWriter w, KernelPlan plan, List<Chunk> chunks, int keys, string keyRef,
+                                            int keyRowBase, bool preloaded, ref bool first, bool accumulate)
+        {
+            KernelSpec spec = plan.Spec;
+            List<Chunk> all = HeadChunks(plan.Head, inLoop: false);
+            foreach (Chunk chunk in chunks)
+            {
+                string query;
+                if (preloaded)
+                {
+                    query = $"q{all.IndexOf(chunk)}";
+                }
+                else
+                {
+                    query = $"qc{(chunk.InLoop ? "l" : "")}{chunk.Offset}";
+                    w.Line($"Vector256<float> {query} = {Load(plan.Head.TailLanes, "qi", 0, chunk, maskTail: true)};");
+                }
+
+                for (int t = 0; t < keys; t++)
+                {
+                    string key = Load(plan.Head.TailLanes, keyRef, keyRowBase + (t * spec.D), chunk, maskTail: true);
+                    w.Line(first && !accumulate
+                        ? $"Vector256<float> a{t} = Avx.Multiply({query}, {key});"
+                        : $"a{t} = Fma.MultiplyAdd({query}, {key}, a{t});");
+                }
+
+                first = false;
+            }
+        }
+
+        /// <summary>p = e^(s − max), masked lanes 0, stored to the score buffer; <c>inverse</c> = 1 / Σp.</summary>
+        private static void EmitSoftmax(IndentedWriter w, KernelPlan plan)
+        {
+            w.Line("// Softmax: subtract the row maximum, exponentiate, keep attended lanes only.");
+            w.Line("Vector256<float> shift = Vector256.Create(max);");
+            if (plan.UnrollKeys)
+            {
+                for (int kb = 0; kb < plan.KeyBlocks; kb++)
+                {
+                    w.Line($"Vector256<float> p{kb} = Avx.And(Avx2Primitives.Exp(Avx.Subtract(s{kb}, shift)), Vector256.LoadUnsafe(ref keep, {kb * 8}).AsSingle());");
+                    w.Line($"p{kb}.StoreUnsafe(ref scores, {kb * 8});");
+                }
+
+                w.Line($"float inverse = 1f / Avx2Primitives.HorizontalSum({Tree("Avx.Add", Enumerable.Range(0, plan.KeyBlocks).Select(kb => $"p{kb}").ToList())});");
+            }
+            else
+            {
+                EmitSoftmaxLoop(w, plan, "scores", "shift", "inverse");
+            }
+
+            w.Line("Vector256<float> inverses = Vector256.Create(inverse);");
+        }
+
+        /// <summary>The softmax of a score buffer row in place: p = e^(s − max) on attended lanes, 0 elsewhere; declares
+        /// <paramref name="inverse"/> = 1 / Σp.</summary>
+        private static void EmitSoftmaxLoop(IndentedWriter w, KernelPlan plan, string scores, string shift, string inverse)
+        {
+            w.Line($"Vector256<float> {inverse}Total = Vector256<float>.Zero;");
+            w.Open($"for (int kb = 0; kb < {plan.KeyBlocks * 8}; kb += 8)");
+            w.Line($"Vector256<float> p = Avx.And(Avx2Primitives.Exp(Avx.Subtract(Vector256.LoadUnsafe(ref {scores}, (nuint)kb), {shift})), Vector256.LoadUnsafe(ref keep, (nuint)kb).AsSingle());");
+            w.Line($"p.StoreUnsafe(ref {scores}, (nuint)kb);");
+            w.Line($"{inverse}Total = Avx.Add({inverse}Total, p);");
+            w.Close();
+            w.Line($"float {inverse} = 1f / Avx2Primitives.HorizontalSum({inverse}Total);");
+        }
+
+        /// <summary>
+        /// output = inverse · Σ_j p_j v_j over attended keys only (a masked key's value row is never read). Accumulators
+        /// start at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+        /// </summary>
+        private static void EmitWeightedSum(IndentedWriter w, KernelPlan plan)
+        {
+            KernelSpec spec = plan.Spec;
+            HeadTraversal head = plan.Head;
+            w.Line("// Weighted sum of value rows.");
+            List<Chunk> chunks = HeadChunks(head, inLoop: false);
+
+            // The overlapping tail goes first, in the first group, so the whole vectors stored after it overwrite the
+            // lanes it shares with them.
+            if (head.LoopedGroups > 0)
+            {
+                List<Chunk> remainder = chunks.Where(chunk => chunk.Kind != ChunkKind.Full || chunk.Offset >= head.LoopedGroups * 64).ToList();
+                if (remainder.Count > 0)
+                {
+                    EmitValueGroup(w, plan, remainder);
+                }
+
+                w.Open($"for (int c = 0; c < {head.LoopedGroups * 64}; c += 64)");
+                EmitValueGroup(w, plan, Enumerable.Range(0, HeadTraversal.ChunksPerLoopedGroup).Select(x => new Chunk(x * 8, ChunkKind.Full, true)).ToList());
+                w.Close();
+            }
+            else
+            {
+                for (int start = 0; start < chunks.Count; start += plan.ValueGroupChunks)
+                {
+                    EmitValueGroup(w, plan, chunks.Skip(start).Take(plan.ValueGroupChunks).ToList());
+                }
+            }
+        }
+
+        private static void EmitValueGroup(IndentedWriter w, KernelPlan plan, List<Chunk> group)
+        {
+            KernelSpec spec = plan.Spec;
+            int split = plan.UnrollKeys ? System.Math.Min(plan.ValueSplit, spec.Lkv) : System.Math.Min(System.Math.Min(plan.ValueSplit, 2), spec.Lkv);
+            w.Open();
+            for (int set = 0; set < split; set++)
+            {
+                for (int x = 0; x < group.Count; x++)
+                {
+                    w.Line($"Vector256<float> o{set}_{x} = Vector256.Create(-0f);");
+                }
+            }
+
+            if (plan.UnrollKeys)
+            {
+                for (int j = 0; j < spec.Lkv; j++)
+                {
+                    EmitValueKey(w, plan, group, Int(j), "v", j * spec.D, j % split);
+                }
+            }
+            else if (split == 2)
+            {
+                w.Open($"for (int j = 0; j < {spec.Lkv - 1}; j += 2)");
+                w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.D});");
+                EmitValueKey(w, plan, group, "j", "vr", 0, 0);
+                EmitValueKey(w, plan, group, "j + 1", "vr", spec.D, 1);
+                w.Close();
+                if (spec.Lkv % 2 == 1)
+                {
+                    EmitValueKey(w, plan, group, Int(spec.Lkv - 1), "v", (spec.Lkv - 1) * spec.D, 0);
+                }
+            }
+            else
+            {
+                w.Open($"for (int j = 0; j < {spec.Lkv}; j++)");
+                w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.D});");
+                EmitValueKey(w, plan, group, "j", "vr", 0, 0);
+                w.Close();
+            }
+
+            for (int x = 0; x < group.Count; x++)
+            {
+                string sum = Tree("Avx.Add", Enumerable.Range(0, split).Select(set => $"o{set}_{x}").ToList());
+                EmitStore(w, plan, "oi", group[x], $"Avx.Multiply({sum}, inverses)");
+            }
+
+            w.Close();
+        }
+
+        private static void EmitValueKey(IndentedWriter w, KernelPlan plan, List<Chunk> group, string key, string valueRef, int rowBase, int set)
+        {
+            w.Open($"if (Unsafe.Add(ref keep, {key}) != 0)");
+            w.Line($"Vector256<float> p = Vector256.Create(Unsafe.Add(ref scores, {key}));");
+            for (int x = 0; x < group.Count; x++)
+            {
+                w.Line($"o{set}_{x} = Fma.MultiplyAdd(p, {Load(plan.Head.TailLanes, valueRef, rowBase, group[x], maskTail: false)}, o{set}_{x});");
+            }
+
+            w.Close();
+        }
+
+        /// <summary>attentionWeights row = p · inverse, from the score buffer.</summary>
+        private static void EmitWeights(IndentedWriter w, KernelPlan plan, string weightsOffset,
+                                        string scores = "scores", string inverse = "inverse", string inverses = "inverses")
+        {
+            KernelSpec spec = plan.Spec;
+            w.Open("if (writeWeights)");
+            w.Line($"ref float wi = ref Unsafe.Add(ref w, {weightsOffset});");
+            if (plan.UnrollKeys)
+            {
+                for (int kb = 0; kb < plan.FullKeyBlocks; kb++)
+                {
+                    w.Line($"Avx.Multiply(p{kb}, {inverses}).StoreUnsafe(ref wi, {kb * 8});");
+                }
+            }
+            else if (plan.FullKeyBlocks > 0)
+            {
+                w.Open($"for (int kb = 0; kb < {plan.FullKeyBlocks * 8}; kb += 8)");
+                w.Line($"Avx.Multiply(Vector256.LoadUnsafe(ref {scores}, (nuint)kb), {inverses}).StoreUnsafe(ref wi, (nuint)kb);");
+                w.Close();
+            }
+
+            if (plan.KeyTailLanes > 0)
+            {
+                if (spec.Lkv >= 8)
+                {
+                    w.Line("// The last, partial block: the 8 weights ending the row (the overlap rewrites equal values).");
+                    w.Line($"Avx.Multiply(Vector256.LoadUnsafe(ref {scores}, {spec.Lkv - 8}), {inverses}).StoreUnsafe(ref wi, {spec.Lkv - 8});");
+                }
+                else
+                {
+                    for (int j = 0; j < spec.Lkv; j++)
+                    {
+                        w.Line($"Unsafe.Add(ref wi, {j}) = Unsafe.Add(ref {scores}, {j}) * {inverse};");
+                    }
+                }
+            }
+
+            w.Close();
+        }
+    }
+}
