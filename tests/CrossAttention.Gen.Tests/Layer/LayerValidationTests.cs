@@ -140,6 +140,22 @@ public sealed class LayerValidationTests
     }
 
     [Fact]
+    public void A_projected_context_needs_a_shape_and_a_batch_of_zero_or_more()
+    {
+        Assert.Equal("shape", Assert.Throws<ArgumentNullException>(() => new ProjectedContext(null!, 1)).ParamName);
+        Assert.Equal("batch", Assert.Throws<ArgumentOutOfRangeException>(() => new ProjectedContext(Shape, -1)).ParamName);
+        var empty = new ProjectedContext(Shape, 0);
+        Assert.Equal((Shape, 0), (empty.Shape, empty.Batch));
+    }
+
+    [Fact]
+    public void Weights_need_a_shape()
+    {
+        Assert.Equal("shape", Assert.Throws<ArgumentNullException>(() => new CrossAttentionWeights(null!)).ParamName);
+        Assert.Equal("shape", Assert.Throws<ArgumentNullException>(() => CrossAttentionWeights.CreateRandom(null!, 1)).ParamName);
+    }
+
+    [Fact]
     public void Weights_from_spans_check_every_length()
     {
         float[] dd = new float[72 * 72], dk = new float[72 * 40], d = new float[72];

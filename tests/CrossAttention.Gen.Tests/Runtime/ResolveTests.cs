@@ -43,6 +43,13 @@ public sealed class ResolveTests
     }
 
     [Fact]
+    public void Resolve_needs_a_shape()
+    {
+        Assert.Equal("shape", Assert.Throws<ArgumentNullException>(() => CrossAttentionKernels.Resolve(null!)).ParamName);
+        Assert.Equal("shape", Assert.Throws<ArgumentNullException>(() => new GenericCrossAttention(null!)).ParamName);
+    }
+
+    [Fact]
     public void A_generated_class_shape_carries_its_kv_dim_and_scale()
     {
         Assert.Equal(768, Caption.Shape.KvDim);
