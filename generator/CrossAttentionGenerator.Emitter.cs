@@ -109,12 +109,16 @@ public sealed partial class CrossAttentionGenerator
 
             return new[]
             {
-                "Plan: keys in vector lanes; " + (plan.UnrollQueries ? $"{spec.Lq} query row(s) unrolled" : $"{spec.Lq} query rows in a loop") + "; " +
+                "Plan: keys in vector lanes; " +
+                (plan.QueryBlockRows == 2 ? $"{spec.Lq} query rows in a loop, two at a time sharing each key and value read"
+                    : plan.UnrollQueries ? $"{spec.Lq} query row(s) unrolled" : $"{spec.Lq} query rows in a loop") + "; " +
                 (plan.UnrollKeys ? $"{spec.Lkv} key(s) unrolled, scores kept in registers" : $"{spec.Lkv} keys in loops, scores in a buffer") + ";",
                 $"      {headText};",
-                $"      scores as {plan.KeyBlocks} vector(s) of 8 keys" + (plan.KeyTailLanes != 0 ? $" (the last holds {plan.KeyTailLanes})" : "") +
-                $", 8 dot-product accumulators per vector{(plan.PreloadQuery ? ", query row held in registers" : "")};",
-                $"      weighted sum over {plan.ValueGroupChunks} output vector(s) at a time, keys alternating between {plan.ValueSplit} accumulator set(s);",
+                plan.QueryBlockRows == 2
+                    ? $"      scores in blocks of 2 rows × 4 keys, weighted sum in blocks of 2 rows × 4 output vectors{(spec.Lq % 2 == 1 ? " (the last row alone: 8 keys per score vector)" : "")};"
+                    : $"      scores as {plan.KeyBlocks} vector(s) of 8 keys" + (plan.KeyTailLanes != 0 ? $" (the last holds {plan.KeyTailLanes})" : "") +
+                      $", 8 dot-product accumulators per vector{(plan.PreloadQuery ? ", query row held in registers" : "")}; weighted sum over " +
+                      $"{plan.ValueGroupChunks} output vector(s) at a time, keys alternating between {plan.ValueSplit} accumulator set(s);",
                 $"      projections: {projections};",
                 $"      about {plan.EstimatedStatements} statements per head, far inside the JIT's optimization limits.",
                 unroll,

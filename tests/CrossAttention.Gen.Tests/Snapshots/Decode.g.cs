@@ -3,8 +3,7 @@
 // Shape: Lq=1, Lkv=32, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125 (1/sqrt(head size)).
 // Plan: keys in vector lanes; 1 query row(s) unrolled; 32 keys in loops, scores in a buffer;
 //       head dimension: 8 vector(s) of 8, unrolled;
-//       scores as 4 vector(s) of 8 keys, 8 dot-product accumulators per vector;
-//       weighted sum over 8 output vector(s) at a time, keys alternating between 1 accumulator set(s);
+//       scores as 4 vector(s) of 8 keys, 8 dot-product accumulators per vector; weighted sum over 8 output vector(s) at a time, keys alternating between 1 accumulator set(s);
 //       projections: 512 → 512 in blocks of 3 rows × 4 outputs (8 for a single row), inputs in a loop of 4 vectors a turn;
 //       about 248 statements per head, far inside the JIT's optimization limits.
 // Partly unrolled (CXA0100): all 1 query rows unrolled; the 32 keys in loops over 4 blocks of 8; the head dimension (64) unrolled in registers.

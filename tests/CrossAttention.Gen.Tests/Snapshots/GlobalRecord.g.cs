@@ -3,8 +3,7 @@
 // Shape: Lq=1, Lkv=2, D=8, Heads=1, head size 8, KvDim=8, Scale=0.35355338 (1/sqrt(head size)).
 // Plan: keys in vector lanes; 1 query row(s) unrolled; 2 key(s) unrolled, scores kept in registers;
 //       head dimension: 1 vector(s) of 8, unrolled;
-//       scores as 1 vector(s) of 8 keys (the last holds 2), 8 dot-product accumulators per vector;
-//       weighted sum over 1 output vector(s) at a time, keys alternating between 4 accumulator set(s);
+//       scores as 1 vector(s) of 8 keys (the last holds 2), 8 dot-product accumulators per vector; weighted sum over 1 output vector(s) at a time, keys alternating between 4 accumulator set(s);
 //       projections: 8 → 8 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
 //       about 49 statements per head, far inside the JIT's optimization limits.
 // Fully unrolled.

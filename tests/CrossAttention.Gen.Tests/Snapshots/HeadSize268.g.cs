@@ -3,8 +3,7 @@
 // Shape: Lq=1, Lkv=3, D=268, Heads=1, head size 268, KvDim=268, Scale=-0.5 (as given).
 // Plan: keys in vector lanes; 1 query row(s) unrolled; 3 keys in loops, scores in a buffer;
 //       head dimension: 33 vector(s) of 8 + a tail of 4 (one vector overlapping the previous, masked), walked in a loop over 4 groups of 64 columns;
-//       scores as 1 vector(s) of 8 keys (the last holds 3), 8 dot-product accumulators per vector;
-//       weighted sum over 8 output vector(s) at a time, keys alternating between 1 accumulator set(s);
+//       scores as 1 vector(s) of 8 keys (the last holds 3), 8 dot-product accumulators per vector; weighted sum over 8 output vector(s) at a time, keys alternating between 1 accumulator set(s);
 //       projections: 268 → 268 in blocks of 3 rows × 4 outputs (8 for a single row), inputs in a loop of 4 vectors a turn;
 //       about 476 statements per head, far inside the JIT's optimization limits.
 // Partly unrolled (CXA0100): all 1 query rows unrolled; the 3 keys in loops over 1 blocks of 8; the head dimension (268) in a loop over groups of 64 columns, each unrolled.

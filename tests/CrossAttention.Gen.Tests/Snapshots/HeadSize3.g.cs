@@ -3,8 +3,7 @@
 // Shape: Lq=2, Lkv=3, D=6, Heads=2, head size 3, KvDim=6, Scale=0.57735026 (1/sqrt(head size)).
 // Plan: keys in vector lanes; 2 query row(s) unrolled; 3 key(s) unrolled, scores kept in registers;
 //       head dimension: 3 columns in one vector assembled lane by lane;
-//       scores as 1 vector(s) of 8 keys (the last holds 3), 8 dot-product accumulators per vector;
-//       weighted sum over 1 output vector(s) at a time, keys alternating between 4 accumulator set(s);
+//       scores as 1 vector(s) of 8 keys (the last holds 3), 8 dot-product accumulators per vector; weighted sum over 1 output vector(s) at a time, keys alternating between 4 accumulator set(s);
 //       projections: 6 → 6 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
 //       about 106 statements per head, far inside the JIT's optimization limits.
 // Fully unrolled.
