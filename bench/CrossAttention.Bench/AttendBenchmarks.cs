@@ -44,6 +44,9 @@ public class AttendBenchmarks : ICheckedBenchmarks
     public void Latent_Generic() => _latent.Generic.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
+    public void Latent_OnnxRuntime() => _latent.Onnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_ScalarLoop() => _latent.Scalar.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);
 
     [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
@@ -52,17 +55,26 @@ public class AttendBenchmarks : ICheckedBenchmarks
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Decode)]
     public void Decode_Generic() => _decode.Generic.Attend(_decode.Q, _decode.K, _decode.V, _decode.Output);
 
+    [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
+    public void Decode_OnnxRuntime() => _decode.Onnx.Run();
+
     [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
     public void Caption_Generated() => CaptionAttention.Attend(_caption.Q, _caption.K, _caption.V, _caption.Output);
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Caption)]
     public void Caption_Generic() => _caption.Generic.Attend(_caption.Q, _caption.K, _caption.V, _caption.Output);
 
+    [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
+    public void Caption_OnnxRuntime() => _caption.Onnx.Run();
+
     [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
     public void Medium_Generated() => MediumAttention.Attend(_medium.Q, _medium.K, _medium.V, _medium.Output);
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Medium)]
     public void Medium_Generic() => _medium.Generic.Attend(_medium.Q, _medium.K, _medium.V, _medium.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
+    public void Medium_OnnxRuntime() => _medium.Onnx.Run();
 
     [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
     public void Medium_ScalarLoop() => _medium.Scalar.Attend(_medium.Q, _medium.K, _medium.V, _medium.Output);
@@ -72,4 +84,7 @@ public class AttendBenchmarks : ICheckedBenchmarks
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Odd)]
     public void Odd_Generic() => _odd.Generic.Attend(_odd.Q, _odd.K, _odd.V, _odd.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
+    public void Odd_OnnxRuntime() => _odd.Onnx.Run();
 }

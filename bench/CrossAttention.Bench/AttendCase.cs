@@ -9,9 +9,12 @@ namespace CrossAttention.Bench;
 internal sealed class AttendCase
 {
     private const int Seed = 20240601;
+    private readonly CrossAttentionShape _shape;
+    private OnnxRunner? _onnx;
 
     public AttendCase(CrossAttentionShape shape)
     {
+        _shape = shape;
         var random = new Random(Seed);
         Q = RandomFloats(random, shape.QueryLength);
         K = RandomFloats(random, shape.KeyValueLength);
@@ -32,6 +35,12 @@ internal sealed class AttendCase
     public GenericCrossAttention Generic { get; }
 
     public ScalarAttention Scalar { get; }
+
+    /// <summary>ONNX Runtime's MultiHeadAttention on the same q, k, v into the same output (made on first use).</summary>
+    public OnnxRunner Onnx => _onnx ??= new OnnxRunner(
+        OnnxModels.Attention(_shape),
+        [("q", Q, [1, _shape.Lq, _shape.D]), ("k", K, [1, _shape.Lkv, _shape.D]), ("v", V, [1, _shape.Lkv, _shape.D])],
+        ("output", Output, [1, _shape.Lq, _shape.D]));
 
     private static float[] RandomFloats(Random random, int length)
     {

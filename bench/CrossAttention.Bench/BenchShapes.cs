@@ -68,4 +68,7 @@ internal static class Contenders
 
     /// <summary><see cref="ScalarAttention"/>, for "generic ≥ 3× a scalar loop" (SPEC §9).</summary>
     public const string ScalarLoop = nameof(ScalarLoop);
+
+    /// <summary>ONNX Runtime on one intra-op thread (<see cref="OnnxModels"/>), the SPEC §9 peer.</summary>
+    public const string OnnxRuntime = nameof(OnnxRuntime);
 }

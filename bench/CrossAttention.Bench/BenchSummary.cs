@@ -20,13 +20,19 @@ internal static class BenchSummary
     [
         new("Attend", typeof(AttendBenchmarks), shape => shape.AttendFlops,
             new("scalar loop ns", row => Cell(row.Ns(Contenders.ScalarLoop), "N1")),
-            new("scalar/generic", row => Cell(row.Ns(Contenders.ScalarLoop) / row.Ns(Contenders.Generic), "F2", "×"))),
-        new("Forward", typeof(ForwardBenchmarks), LayerWork.ForwardFlops),
+            new("scalar/generic", row => Cell(row.Ns(Contenders.ScalarLoop) / row.Ns(Contenders.Generic), "F2", "×")),
+            OnnxNs, OnnxRatio),
+        new("Forward", typeof(ForwardBenchmarks), LayerWork.ForwardFlops, OnnxNs, OnnxRatio),
         new("Decoder step: Forward on a ProjectedContext", typeof(StepBenchmarks), LayerWork.StepFlops,
+            OnnxNs, OnnxRatio,
             new("Wq+Wo at bandwidth ns", row => Cell(row.WeightStreamNs, "N1")),
             new("generated / Wq+Wo time", row => Cell(row.Ns(Contenders.Generated) / row.WeightStreamNs, "F2", "×"))),
         new("ProjectContext (refill)", typeof(ProjectContextBenchmarks), LayerWork.ProjectContextFlops),
     ];
+
+    private static Column OnnxNs => new("ONNX Runtime ns", row => Cell(row.Ns(Contenders.OnnxRuntime), "N1"));
+
+    private static Column OnnxRatio => new("ORT/generated", row => Cell(row.Ns(Contenders.OnnxRuntime) / row.Ns(Contenders.Generated), "F2", "×"));
 
     public static void Write(IReadOnlyList<Summary> summaries)
     {

@@ -39,11 +39,17 @@ public class ForwardBenchmarks : ICheckedBenchmarks
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generic() => _latent.Generic.Forward(_latent.Queries, _latent.Context, _latent.Weights, _latent.Output);
 
+    [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
+    public void Latent_OnnxRuntime() => _latent.ForwardOnnx.Run();
+
     [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
     public void Decode_Generated() => DecodeAttention.Forward(_decode.Queries, _decode.Context, _decode.Weights, _decode.Output);
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Decode)]
     public void Decode_Generic() => _decode.Generic.Forward(_decode.Queries, _decode.Context, _decode.Weights, _decode.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
+    public void Decode_OnnxRuntime() => _decode.ForwardOnnx.Run();
 
     [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
     public void Caption_Generated() => CaptionAttention.Forward(_caption.Queries, _caption.Context, _caption.Weights, _caption.Output);
@@ -51,15 +57,24 @@ public class ForwardBenchmarks : ICheckedBenchmarks
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Caption)]
     public void Caption_Generic() => _caption.Generic.Forward(_caption.Queries, _caption.Context, _caption.Weights, _caption.Output);
 
+    [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
+    public void Caption_OnnxRuntime() => _caption.ForwardOnnx.Run();
+
     [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
     public void Medium_Generated() => MediumAttention.Forward(_medium.Queries, _medium.Context, _medium.Weights, _medium.Output);
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Medium)]
     public void Medium_Generic() => _medium.Generic.Forward(_medium.Queries, _medium.Context, _medium.Weights, _medium.Output);
 
+    [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
+    public void Medium_OnnxRuntime() => _medium.ForwardOnnx.Run();
+
     [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
     public void Odd_Generated() => OddAttention.Forward(_odd.Queries, _odd.Context, _odd.Weights, _odd.Output);
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Odd)]
     public void Odd_Generic() => _odd.Generic.Forward(_odd.Queries, _odd.Context, _odd.Weights, _odd.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
+    public void Odd_OnnxRuntime() => _odd.ForwardOnnx.Run();
 }

@@ -14,8 +14,12 @@ internal sealed class LayerCase
 {
     private const int Seed = 20240601;
 
+    private readonly CrossAttentionShape _shape;
+    private OnnxRunner? _forwardOnnx, _stepOnnx;
+
     public LayerCase(CrossAttentionShape shape, ContextProjection generatedProjection)
     {
+        _shape = shape;
         var random = new Random(Seed);
         Queries = RandomFloats(random, shape.QueryLength);
         Context = RandomFloats(random, shape.Lkv * shape.KvDim);
@@ -48,6 +52,20 @@ internal sealed class LayerCase
 
     /// <summary>The one context every <c>ProjectContext</c> refill contender writes, so their results can be compared.</summary>
     public ProjectedContext Refilled { get; }
+
+    /// <summary>ONNX Runtime's layer (MatMul + Add projections around MultiHeadAttention) into <see cref="Output"/>.</summary>
+    public OnnxRunner ForwardOnnx => _forwardOnnx ??= new OnnxRunner(
+        OnnxModels.Layer(_shape, Weights),
+        [("queries", Queries, [1, _shape.Lq, _shape.D]), ("context", Context, [1, _shape.Lkv, _shape.KvDim])],
+        ("output", Output, [1, _shape.Lq, _shape.D]));
+
+    /// <summary>ONNX Runtime's decoder step: Q projection, attention on the projected K/V, output projection.</summary>
+    public OnnxRunner StepOnnx => _stepOnnx ??= new OnnxRunner(
+        OnnxModels.Step(_shape, Weights),
+        [("queries", Queries, [1, _shape.Lq, _shape.D]),
+         ("k", GeneratedContext.KeyStorage.ToArray(), [1, _shape.Lkv, _shape.D]),
+         ("v", GeneratedContext.ValueStorage.ToArray(), [1, _shape.Lkv, _shape.D])],
+        ("output", Output, [1, _shape.Lq, _shape.D]));
 
     private static float[] RandomFloats(Random random, int length)
     {

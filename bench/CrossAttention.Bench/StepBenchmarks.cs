@@ -45,11 +45,17 @@ public class StepBenchmarks : ICheckedBenchmarks
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generic() => _latent.Generic.Forward(_latent.Queries, _latent.GenericContext, _latent.Weights, _latent.Output);
 
+    [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
+    public void Latent_OnnxRuntime() => _latent.StepOnnx.Run();
+
     [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
     public void Decode_Generated() => DecodeAttention.Forward(_decode.Queries, _decode.GeneratedContext, _decode.Weights, _decode.Output);
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Decode)]
     public void Decode_Generic() => _decode.Generic.Forward(_decode.Queries, _decode.GenericContext, _decode.Weights, _decode.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
+    public void Decode_OnnxRuntime() => _decode.StepOnnx.Run();
 
     [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
     public void Caption_Generated() => CaptionAttention.Forward(_caption.Queries, _caption.GeneratedContext, _caption.Weights, _caption.Output);
@@ -57,15 +63,24 @@ public class StepBenchmarks : ICheckedBenchmarks
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Caption)]
     public void Caption_Generic() => _caption.Generic.Forward(_caption.Queries, _caption.GenericContext, _caption.Weights, _caption.Output);
 
+    [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
+    public void Caption_OnnxRuntime() => _caption.StepOnnx.Run();
+
     [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
     public void Medium_Generated() => MediumAttention.Forward(_medium.Queries, _medium.GeneratedContext, _medium.Weights, _medium.Output);
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Medium)]
     public void Medium_Generic() => _medium.Generic.Forward(_medium.Queries, _medium.GenericContext, _medium.Weights, _medium.Output);
 
+    [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
+    public void Medium_OnnxRuntime() => _medium.StepOnnx.Run();
+
     [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
     public void Odd_Generated() => OddAttention.Forward(_odd.Queries, _odd.GeneratedContext, _odd.Weights, _odd.Output);
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Odd)]
     public void Odd_Generic() => _odd.Generic.Forward(_odd.Queries, _odd.GenericContext, _odd.Weights, _odd.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
+    public void Odd_OnnxRuntime() => _odd.StepOnnx.Run();
 }
