@@ -45,8 +45,10 @@ internal static class BenchSummary
 
         double? peakGflops = FmaPeakBenchmark.FlopsPerCall / Median(reports, typeof(FmaPeakBenchmark));
         double? bandwidthGBs = MemoryBandwidthBenchmark.BytesPerCall / Median(reports, typeof(MemoryBandwidthBenchmark));
+        double? peak512Gflops = Vector512FmaPeakBenchmark.FlopsPerCall / Median(reports, typeof(Vector512FmaPeakBenchmark));
         var markdown = new StringBuilder();
         markdown.AppendLine($"FMA peak (Vector256, 1 thread): {Cell(peakGflops, "F1", " GFLOP/s")}  ");
+        markdown.AppendLine($"FMA peak (Vector512, 1 thread; what AVX-512 code such as ONNX Runtime's can reach): {Cell(peak512Gflops, "F1", " GFLOP/s")}  ");
         markdown.AppendLine($"Memory read bandwidth (Vector256 sum of 1 GiB, 1 thread): {Cell(bandwidthGBs, "F1", " GB/s")}");
         foreach (CallTable table in tables)
         {
