@@ -44,8 +44,16 @@ internal static unsafe class WorkerPool
                 s_workers[part - 1].Release(part);
             }
 
-            job(spans, 0, items / parts);
-            s_done.Wait();
+            try
+            {
+                job(spans, 0, items / parts);
+            }
+            finally
+            {
+                // The workers read the pinned spans: never leave (and unpin) before they are done.
+                s_done.Wait();
+            }
+
             if (s_failure is not null)
             {
                 ExceptionDispatchInfo.Capture(s_failure).Throw();
