@@ -28,22 +28,30 @@ public sealed partial class CrossAttentionGenerator
         /// <paramref name="InLoop"/>) and how it is read.</summary>
         private readonly record struct Chunk(int Offset, ChunkKind Kind, bool InLoop);
 
-        private static void EmitKernelCode(IndentedWriter w, KernelPlan plan, string codeClass, CancellationToken cancellationToken)
+        /// <summary>
+        /// The shape's code: a <c>file</c>-local struct implementing <c>IGeneratedKernel</c>, in the generator's own
+        /// namespace. The usings sit inside that namespace and are <c>global::</c>-qualified, so no type or namespace of
+        /// the user's (a <c>CrossAttention.System</c>, a global <c>Vector256</c>) can change what a simple name here means.
+        /// </summary>
+        private static void EmitKernelCode(IndentedWriter w, KernelPlan plan, string codeStruct, CancellationToken cancellationToken)
         {
             KernelSpec spec = plan.Spec;
             w.Open("namespace CrossAttention.Generated");
-            w.Line("using System;");
-            w.Line("using System.Runtime.CompilerServices;");
-            w.Line("using System.Runtime.InteropServices;");
-            w.Line("using System.Runtime.Intrinsics;");
-            w.Line("using System.Runtime.Intrinsics.X86;");
-            w.Line("using CrossAttention.Kernels;");
+            w.Line("using global::System;");
+            w.Line("using global::System.Runtime.CompilerServices;");
+            w.Line("using global::System.Runtime.InteropServices;");
+            w.Line("using global::System.Runtime.Intrinsics;");
+            w.Line("using global::System.Runtime.Intrinsics.X86;");
+            w.Line("using global::CrossAttention.Kernels;");
             w.Line();
-            w.Line($"/// <summary>The specialized code behind {spec.Hierarchy.Type.Name}: {ShapeText(spec)}.</summary>");
+            w.Line($"/// <summary>The specialized code behind {spec.Hierarchy.DisplayName}: {ShapeText(spec)}.</summary>");
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"{ToolName}\", \"{ToolVersion}\")]");
-            w.Open($"file static class {codeClass}");
-            w.Line("/// <summary>What runs where AVX2 or FMA is missing, or the generic path is forced.</summary>");
-            w.Line($"internal static readonly global::CrossAttention.GenericCrossAttention Fallback = new({spec.Hierarchy.GlobalName}.Kernel.Shape);");
+            w.Open($"file readonly struct {codeStruct} : global::CrossAttention.Kernels.IGeneratedKernel");
+            w.Line("/// <summary>The shape as the attribute gives it.</summary>");
+            w.Line($"public static {Shape} Shape {{ get; }} = new({Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.Heads)}, {Int(spec.KvDim)}, {FloatLiteral(spec.Scale)});");
+            w.Line();
+            w.Line("/// <summary>This code needs AVX2 and FMA.</summary>");
+            w.Line("public static bool IsSupported => Avx2Primitives.IsSupported;");
             w.Line();
             EmitDriver(w, plan);
             w.Line();
@@ -77,7 +85,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line("/// <summary>Runs the specialized kernel on validated arguments (<paramref name=\"batch\"/> ≥ 1).</summary>");
             // An item is one head of one batch item, or, with heads in lanes, one batch item.
             string items = plan.HeadsInLanes ? "batch" : $"batch * {spec.Heads}";
-            w.Open($"internal static void Attend({Parameters}, int batch)");
+            w.Open($"public static void Attend({Parameters}, int batch)");
             w.Open($"if (KernelParallel.ShouldSplit({items}, batch * {ShapeRules.AttendFlops(spec.Lq, spec.Lkv, spec.D)}L))");
             w.Line($"KernelParallel.For<AttendWork>({items}, {Arguments}, batch);");
             w.Close();

@@ -18,7 +18,7 @@ public sealed partial class CrossAttentionGenerator
             string query = plan.QueryProjection.MethodName, context = plan.ContextProjection.MethodName;
 
             w.Line("/// <summary>The whole layer on validated arguments (<paramref name=\"batch\"/> ≥ 1).</summary>");
-            w.Open($"internal static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, {Weights} weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)");
+            w.Open($"public static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, {Weights} weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)");
             w.Line($"int queryLength = batch * {spec.Lq * spec.D}, keyLength = batch * {spec.Lkv * spec.D};");
             w.Line("using var scratch = new Scratch((2 * queryLength) + (2 * keyLength));");
             w.Line("Span<float> keys = scratch.Span.Slice(2 * queryLength, keyLength), values = scratch.Span.Slice((2 * queryLength) + keyLength, keyLength);");
@@ -27,14 +27,14 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
             w.Line();
             w.Line("/// <summary>The whole layer on a projected context, on validated arguments (<paramref name=\"batch\"/> ≥ 1).</summary>");
-            w.Open($"internal static void Forward(ReadOnlySpan<float> queries, {Projected} context, {Weights} weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)");
+            w.Open($"public static void Forward(ReadOnlySpan<float> queries, {Projected} context, {Weights} weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)");
             w.Line($"int queryLength = batch * {spec.Lq * spec.D};");
             w.Line("using var scratch = new Scratch(2 * queryLength);");
             w.Line("ForwardCore(queries, context.KeyStorage, context.ValueStorage, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span[queryLength..]);");
             w.Close();
             w.Line();
             w.Line("/// <summary>Projects the keys and values of <paramref name=\"context\"/> into <paramref name=\"into\"/>, on validated arguments.</summary>");
-            w.Open($"internal static void ProjectContext(ReadOnlySpan<float> context, {Weights} weights, {Projected} into, int batch)");
+            w.Open($"public static void ProjectContext(ReadOnlySpan<float> context, {Weights} weights, {Projected} into, int batch)");
             w.Line("ProjectKeysAndValues(context, weights, into.KeyStorage, into.ValueStorage, batch);");
             w.Close();
             w.Line();

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Threading;
 using CrossAttention.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -12,43 +13,69 @@ namespace CrossAttention.Generator;
 public sealed partial class CrossAttentionGenerator
 {
     /// <summary>
-    /// Reads one annotated class into a <see cref="KernelSpec"/> and plans it (<see cref="KernelPlanner"/>), or reports
-    /// the diagnostics that say why not.
+    /// Reads one annotated class into a <see cref="KernelSpec"/>, or reports the diagnostics that say why it cannot have
+    /// one. Anything the compiler already reports as an error (a malformed attribute, a missing name) generates nothing
+    /// and adds nothing: the user fixes that error first.
     /// </summary>
     internal static class Parser
     {
+        /// <summary>The C# version the generated code needs: it implements static abstract interface members and
+        /// declares <c>file</c>-local types.</summary>
+        public const LanguageVersion MinimumLanguageVersion = LanguageVersion.CSharp11;
+
+        /// <summary>The names the generator adds to an annotated class (SPEC §4).</summary>
+        public static readonly ImmutableArray<string> GeneratedMemberNames =
+            ImmutableArray.Create("Shape", "KernelPath", "Attend", "Forward", "ProjectContext", "Kernel");
+
+        /// <summary>Whether the attribute's target can get a kernel at all (the compiler rejects the attribute elsewhere).</summary>
+        public static bool IsCandidate(SyntaxNode node) =>
+            node is ClassDeclarationSyntax
+            || node is RecordDeclarationSyntax record && !record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword);
+
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var declaration = (TypeDeclarationSyntax)context.TargetNode;
-            string name = declaration.Identifier.ValueText;
             try
             {
-                return ParseCore(context, declaration, name, cancellationToken);
+                return ParseCore(context, declaration, cancellationToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                return Failed(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(declaration.Identifier.Parent),
-                                                    name, $"{exception.GetType().Name}: {exception.Message}"));
+                SyntaxNode? at = context.Attributes.Length > 0 ? context.Attributes[0].ApplicationSyntaxReference?.GetSyntax(cancellationToken) : null;
+                return new ParseResult(null, null, Diagnostics(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InternalError, LocationInfo.From(at) ?? LocationInfo.From(declaration.Identifier),
+                    declaration.Identifier.ValueText, Describe(exception))));
             }
         }
 
+        /// <summary>An exception in a diagnostic's words: its type and its message without a closing period.</summary>
+        public static string Describe(Exception exception) => $"{exception.GetType().Name}: {exception.Message.TrimEnd('.', ' ')}";
+
         private static ParseResult ParseCore(GeneratorAttributeSyntaxContext context, TypeDeclarationSyntax declaration,
-                                             string name, CancellationToken cancellationToken)
+                                             CancellationToken cancellationToken)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol type || context.Attributes.Length != 1)
+            if (context.TargetSymbol is not INamedTypeSymbol type || context.Attributes.Length == 0 || !IsNamed(type))
             {
                 return Nothing;
             }
 
             AttributeData attribute = context.Attributes[0];
+            string name = type.Name;
             LocationInfo? attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
-            LocationInfo? typeLocation = new LocationInfo(
-                declaration.SyntaxTree.FilePath, declaration.Identifier.Span, declaration.Identifier.GetLocation().GetLineSpan().Span);
+            LocationInfo? typeLocation = LocationInfo.From(declaration.Identifier);
+            LocationInfo? at = attributeLocation ?? typeLocation;
 
-            // The compiler already reports malformed attribute arguments; there is nothing to generate from them.
+            // The compiler already reports malformed attribute arguments (CS1503, CS7036, ...): nothing to add to them.
             if (attribute.ConstructorArguments.Length != 4 || HasErrors(attribute))
             {
                 return Nothing;
+            }
+
+            int applications = CountApplications(type, attribute.AttributeClass);
+            if (applications > 1)
+            {
+                return Failed(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateAttribute, at, name,
+                                                    applications.ToString(CultureInfo.InvariantCulture)));
             }
 
             var diagnostics = new List<DiagnosticInfo>();
@@ -57,7 +84,6 @@ public sealed partial class CrossAttentionGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, typeLocation, name));
             }
 
-            var containing = new List<TypeDeclarationInfo>();
             for (SyntaxNode? parent = declaration.Parent; parent is TypeDeclarationSyntax outer; parent = outer.Parent)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -66,8 +92,12 @@ public sealed partial class CrossAttentionGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial, typeLocation,
                                                           name, outer.Identifier.ValueText));
                 }
+            }
 
-                containing.Insert(0, Describe(outer));
+            var containing = new List<TypeDeclarationInfo>();
+            for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
+            {
+                containing.Insert(0, Describe(t));
             }
 
             for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
@@ -77,6 +107,30 @@ public sealed partial class CrossAttentionGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericType, typeLocation, name));
                     break;
                 }
+            }
+
+            for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+            {
+                if (t.IsFileLocal)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FileLocalType, typeLocation, name,
+                        SymbolEqualityComparer.Default.Equals(t, type) ? "a file-local type" : $"nested in the file-local type '{t.Name}'"));
+                    break;
+                }
+            }
+
+            LanguageVersion languageVersion = declaration.SyntaxTree.Options is CSharpParseOptions options
+                ? options.LanguageVersion
+                : MinimumLanguageVersion;
+            if (languageVersion < MinimumLanguageVersion)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LanguageVersionTooOld, at, name,
+                                                      MinimumLanguageVersion.ToDisplayString(), languageVersion.ToDisplayString()));
+            }
+
+            if (FindTakenName(type, cancellationToken) is { } taken)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberNameTaken, typeLocation, name, taken.Where, taken.Name));
             }
 
             int lq = (int)attribute.ConstructorArguments[0].Value!;
@@ -109,32 +163,119 @@ public sealed partial class CrossAttentionGenerator
                     ShapeError.InvalidScale => DiagnosticDescriptors.InvalidScale,
                     _ => DiagnosticDescriptors.ShapeTooLarge,
                 };
-                diagnostics.Add(DiagnosticInfo.Create(descriptor, attributeLocation ?? typeLocation, name, message));
+                diagnostics.Add(DiagnosticInfo.Create(descriptor, at, name, message));
+            }
+            else if (KernelPlanner.CheckGeneratable(lq, lkv, d, heads) is { } tooLarge)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeTooLarge, at, name, tooLarge));
             }
 
             if (diagnostics.Count > 0)
             {
-                return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutableArray()));
+                return new ParseResult(null, null, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutableArray()));
             }
 
-            string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n
-                ? n.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "")
-                : "";
-            var hierarchy = new HierarchyInfo(ns, new EquatableArray<TypeDeclarationInfo>(containing.ToImmutableArray()), Describe(declaration));
-            KernelPlan plan = KernelPlanner.Plan(new KernelSpec(hierarchy, lq, lkv, d, heads, kvDim, scale));
-            if (plan.Info is not null)
+            var namespaces = new List<string>();
+            for (INamespaceSymbol? n = type.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PartlyUnrolled, attributeLocation ?? typeLocation,
-                                                      name, Emitter.ShapeText(plan.Spec), plan.Info));
+                namespaces.Insert(0, n.Name);
             }
 
-            return new ParseResult(plan, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutableArray()));
+            var hierarchy = new HierarchyInfo(new EquatableArray<string>(namespaces.ToImmutableArray()),
+                                              new EquatableArray<TypeDeclarationInfo>(containing.ToImmutableArray()), Describe(type));
+            return new ParseResult(new KernelSpec(hierarchy, lq, lkv, d, heads, kvDim, scale), at, EquatableArray<DiagnosticInfo>.Empty);
         }
 
-        private static readonly ParseResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
+        private static readonly ParseResult Nothing = new(null, null, EquatableArray<DiagnosticInfo>.Empty);
 
-        private static ParseResult Failed(DiagnosticInfo diagnostic) =>
-            new(null, new EquatableArray<DiagnosticInfo>(ImmutableArray.Create(diagnostic)));
+        private static ParseResult Failed(DiagnosticInfo diagnostic) => new(null, null, Diagnostics(diagnostic));
+
+        private static EquatableArray<DiagnosticInfo> Diagnostics(DiagnosticInfo diagnostic) =>
+            new(ImmutableArray.Create(diagnostic));
+
+        /// <summary>
+        /// False when the type or a namespace or type around it has no name (a syntax error the compiler reports): there
+        /// is no class to generate into.
+        /// </summary>
+        private static bool IsNamed(INamedTypeSymbol type)
+        {
+            for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+            {
+                if (string.IsNullOrEmpty(t.Name) || t.IsImplicitlyDeclared)
+                {
+                    return false;
+                }
+            }
+
+            for (INamespaceSymbol? n = type.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace)
+            {
+                if (string.IsNullOrEmpty(n.Name))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>How many times the attribute is applied to the class, over all its partial declarations.</summary>
+        private static int CountApplications(INamedTypeSymbol type, INamedTypeSymbol? attributeClass)
+        {
+            int count = 0;
+            foreach (AttributeData data in type.GetAttributes())
+            {
+                if (SymbolEqualityComparer.Default.Equals(data.AttributeClass, attributeClass))
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+
+        /// <summary>
+        /// The first generated name the class already uses: as its own name (a member cannot share its class's name),
+        /// as one of its members or nested types, or inherited from a base class (the generated member would hide it).
+        /// </summary>
+        private static (string Name, string Where)? FindTakenName(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (string name in GeneratedMemberNames)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (type.Name == name)
+                {
+                    return (name, $"is itself named '{name}', and a member cannot have the name of its class");
+                }
+
+                if (type.GetMembers(name).Length > 0)
+                {
+                    return (name, $"already declares a member named '{name}'");
+                }
+
+                for (INamedTypeSymbol? baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+                {
+                    foreach (ISymbol member in baseType.GetMembers(name))
+                    {
+                        if (IsInherited(member, type))
+                        {
+                            return (name, $"inherits a member named '{name}' from '{baseType.ToDisplayString()}', which the generated one would hide");
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether a base class's member is visible in the derived class (so a same-named member hides it).</summary>
+        private static bool IsInherited(ISymbol member, INamedTypeSymbol derived) => member.DeclaredAccessibility switch
+        {
+            Accessibility.Private => false,
+            Accessibility.Internal or Accessibility.ProtectedAndInternal =>
+                SymbolEqualityComparer.Default.Equals(member.ContainingAssembly, derived.ContainingAssembly)
+                || member.ContainingAssembly.GivesAccessTo(derived.ContainingAssembly),
+            _ => true,
+        };
 
         private static bool HasErrors(AttributeData attribute)
         {
@@ -157,14 +298,18 @@ public sealed partial class CrossAttentionGenerator
             return false;
         }
 
-        private static TypeDeclarationInfo Describe(TypeDeclarationSyntax declaration)
+        /// <summary>The declaration the generated part repeats: its kind (<c>class</c>, <c>record struct</c>, ...) and name.</summary>
+        private static TypeDeclarationInfo Describe(INamedTypeSymbol type)
         {
-            string keyword = declaration switch
+            string keyword = type switch
             {
-                RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
-                _ => declaration.Keyword.ValueText,
+                { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+                { IsRecord: true } => "record",
+                { TypeKind: TypeKind.Struct } => "struct",
+                { TypeKind: TypeKind.Interface } => "interface",
+                _ => "class",
             };
-            return new TypeDeclarationInfo(keyword, declaration.Identifier.ValueText, declaration.Modifiers.Any(SyntaxKind.StaticKeyword));
+            return new TypeDeclarationInfo(keyword, type.Name, type.IsStatic);
         }
     }
 }

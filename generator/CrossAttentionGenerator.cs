@@ -1,7 +1,7 @@
 using System;
+using System.Collections.Immutable;
 using CrossAttention.Generator.Model;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
 namespace CrossAttention.Generator;
@@ -9,8 +9,9 @@ namespace CrossAttention.Generator;
 /// <summary>
 /// Turns every <c>[CrossAttention(lq, lkv, d, heads)]</c> partial class into a shape-specialized kernel:
 /// attribute → <see cref="KernelSpec"/> (parser) → <see cref="KernelPlan"/> (planner) → one <c>.g.cs</c> (emitter).
-/// Diagnostics travel in a branch of their own and are the only values holding source locations, so reporting one, or
-/// moving the class, never invalidates cached source.
+/// Diagnostics travel in a branch of their own and are the only values that change when a class merely moves, so
+/// reporting one, or moving the class, never invalidates cached source. Nothing thrown inside reaches the compiler
+/// (which would drop every class's code): a failure becomes a CXA9999 error at the attribute.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
@@ -22,6 +23,7 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
     {
         public const string Parse = nameof(Parse);
         public const string Diagnostics = nameof(Diagnostics);
+        public const string FileNames = nameof(FileNames);
         public const string Plans = nameof(Plans);
     }
 
@@ -30,12 +32,12 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
         IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 AttributeMetadataName,
-                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                static (node, _) => Parser.IsCandidate(node),
                 static (attributeContext, cancellationToken) => Parser.Parse(attributeContext, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
 
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
-            .Select(static (result, _) => result.Diagnostics)
+            .Select(static (result, _) => AllDiagnostics(result))
             .Where(static diagnostics => diagnostics.Count > 0)
             .WithTrackingName(TrackingNames.Diagnostics);
 
@@ -47,29 +49,86 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
             }
         });
 
-        IncrementalValuesProvider<KernelPlan> plans = parsed
-            .Where(static result => result.Plan is not null)
-            .Select(static (result, _) => result.Plan!)
+        // File names compare ignoring case: the few classes whose names differ from another's only in case get a tag
+        // that tells them apart. Only the names are collected, so a change elsewhere re-runs no class's emission.
+        IncrementalValueProvider<ImmutableArray<string>> fileNames = parsed
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => result.Spec!.Hierarchy.FileName)
+            .Collect()
+            .WithTrackingName(TrackingNames.FileNames);
+
+        IncrementalValuesProvider<PlanRequest> plans = parsed
+            .Select(static (result, _) => TryPlan(result))
+            .Where(static request => request is not null)
+            .Combine(fileNames)
+            .Select(static (pair, _) => pair.Left!.WithHintName(pair.Left!.Plan.Spec.Hierarchy.HintName(HasCaseTwin(pair.Left!.Plan.Spec.Hierarchy.FileName, pair.Right))))
             .WithTrackingName(TrackingNames.Plans);
 
-        context.RegisterSourceOutput(plans, static (production, plan) => Emit(production, plan));
+        context.RegisterSourceOutput(plans, static (production, request) => Emit(production, request));
     }
 
-    private static void Emit(SourceProductionContext production, KernelPlan plan)
+    /// <summary>The parser's diagnostics, and the Info the plan gives (planning is cheap, so it is done again here).</summary>
+    private static EquatableArray<DiagnosticInfo> AllDiagnostics(ParseResult result)
     {
-        string source;
+        if (result.Spec is null)
+        {
+            return result.Diagnostics;
+        }
+
         try
         {
-            source = Emitter.Emit(plan, production.CancellationToken);
+            KernelPlan plan = KernelPlanner.Plan(result.Spec);
+            return plan.Info is null
+                ? result.Diagnostics
+                : new EquatableArray<DiagnosticInfo>(ImmutableArray.Create(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.PartlyUnrolled, result.Location, result.Spec.Hierarchy.DisplayName, Emitter.ShapeText(result.Spec), plan.Info)));
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // The plan holds no location (so that it caches across edits); the message names the class instead.
-            production.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, null,
-                plan.Spec.Hierarchy.GlobalName.Substring("global::".Length), $"{exception.GetType().Name}: {exception.Message}").ToDiagnostic());
-            return;
+            return new EquatableArray<DiagnosticInfo>(ImmutableArray.Create(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError, result.Location, result.Spec.Hierarchy.DisplayName, Parser.Describe(exception))));
+        }
+    }
+
+    /// <summary>Whether another class's file name equals <paramref name="fileName"/> ignoring case (but not exactly).</summary>
+    private static bool HasCaseTwin(string fileName, ImmutableArray<string> fileNames)
+    {
+        foreach (string other in fileNames)
+        {
+            if (string.Equals(other, fileName, StringComparison.OrdinalIgnoreCase) && !string.Equals(other, fileName, StringComparison.Ordinal))
+            {
+                return true;
+            }
         }
 
-        production.AddSource(plan.Spec.Hierarchy.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
+        return false;
+    }
+
+    /// <summary>The plan of a valid spec; null for an invalid one, or if planning fails (the diagnostics branch reports that).</summary>
+    private static PlanRequest? TryPlan(ParseResult result)
+    {
+        try
+        {
+            return result.Spec is null ? null : new PlanRequest(KernelPlanner.Plan(result.Spec), "", result.Location);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static void Emit(SourceProductionContext production, PlanRequest request)
+    {
+        KernelPlan plan = request.Plan;
+        try
+        {
+            string source = Emitter.Emit(plan, production.CancellationToken);
+            production.AddSource(request.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            production.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, request.Location,
+                plan.Spec.Hierarchy.DisplayName, Parser.Describe(exception)).ToDiagnostic());
+        }
     }
 }

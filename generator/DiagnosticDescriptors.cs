@@ -9,7 +9,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor ClassNotPartial = new(
         "CXA0001", "Class must be partial",
-        "'{0}' has [CrossAttention] but is not partial: declare it 'partial' so the generator can add Shape, Path and Attend",
+        "'{0}' has [CrossAttention] but is not partial: declare it 'partial' so the generator can add Shape, KernelPath, Attend, Forward and ProjectContext",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor ContainingTypeNotPartial = new(
@@ -47,6 +47,26 @@ internal static class DiagnosticDescriptors
         "[CrossAttention] on '{0}': {1}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor FileLocalType = new(
+        "CXA0009", "File-local types are not supported",
+        "'{0}' is {1}: every part of a file-local type must be in one file, so the generator cannot add its members from a file of its own; remove the 'file' modifier",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LanguageVersionTooOld = new(
+        "CXA0010", "C# version too old",
+        "[CrossAttention] on '{0}' needs C# {1} or newer (the generated code implements static abstract interface members and uses file-local types), and this project compiles C# {2}: set <LangVersion> to {1} or newer",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MemberNameTaken = new(
+        "CXA0011", "Generated member name already taken",
+        "'{0}' {1}: [CrossAttention] adds the members Shape, KernelPath, Attend, Forward, ProjectContext and the nested type Kernel; rename '{2}' or annotate another class",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DuplicateAttribute = new(
+        "CXA0012", "[CrossAttention] applied more than once",
+        "'{0}' has [CrossAttention] {1} times: a class gets the kernel of one shape; keep one attribute (on one of its declarations)",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor PartlyUnrolled = new(
         "CXA0100", "Kernel partly unrolled",
         "The kernel for '{0}' ({1}) is specialized but too large to unroll fully: {2}",
@@ -54,6 +74,6 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InternalError = new(
         "CXA9999", "CrossAttention.Gen internal error",
-        "The CrossAttention generator failed on '{0}' and generated nothing for it: {1}. Please report this with the attribute that caused it.",
+        "The CrossAttention generator failed on '{0}' and generated nothing for it ({1}); please report this with the attribute that caused it",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -25,6 +25,24 @@ internal static class KernelPlanner
     /// <summary>Most head vectors a query row keeps in registers across key blocks (with 8 score accumulators).</summary>
     public const int MaxPreloadedQueryChunks = 4;
 
+    /// <summary>
+    /// Null when generated code can hold the shape; else why not. Every constant the generated code writes (a tensor's
+    /// elements per batch item, the score buffers of up to three rows of ⌈Lkv / 8⌉ vectors) must be an <c>int</c>;
+    /// <see cref="ShapeRules.Validate"/> has already bounded each tensor, this bounds the buffers.
+    /// </summary>
+    public static string? CheckGeneratable(int lq, int lkv, int d, int heads)
+    {
+        long scoreBuffers = 3L * RoundUpTo8(lkv);
+        return scoreBuffers > int.MaxValue
+            ? string.Format(CultureInfo.InvariantCulture,
+                "lkv = {0} keys need score buffers of 3 × {1} floats, more than the {2} a span can index: the largest key count a kernel can be generated for is {3}",
+                lkv, RoundUpTo8(lkv), int.MaxValue, (int.MaxValue / 3) / 8 * 8)
+            : null;
+    }
+
+    private static long RoundUpTo8(int value) => ((long)value + 7) / 8 * 8;
+
+    /// <summary>The plan for a shape that passed <see cref="ShapeRules.Validate"/> and <see cref="CheckGeneratable"/>.</summary>
     public static KernelPlan Plan(KernelSpec spec)
     {
         int dh = spec.HeadSize;
@@ -32,38 +50,41 @@ internal static class KernelPlanner
         int loopedGroups = fullChunks > MaxUnrolledHeadChunks ? fullChunks / HeadTraversal.ChunksPerLoopedGroup : 0;
         var head = new HeadTraversal(dh, fullChunks, dh % 8, loopedGroups);
 
-        int keyBlocks = (spec.Lkv + 7) / 8;
+        // Sizes may be anything up to int.MaxValue: every count below is a long, so no product wraps around.
+        int keyBlocks = (int)(RoundUpTo8(spec.Lkv) / 8);
         int keyTail = spec.Lkv % 8;
         int chunks = head.Chunks;
         int groupChunks = chunks < 8 ? chunks : 8;
-        int valueGroups = (chunks + groupChunks - 1) / groupChunks;
+        long valueGroups = (chunks + groupChunks - 1) / groupChunks;
         int valueSplit = groupChunks switch { 1 => 4, 2 => 2, 3 => 2, 4 => 2, _ => 1 };
         bool headUnrolled = loopedGroups == 0;
 
         // Statement counts of the emitted code, close enough to keep every method far inside the JIT's limits.
-        int scoreBlockCost = headUnrolled ? (chunks * 9) + 8 : (HeadTraversal.ChunksPerLoopedGroup * 9) + ((chunks % 8) * 9) + 16;
-        int valueKeyCost = groupChunks + 3;
-        int unrolledKeysRow = (keyBlocks * (scoreBlockCost + 6)) + (valueGroups * ((spec.Lkv * valueKeyCost) + (2 * groupChunks))) + 16;
-        int loopedKeysRow = (2 * (scoreBlockCost + 6)) + (valueGroups * ((2 * valueKeyCost) + (2 * groupChunks) + 6)) + 32;
+        long scoreBlockCost = headUnrolled ? (chunks * 9L) + 8 : (HeadTraversal.ChunksPerLoopedGroup * 9L) + ((chunks % 8) * 9L) + 16;
+        long valueKeyCost = groupChunks + 3;
+        long unrolledKeysRow = (keyBlocks * (scoreBlockCost + 6)) + (valueGroups * ((spec.Lkv * valueKeyCost) + (2L * groupChunks))) + 16;
+        long loopedKeysRow = (2 * (scoreBlockCost + 6)) + (valueGroups * ((2 * valueKeyCost) + (2L * groupChunks) + 6)) + 32;
 
         // Heads in lanes: per query row, Lkv score vectors (H·dh/8 FMAs and a reduction each), then per head a broadcast
         // and dh/8 FMAs per key.
         bool headsInLanes = IsHeadsInLanesShape(spec);
-        int headsInLanesRow = (spec.Lkv * ((spec.Heads * chunks) + 12)) + (spec.Heads * ((spec.Lkv * (chunks + 3)) + (2 * chunks))) + (spec.Lkv * 8) + 16;
+        long headsInLanesRow = (spec.Lkv * (((long)spec.Heads * chunks) + 12)) + (spec.Heads * ((spec.Lkv * (chunks + 3L)) + (2L * chunks))) + (spec.Lkv * 8L) + 16;
 
         bool unrollKeys = headsInLanes || (headUnrolled && unrolledKeysRow <= KeyUnrollBudget);
-        int rowCost = headsInLanes ? headsInLanesRow : unrollKeys ? unrolledKeysRow : loopedKeysRow;
+        long rowCost = headsInLanes ? headsInLanesRow : unrollKeys ? unrolledKeysRow : loopedKeysRow;
         bool unrollQueries = spec.Lq * rowCost <= MethodBudget;
-        int estimate = unrollQueries ? spec.Lq * rowCost : rowCost + 8;
+        int estimate = (int)(unrollQueries ? spec.Lq * rowCost : rowCost + 8);
         bool preload = headUnrolled && chunks <= MaxPreloadedQueryChunks && keyBlocks > 1;
 
+        // The Info diagnostic is for what changes how the kernel runs: keys walked in loops with their scores in memory,
+        // or a head too wide for registers. Query rows in a loop (each row's code still unrolled) are not worth a word.
         string? info = null;
-        if (!unrollQueries || !unrollKeys || !headUnrolled)
+        if (!unrollKeys || !headUnrolled)
         {
             info = string.Format(CultureInfo.InvariantCulture,
                 "{0}; {1}; {2}",
-                unrollQueries ? $"all {spec.Lq} query rows unrolled" : $"the {spec.Lq} query rows in a loop",
-                unrollKeys ? $"all {spec.Lkv} keys unrolled" : $"the {spec.Lkv} keys in loops over {keyBlocks} blocks of 8",
+                unrollQueries ? $"all {Count(spec.Lq, "query row")} unrolled" : $"the {Count(spec.Lq, "query row")} in a loop",
+                unrollKeys ? $"all {Count(spec.Lkv, "key")} unrolled" : $"the {Count(spec.Lkv, "key")} in loops over {Count(keyBlocks, "block")} of 8",
                 headUnrolled
                     ? $"the head dimension ({dh}) unrolled in registers"
                     : $"the head dimension ({dh}) in a loop over groups of 64 columns, each unrolled");
@@ -78,6 +99,10 @@ internal static class KernelPlanner
                               groupChunks, valueSplit, estimate, new EquatableArray<LinearPlan>(projections), info);
     }
 
+    /// <summary>"1 key", "2 keys": a count with its noun.</summary>
+    internal static string Count(long count, string noun) =>
+        count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? noun : noun + "s");
+
     /// <summary>
     /// Heads go in the vector lanes when keys would fill few of them (Lkv ≤ 8) and the heads fit one vector (2 ≤ Heads
     /// ≤ 8) with whole vectors per head (dh a multiple of 8, at most 64, so a head's accumulators stay in registers),
@@ -85,7 +110,7 @@ internal static class KernelPlanner
     /// </summary>
     public static bool IsHeadsInLanesShape(KernelSpec spec) =>
         spec.Lkv <= 8 && spec.Heads is >= 2 and <= 8 && spec.HeadSize % 8 == 0 && spec.HeadSize <= 64
-        && spec.Lkv * spec.Heads * (spec.HeadSize / 8) <= MaxHeadsInLanesProducts;
+        && spec.Lkv * spec.Heads * (spec.HeadSize / 8) <= MaxHeadsInLanesProducts; // each factor is small here
 
     /// <summary>Score FMAs per query row with heads in lanes (keys × heads × head vectors); beyond, a row is too long.</summary>
     public const int MaxHeadsInLanesProducts = 128;

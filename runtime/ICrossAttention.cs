@@ -51,15 +51,17 @@ public interface ICrossAttention
 /// <summary>
 /// A generated kernel as a type: generic code constrained to <c>TKernel : ICrossAttentionKernel</c> calls
 /// <c>TKernel.Attend(…)</c> with no virtual dispatch. Every generated class has a nested <c>Kernel</c> type
-/// implementing it.
+/// implementing it, whose members are the class's own (<c>LatentAttention.Kernel.Attend</c> is
+/// <c>LatentAttention.Attend</c>); for the kernel as an object, use <see cref="CrossAttentionKernels.Resolve"/>.
 /// </summary>
 public interface ICrossAttentionKernel
 {
     /// <summary>The shape the kernel was generated for.</summary>
     static abstract CrossAttentionShape Shape { get; }
 
-    /// <summary>Which implementation runs on this machine.</summary>
-    static abstract KernelPath Path { get; }
+    /// <summary>Which implementation runs on this machine (named as the generated class's own property, which cannot be
+    /// <c>Path</c>: inside the class that would hide <see cref="System.IO.Path"/>).</summary>
+    static abstract KernelPath KernelPath { get; }
 
     /// <inheritdoc cref="ICrossAttention.Attend(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
     static abstract void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output);

@@ -21,8 +21,37 @@ internal sealed record KernelSpec(
 }
 
 /// <summary>
-/// The parser's result for one annotated class: the plan to generate from (null when the use is invalid) and the
-/// diagnostics to report. Only the diagnostics hold source locations, so an edit that merely moves the class (a comment
-/// above it) leaves the plan equal and the generated source cached.
+/// The parser's result for one annotated class: the spec to plan and generate from (null when the use is invalid), where
+/// its attribute is (for diagnostics that only planning or emitting can find), and the diagnostics to report. A class
+/// that moves (a comment above it) changes only the location: the steps after this one compare equal and stay cached.
 /// </summary>
-internal sealed record ParseResult(KernelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record ParseResult(KernelSpec? Spec, LocationInfo? Location, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>
+/// A plan, the name of the file it is emitted to, and where its attribute was when it was planned. Equality leaves the
+/// location out, so moving a class leaves the generated source cached; the location is only read if emitting fails
+/// (CXA9999, an internal error), which then points at the attribute as it was when this plan was made.
+/// </summary>
+internal sealed class PlanRequest : System.IEquatable<PlanRequest>
+{
+    public PlanRequest(KernelPlan plan, string hintName, LocationInfo? location)
+    {
+        Plan = plan;
+        HintName = hintName;
+        Location = location;
+    }
+
+    public KernelPlan Plan { get; }
+
+    public string HintName { get; }
+
+    public LocationInfo? Location { get; }
+
+    public PlanRequest WithHintName(string hintName) => new(Plan, hintName, Location);
+
+    public bool Equals(PlanRequest? other) => other is not null && Plan.Equals(other.Plan) && HintName == other.HintName;
+
+    public override bool Equals(object? obj) => Equals(obj as PlanRequest);
+
+    public override int GetHashCode() => (Plan.GetHashCode() * 31) + System.StringComparer.Ordinal.GetHashCode(HintName);
+}

@@ -11,14 +11,12 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
 {
     public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
 
-    public static LocationInfo? From(SyntaxNode? node)
-    {
-        if (node is null)
-        {
-            return null;
-        }
+    public static LocationInfo? From(SyntaxNode? node) => node is null ? null : From(node.GetLocation());
 
-        Location location = node.GetLocation();
+    public static LocationInfo? From(SyntaxToken token) => From(token.GetLocation());
+
+    private static LocationInfo? From(Location location)
+    {
         return location.SourceTree is null
             ? null
             : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);

@@ -18,10 +18,6 @@ public static class Avx2Primitives
     /// <summary>True when this CPU runs the specialized kernels (AVX2 and FMA).</summary>
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>The path a generated kernel takes on this machine, honouring the force-generic switch.</summary>
-    public static KernelPath SpecializedPathOrFallback =>
-        IsSupported && !CrossAttentionKernels.ForceGeneric ? KernelPath.Specialized : GenericCrossAttention.DefaultPath;
-
     // exp(x) = 2^n · exp(r), n = round(x / ln 2), r = x − n·ln 2 in [−ln2/2, ln2/2] (Cody–Waite split of ln 2 so
     // that n·Ln2Hi is exact); exp(r) by the Cephes degree-5 minimax polynomial: ≈ 1 ulp over the float range.
     private const float Log2E = 1.44269504088896341f;

@@ -39,7 +39,7 @@ namespace CrossAttention
             {
                 parameter = "heads";
                 message = $"d = {d} is not divisible by heads = {heads}: every head needs d / heads columns " +
-                          $"(the nearest valid head counts are {NearestDivisors(d, heads)})";
+                          $"(the nearest head counts that divide it are {NearestDivisors(d, heads)})";
                 return ShapeError.HeadsDoNotDivideD;
             }
 
@@ -58,15 +58,20 @@ namespace CrossAttention
                 return ShapeError.InvalidScale;
             }
 
-            long resolvedKv = kvDim == 0 ? d : kvDim;
-            long largest = Math.Max(Math.Max((long)lq * d, (long)lkv * d),
-                                    Math.Max((long)lkv * resolvedKv, (long)heads * lq * lkv));
-            largest = Math.Max(largest, Math.Max((long)d * d, (long)d * resolvedKv));
+            long kv = kvDim == 0 ? d : kvDim;
+            string? tensor = Largest(out long largest,
+                ("q and output [Lq, D]", (long)lq * d),
+                ("k and v [Lkv, D]", (long)lkv * d),
+                ("context [Lkv, KvDim]", lkv * kv),
+                ("attentionWeights [Heads, Lq, Lkv]", (long)heads * lq * lkv),
+                ("the projection weights Wq and Wo [D, D]", (long)d * d),
+                ("the projection weights Wk and Wv [D, KvDim]", d * kv));
             if (largest > MaxElementsPerBatch)
             {
                 parameter = "d";
-                message = $"the shape needs {largest} elements in one tensor of one batch item, more than the " +
-                          $"{MaxElementsPerBatch} a span can index";
+                message = string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                    "{0} would hold {1:N0} elements (per batch item), more than the {2:N0} a span can index",
+                    tensor, largest, MaxElementsPerBatch);
                 return ShapeError.TooLarge;
             }
 
@@ -103,14 +108,55 @@ namespace CrossAttention
             return false;
         }
 
-        private static string NearestDivisors(int d, int heads)
+        /// <summary>The name and size of the largest of <paramref name="tensors"/> (the first of equals).</summary>
+        private static string Largest(out long largest, params (string Name, long Elements)[] tensors)
         {
-            int below = heads;
-            while (below > 1 && d % below != 0) below--;
-            int above = heads;
-            while (above < d && d % above != 0) above++;
-            return below == above ? below.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                : $"{below} and {above}";
+            string name = tensors[0].Name;
+            largest = tensors[0].Elements;
+            foreach ((string Name, long Elements) tensor in tensors)
+            {
+                if (tensor.Elements > largest)
+                {
+                    (name, largest) = tensor;
+                }
+            }
+
+            return name;
+        }
+
+        /// <summary>
+        /// The head counts nearest <paramref name="heads"/> that divide <paramref name="d"/>: the largest divisor below
+        /// it and the smallest above it (d itself at most). Walks the divisors in pairs up to √d, so it takes at most
+        /// 46,341 steps for any int.
+        /// </summary>
+        internal static string NearestDivisors(int d, int heads)
+        {
+            int below = 1;
+            long above = long.MaxValue;
+            for (int i = 1; (long)i * i <= d; i++)
+            {
+                if (d % i != 0)
+                {
+                    continue;
+                }
+
+                foreach (int divisor in new[] { i, d / i })
+                {
+                    if (divisor < heads && divisor > below)
+                    {
+                        below = divisor;
+                    }
+                    else if (divisor > heads && divisor < above)
+                    {
+                        above = divisor;
+                    }
+                }
+            }
+
+            string belowText = below.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return above == long.MaxValue
+                ? $"{belowText} (no head count above {heads.ToString(System.Globalization.CultureInfo.InvariantCulture)} divides d)"
+                : $"{belowText} and {above.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
     }
 }

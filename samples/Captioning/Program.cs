@@ -31,7 +31,7 @@ public static class Program
         CrossAttentionWeights weights = Scene.Weights(shape);
 
         TellTheStory(shape);
-        SampleConsole.KernelPathLine(CaptionAttention.Path);
+        SampleConsole.KernelPathLine(CaptionAttention.KernelPath);
 
         float[] output = new float[shape.Lq * shape.D];
         float[] attention = new float[shape.WeightsLength];   // [1, 8 heads, 6 tokens, 49 regions]

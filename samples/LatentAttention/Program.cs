@@ -8,7 +8,7 @@ using Samples.Shared;
 
 namespace Samples.Latent;
 
-// One attribute; at build time the generator fills this class in with Shape, Path and Attend,
+// One attribute; at build time the generator fills this class in with Shape, KernelPath and Attend,
 // specialized to 4 query tokens × 2 latent keys, model width 64, 8 heads of size 8.
 [CrossAttention(lq: 4, lkv: 2, d: 64, heads: 8)]
 public static partial class LatentAttention;
@@ -49,7 +49,7 @@ public static class Program
 
         if (args is [ChildArgument])
         {
-            Markers.Write(Console.Out, LatentAttention.Path, output, weights);
+            Markers.Write(Console.Out, LatentAttention.KernelPath, output, weights);
             return 0;
         }
 
@@ -60,7 +60,7 @@ public static class Program
         }
 
         TellTheStory(shape);
-        Report.KernelPathLine("this process", LatentAttention.Path);
+        Report.KernelPathLine("this process", LatentAttention.KernelPath);
         Report.PerHeadWeights(shape, weights);
         Report.AveragedWeights(shape, weights);
         DrawScoreMatrix(shape, weights, outputDirectory);
@@ -179,7 +179,7 @@ public static class Program
             return 1;
         }
 
-        if (LatentAttention.Path != KernelPath.Specialized)
+        if (LatentAttention.KernelPath != KernelPath.Specialized)
         {
             Console.WriteLine("  (this run already took the generic path, so this compares generic with generic)");
         }
@@ -192,11 +192,11 @@ public static class Program
         // NaN must fail too, hence "not within" rather than "greater than".
         if (!(outputDiff <= Tolerance && weightsDiff <= Tolerance))
         {
-            Console.WriteLine($"  FAILED: {LatentAttention.Path} and {theirs.Path} differ by more than 1e-5.");
+            Console.WriteLine($"  FAILED: {LatentAttention.KernelPath} and {theirs.Path} differ by more than 1e-5.");
             return 1;
         }
 
-        Console.WriteLine($"  {LatentAttention.Path} and {theirs.Path} agree within 1e-5.");
+        Console.WriteLine($"  {LatentAttention.KernelPath} and {theirs.Path} agree within 1e-5.");
         return 0;
     }
 

@@ -7,7 +7,7 @@ using Samples.Shared;
 namespace Samples.Translation;
 
 // One decoder step: 1 query (the word being written) over the 4 source words; model width 64, 4 heads of 16.
-// The generator fills this class in with Shape, Path, Attend, Forward and ProjectContext for exactly this shape.
+// The generator fills this class in with Shape, KernelPath, Attend, Forward and ProjectContext for exactly this shape.
 [CrossAttention(lq: 1, lkv: 4, d: 64, heads: 4)]
 public static partial class DecoderCrossAttention;
 
@@ -41,7 +41,7 @@ public static class Program
         CrossAttentionWeights weights = BuildWeights(shape);
 
         TellTheStory(shape);
-        SampleConsole.KernelPathLine(DecoderCrossAttention.Path);
+        SampleConsole.KernelPathLine(DecoderCrossAttention.KernelPath);
 
         // The source sentence does not change while the decoder writes: project its keys and values once ...
         ProjectedContext source = DecoderCrossAttention.ProjectContext(encoderOutput, weights);

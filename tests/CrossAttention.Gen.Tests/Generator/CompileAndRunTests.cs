@@ -73,7 +73,7 @@ public sealed class CompileAndRunTests
         Assembly assembly = Load(compilation);
         foreach (DrawnShape drawn in shapes)
         {
-            var kernel = (ICrossAttention)Activator.CreateInstance(assembly.GetType($"Drawn.{drawn.Name}+Kernel", throwOnError: true)!)!;
+            ICrossAttention kernel = Kernel(assembly, $"Drawn.{drawn.Name}");
             CrossAttentionShape shape = kernel.Shape;
             Assert.Equal(new CrossAttentionShape(drawn.Lq, drawn.Lkv, drawn.D, drawn.Heads, drawn.KvDim, drawn.Scale), shape);
 
@@ -100,6 +100,22 @@ public sealed class CompileAndRunTests
             Tolerance.Close(layer.Output, layerOutput, $"{drawn.Name} {drawn.Attribute} (seed {seed}): Forward output");
             Tolerance.Close(layer.Weights, weights, $"{drawn.Name} {drawn.Attribute} (seed {seed}): Forward weights");
         }
+    }
+
+    /// <summary>
+    /// The kernel of the generated class <paramref name="className"/> as an object: the instance its assembly registers
+    /// for the class's shape, checked to be the class's own (same shape, same path).
+    /// </summary>
+    internal static ICrossAttention Kernel(Assembly assembly, string className)
+    {
+        Type type = assembly.GetType(className, throwOnError: true)!;
+        var shape = (CrossAttentionShape)type.GetProperty("Shape")!.GetValue(null)!;
+        var path = (KernelPath)type.GetProperty("KernelPath")!.GetValue(null)!;
+        ICrossAttention kernel = assembly.GetCustomAttributes<CrossAttentionKernelAttribute>()
+            .Select(attribute => (ICrossAttention)Activator.CreateInstance(attribute.KernelType)!)
+            .First(candidate => candidate.Shape.Equals(shape));
+        Assert.Equal(path, kernel.Path);
+        return kernel;
     }
 
     /// <summary>Emits the compilation and loads it into a collectible context that shares this process's runtime.</summary>

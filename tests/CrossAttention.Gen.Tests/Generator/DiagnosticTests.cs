@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 
 namespace CrossAttention.Gen.Tests.Generator;
@@ -27,7 +28,7 @@ public sealed class DiagnosticTests
     {
         const string Source = "using CrossAttention; [CrossAttention(4, 2, 64, 8)] public static class Plain { }";
         Diagnostic d = Single(Source, "CXA0001");
-        Assert.Equal("'Plain' has [CrossAttention] but is not partial: declare it 'partial' so the generator can add Shape, Path and Attend", d.GetMessage());
+        Assert.Equal("'Plain' has [CrossAttention] but is not partial: declare it 'partial' so the generator can add Shape, KernelPath, Attend, Forward and ProjectContext", d.GetMessage());
         Assert.Equal("Plain", At(Source, d));
     }
 
@@ -55,7 +56,7 @@ public sealed class DiagnosticTests
     public void CXA0004_heads_do_not_divide_D()
     {
         Diagnostic d = Single("using CrossAttention; [CrossAttention(4, 2, 64, 6)] public static partial class K;", "CXA0004");
-        Assert.Equal("[CrossAttention] on 'K': d = 64 is not divisible by heads = 6: every head needs d / heads columns (the nearest valid head counts are 4 and 8)", d.GetMessage());
+        Assert.Equal("[CrossAttention] on 'K': d = 64 is not divisible by heads = 6: every head needs d / heads columns (the nearest head counts that divide it are 4 and 8)", d.GetMessage());
     }
 
     [Fact]
@@ -86,7 +87,91 @@ public sealed class DiagnosticTests
     public void CXA0008_shape_too_large()
     {
         Diagnostic d = Single("using CrossAttention; [CrossAttention(1, 70000, 65536, 1)] public static partial class K;", "CXA0008");
-        Assert.Contains("more than the 2147483647 a span can index", d.GetMessage());
+        Assert.Equal("[CrossAttention] on 'K': k and v [Lkv, D] would hold 4,587,520,000 elements (per batch item), more than the 2,147,483,647 a span can index", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[CrossAttention(4, 2, 64, 8)] file static partial class K;", "'K' is a file-local type")]
+    [InlineData("file static partial class Outer { [CrossAttention(4, 2, 64, 8)] internal static partial class K; }", "'K' is nested in the file-local type 'Outer'")]
+    public void CXA0009_file_local_types(string declaration, string start)
+    {
+        Diagnostic d = Single("using CrossAttention; " + declaration, "CXA0009");
+        Assert.Equal(start + ": every part of a file-local type must be in one file, so the generator cannot add its members from a file of its own; remove the 'file' modifier", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData(LanguageVersion.CSharp10, "10.0")]
+    [InlineData(LanguageVersion.CSharp7_3, "7.3")]
+    public void CXA0010_language_version_too_old(LanguageVersion version, string shown)
+    {
+        const string Source = "using CrossAttention; [CrossAttention(4, 2, 64, 8)] public static partial class K { }";
+        var (_, diagnostics, run) = GeneratorHarness.Run(GeneratorHarness.Compile("Test", GeneratorHarness.ParseOptions.WithLanguageVersion(version), Source));
+        Diagnostic d = Assert.Single(diagnostics);
+        Assert.Equal("CXA0010", d.Id);
+        Assert.Equal($"[CrossAttention] on 'K' needs C# 11.0 or newer (the generated code implements static abstract interface members and uses file-local types), and this project compiles C# {shown}: set <LangVersion> to 11.0 or newer", d.GetMessage());
+        Assert.Equal("CrossAttention(4, 2, 64, 8)", At(Source, d));
+        Assert.Empty(run.GeneratedTrees);
+    }
+
+    [Fact]
+    public void The_oldest_language_version_accepted_compiles_the_generated_code()
+    {
+        var compilation = GeneratorHarness.Compile("Test", GeneratorHarness.ParseOptions.WithLanguageVersion(LanguageVersion.CSharp11),
+            "using CrossAttention; namespace N { [CrossAttention(5, 7, 72, 3, KvDim = 40)] public static partial class K { } }");
+        var (output, diagnostics, run) = GeneratorHarness.Run(compilation);
+        Assert.Empty(diagnostics);
+        Assert.Single(run.GeneratedTrees);
+        Assert.Empty(GeneratorHarness.WarningsAndErrors(output));
+    }
+
+    [Theory]
+    [InlineData("public static partial class K { public static void Attend() { } }", "'K' already declares a member named 'Attend'")]
+    [InlineData("public static partial class K { private static int Shape; }", "'K' already declares a member named 'Shape'")]
+    [InlineData("public partial class K { public int Forward { get; set; } }", "'K' already declares a member named 'Forward'")]
+    [InlineData("public static partial class K { private sealed class Kernel { } }", "'K' already declares a member named 'Kernel'")]
+    [InlineData("public static partial class K { public const string KernelPath = \"\"; }", "'K' already declares a member named 'KernelPath'")]
+    [InlineData("public partial record K(int ProjectContext);", "'K' already declares a member named 'ProjectContext'")]
+    [InlineData("public static partial class Shape;", "'Shape' is itself named 'Shape', and a member cannot have the name of its class")]
+    [InlineData("public static partial class Kernel;", "'Kernel' is itself named 'Kernel', and a member cannot have the name of its class")]
+    [InlineData("public partial class K : B; public class B { public static int Shape => 1; }", "'K' inherits a member named 'Shape' from 'B', which the generated one would hide")]
+    [InlineData("public partial class K : B; public class B : A; public class A { protected void Kernel() { } }", "'K' inherits a member named 'Kernel' from 'A', which the generated one would hide")]
+    public void CXA0011_generated_member_name_taken(string declaration, string start)
+    {
+        string source = "using CrossAttention; [CrossAttention(4, 2, 64, 8)] " + declaration;
+        var (_, diagnostics, run) = GeneratorHarness.Run(source);
+        Diagnostic d = Assert.Single(diagnostics);
+        Assert.Equal("CXA0011", d.Id);
+        Assert.StartsWith(start + ": [CrossAttention] adds the members Shape, KernelPath, Attend, Forward, ProjectContext and the nested type Kernel; rename '", d.GetMessage());
+        Assert.Empty(run.GeneratedTrees);
+    }
+
+    [Theory]
+    [InlineData("public partial class K : B; public class B { private static int Shape => 1; }")]
+    [InlineData("public partial class K { public static string Where() => Path.Combine(\"a\", \"b\"); public static int Path2 => 0; }")]
+    [InlineData("public partial class K { public static int Path => 0; }")]
+    public void Names_the_generator_does_not_add_are_free(string declaration)
+    {
+        var (output, diagnostics, run) = GeneratorHarness.Run("using System.IO; using CrossAttention; [CrossAttention(4, 2, 64, 8)] " + declaration);
+        Assert.Empty(diagnostics);
+        Assert.Single(run.GeneratedTrees);
+        Assert.Empty(GeneratorHarness.WarningsAndErrors(output));
+    }
+
+    [Fact]
+    public void CXA0012_attribute_on_two_declarations_of_one_class()
+    {
+        const string Source = """
+            using CrossAttention;
+            [CrossAttention(4, 2, 64, 8)] public static partial class K;
+            [CrossAttention(4, 2, 64, 8)] public static partial class K;
+            [CrossAttention(1, 2, 8, 1)] public static partial class Unrelated;
+            """;
+        var (output, diagnostics, run) = GeneratorHarness.Run(Source);
+        Assert.Equal(2, diagnostics.Length);
+        Assert.All(diagnostics, d => Assert.Equal("'K' has [CrossAttention] 2 times: a class gets the kernel of one shape; keep one attribute (on one of its declarations)", d.GetMessage()));
+        Assert.All(diagnostics, d => Assert.Equal("CXA0012", d.Id));
+        Assert.Equal("Unrelated.g.cs", System.IO.Path.GetFileName(Assert.Single(run.GeneratedTrees).FilePath)); // the other class is unaffected
+        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS0579"); // and the compiler's own duplicate-attribute error
     }
 
     [Fact]
@@ -101,10 +186,13 @@ public sealed class DiagnosticTests
         Assert.Empty(GeneratorHarness.WarningsAndErrors(output));
     }
 
-    [Fact]
-    public void A_fully_unrolled_shape_reports_nothing()
+    [Theory]
+    [InlineData("4, 2, 64, 8")]
+    [InlineData("2, 8, 64, 8")]   // query rows in a loop, each row unrolled: nothing worth an Info
+    [InlineData("47721859, 1, 1, 1")]
+    public void A_shape_whose_rows_are_unrolled_reports_nothing(string arguments)
     {
-        var (output, diagnostics, run) = GeneratorHarness.Run("using CrossAttention; [CrossAttention(4, 2, 64, 8)] public static partial class Latent;");
+        var (output, diagnostics, run) = GeneratorHarness.Run($"using CrossAttention; [CrossAttention({arguments})] public static partial class Latent;");
         Assert.Empty(diagnostics);
         Assert.Single(run.GeneratedTrees);
         Assert.Empty(GeneratorHarness.WarningsAndErrors(output));

@@ -48,7 +48,7 @@ public sealed class SnapshotTests
             """;
         var (output, _, run) = GeneratorHarness.Run(source);
         Assert.Empty(GeneratorHarness.WarningsAndErrors(output));
-        Assert.Equal(new[] { "Demo.Models.Outer.Holder.Nested.g.cs", "GlobalRecord.g.cs" },
+        Assert.Equal(new[] { "Demo.Models.Outer+Holder+Nested.g.cs", "GlobalRecord.g.cs" },
                      run.GeneratedTrees.Select(t => System.IO.Path.GetFileName(t.FilePath)).Order().ToArray());
         foreach (SyntaxTree tree in run.GeneratedTrees)
         {

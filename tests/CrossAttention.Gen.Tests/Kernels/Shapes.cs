@@ -4,6 +4,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using CrossAttention;
+using CrossAttention.Gen.Tests.Support;
 
 namespace CrossAttention.Gen.Tests.Kernels
 {
@@ -44,6 +45,11 @@ namespace CrossAttention.Gen.Tests.Kernels
         {
             [CrossAttention(lq: 2, lkv: 3, d: 40, heads: 5)] internal static partial class Nested;
         }
+
+        // Nested privately: the kernel is still registered, through a runtime type visible at assembly level.
+        [CrossAttention(lq: 3, lkv: 6, d: 24, heads: 2)] private static partial class Hidden;
+
+        internal static ICrossAttention HiddenKernel => new StaticKernel<Hidden.Kernel>();
     }
 
     /// <summary>Every generated kernel of this project by name, for theories.</summary>
@@ -51,30 +57,31 @@ namespace CrossAttention.Gen.Tests.Kernels
     {
         public static readonly IReadOnlyDictionary<string, ICrossAttention> All = new Dictionary<string, ICrossAttention>
         {
-            [nameof(Latent)] = new Latent.Kernel(),
-            [nameof(Decode)] = new Decode.Kernel(),
-            [nameof(Caption)] = new Caption.Kernel(),
-            [nameof(Medium)] = new Medium.Kernel(),
-            [nameof(Odd)] = new Odd.Kernel(),
-            [nameof(CaptionSmall)] = new CaptionSmall.Kernel(),
-            [nameof(CustomScale)] = new CustomScale.Kernel(),
-            [nameof(DecodeSmall)] = new DecodeSmall.Kernel(),
-            [nameof(SingleKey)] = new SingleKey.Kernel(),
-            [nameof(HeadSize1)] = new HeadSize1.Kernel(),
-            [nameof(QueryOne)] = new QueryOne.Kernel(),
-            [nameof(HeadSize3)] = new HeadSize3.Kernel(),
-            [nameof(HeadSize7)] = new HeadSize7.Kernel(),
-            [nameof(HeadSize9)] = new HeadSize9.Kernel(),
-            [nameof(HeadSize64)] = new HeadSize64.Kernel(),
-            [nameof(HeadSize100)] = new HeadSize100.Kernel(),
-            [nameof(HeadSize268)] = new HeadSize268.Kernel(),
-            [nameof(SeventeenKeys)] = new SeventeenKeys.Kernel(),
-            [nameof(NegativeScale)] = new NegativeScale.Kernel(),
-            [nameof(OverBudget)] = new OverBudget.Kernel(),
-            [nameof(ManyKeysHeadSize8)] = new ManyKeysHeadSize8.Kernel(),
-            [nameof(PooledScores)] = new PooledScores.Kernel(),
-            [nameof(InstanceClass)] = new InstanceClass.Kernel(),
-            [nameof(Outer.Middle.Nested)] = new Outer.Middle.Nested.Kernel(),
+            [nameof(Latent)] = new StaticKernel<Latent.Kernel>(),
+            [nameof(Decode)] = new StaticKernel<Decode.Kernel>(),
+            [nameof(Caption)] = new StaticKernel<Caption.Kernel>(),
+            [nameof(Medium)] = new StaticKernel<Medium.Kernel>(),
+            [nameof(Odd)] = new StaticKernel<Odd.Kernel>(),
+            [nameof(CaptionSmall)] = new StaticKernel<CaptionSmall.Kernel>(),
+            [nameof(CustomScale)] = new StaticKernel<CustomScale.Kernel>(),
+            [nameof(DecodeSmall)] = new StaticKernel<DecodeSmall.Kernel>(),
+            [nameof(SingleKey)] = new StaticKernel<SingleKey.Kernel>(),
+            [nameof(HeadSize1)] = new StaticKernel<HeadSize1.Kernel>(),
+            [nameof(QueryOne)] = new StaticKernel<QueryOne.Kernel>(),
+            [nameof(HeadSize3)] = new StaticKernel<HeadSize3.Kernel>(),
+            [nameof(HeadSize7)] = new StaticKernel<HeadSize7.Kernel>(),
+            [nameof(HeadSize9)] = new StaticKernel<HeadSize9.Kernel>(),
+            [nameof(HeadSize64)] = new StaticKernel<HeadSize64.Kernel>(),
+            [nameof(HeadSize100)] = new StaticKernel<HeadSize100.Kernel>(),
+            [nameof(HeadSize268)] = new StaticKernel<HeadSize268.Kernel>(),
+            [nameof(SeventeenKeys)] = new StaticKernel<SeventeenKeys.Kernel>(),
+            [nameof(NegativeScale)] = new StaticKernel<NegativeScale.Kernel>(),
+            [nameof(OverBudget)] = new StaticKernel<OverBudget.Kernel>(),
+            [nameof(ManyKeysHeadSize8)] = new StaticKernel<ManyKeysHeadSize8.Kernel>(),
+            [nameof(PooledScores)] = new StaticKernel<PooledScores.Kernel>(),
+            [nameof(InstanceClass)] = new StaticKernel<InstanceClass.Kernel>(),
+            [nameof(Outer.Middle.Nested)] = new StaticKernel<Outer.Middle.Nested.Kernel>(),
+            ["Outer.Hidden"] = Outer.HiddenKernel,
         };
 
         public static TheoryDataNames Names => new(All.Keys);

@@ -15,7 +15,7 @@ public sealed class LayerValidationTests
 
     public static TheoryData<string> Paths => new() { "generated", "generic" };
 
-    private static ICrossAttention Kernel(string path) => path == "generated" ? new Odd.Kernel() : new GenericCrossAttention(Shape);
+    private static ICrossAttention Kernel(string path) => path == "generated" ? new StaticKernel<Odd.Kernel>() : new GenericCrossAttention(Shape);
 
     private static readonly CrossAttentionWeights Weights = CrossAttentionWeights.CreateRandom(Shape, 1);
 

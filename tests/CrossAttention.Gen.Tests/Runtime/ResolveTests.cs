@@ -11,9 +11,9 @@ public sealed class ResolveTests
     public void A_shape_with_a_generated_kernel_resolves_to_it()
     {
         ICrossAttention kernel = CrossAttentionKernels.Resolve(new CrossAttentionShape(4, 2, 64, 8));
-        if (Latent.Path == KernelPath.Specialized)
+        if (Latent.KernelPath == KernelPath.Specialized)
         {
-            Assert.IsType<Latent.Kernel>(kernel);
+            Assert.Equal(typeof(CrossAttention.Kernels.GeneratedCrossAttention<>), kernel.GetType().GetGenericTypeDefinition());
             Assert.Equal(KernelPath.Specialized, kernel.Path);
         }
         else
@@ -22,6 +22,19 @@ public sealed class ResolveTests
         }
 
         Assert.Equal(Latent.Shape, kernel.Shape);
+    }
+
+    [Fact]
+    public void A_privately_nested_class_is_registered_too()
+    {
+        var shape = new CrossAttentionShape(3, 6, 24, 2);
+        ICrossAttention kernel = CrossAttentionKernels.Resolve(shape);
+        Assert.Equal(shape, kernel.Shape);
+        Assert.Equal(TestKernels.Get("Outer.Hidden").Path, kernel.Path);
+        if (kernel.Path == KernelPath.Specialized)
+        {
+            Assert.IsNotType<GenericCrossAttention>(kernel);
+        }
     }
 
     [Fact]

@@ -64,6 +64,19 @@ public sealed class ShapeTests
     public void A_shape_too_large_for_a_span_is_rejected()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossAttentionShape(1, 70000, 65536, 1));
-        Assert.Contains("more than the 2147483647 a span can index", e.Message);
+        Assert.StartsWith("k and v [Lkv, D] would hold 4,587,520,000 elements (per batch item), more than the 2,147,483,647 a span can index", e.Message);
+    }
+
+    [Theory]
+    [InlineData(64, 6, "4 and 8")]
+    [InlineData(8, 16, "8 (no head count above 16 divides d)")]
+    [InlineData(64, int.MaxValue, "64 (no head count above 2147483647 divides d)")]
+    [InlineData(2147483646, 5, "3 and 6")]
+    [InlineData(2147483647, 2, "1 and 2147483647")]
+    public void The_heads_hint_names_the_nearest_head_counts_that_divide_d(int d, int heads, string nearest)
+    {
+        // int.MaxValue is prime: the hint walks divisors up to √d, never counts from heads.
+        var e = Assert.Throws<ArgumentException>(() => new CrossAttentionShape(1, 1, d, heads));
+        Assert.Contains($"(the nearest head counts that divide it are {nearest})", e.Message);
     }
 }

@@ -14,7 +14,7 @@ public sealed class ValidationTests
     public static TheoryData<string> Paths => new() { "generated", "generic" };
 
     private static ICrossAttention Kernel(string path) =>
-        path == "generated" ? new Odd.Kernel() : new GenericCrossAttention(Shape);
+        path == "generated" ? new StaticKernel<Odd.Kernel>() : new GenericCrossAttention(Shape);
 
     /// <summary>Calls Attend with one span changed and checks the exception and that output and weights are untouched.</summary>
     private static ArgumentException Reject(string path, int batch = 2, int? q = null, int? k = null, int? v = null,

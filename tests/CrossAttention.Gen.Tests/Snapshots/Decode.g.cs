@@ -6,10 +6,11 @@
 //       scores as 4 vector(s) of 8 keys, 8 dot-product accumulators per vector; weighted sum over 8 output vector(s) at a time, keys alternating between 1 accumulator set(s);
 //       projections: 512 → 512 in blocks of 3 rows × 4 outputs (8 for a single row), inputs in a loop of 4 vectors a turn;
 //       about 248 statements per head, far inside the JIT's optimization limits.
-// Partly unrolled (CXA0100): all 1 query rows unrolled; the 32 keys in loops over 4 blocks of 8; the head dimension (64) unrolled in registers.
+// Partly unrolled (CXA0100): all 1 query row unrolled; the 32 keys in loops over 4 blocks of 8; the head dimension (64) unrolled in registers.
 #nullable enable
+#pragma warning disable CS8981
 
-[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::Demo.Decode.Kernel))]
+[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.DecodeKernel>))]
 
 namespace Demo
 {
@@ -17,189 +18,113 @@ namespace Demo
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     static partial class Decode
     {
-        /// <summary>The shape this class was generated for.</summary>
-        public static global::CrossAttention.CrossAttentionShape Shape => Kernel.Shape;
+        /// <summary>The shape this kernel was generated for.</summary>
+        public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Shape;
 
         /// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
-        public static global::CrossAttention.KernelPath Path => Kernel.Path;
+        public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Path;
 
         /// <summary>Attention on projected <c>q [B, 1, 512]</c>, <c>k</c>, <c>v [B, 32, 512]</c> into <c>output [B, 1, 512]</c>.</summary>
         public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
-            Kernel.Attend(q, k, v, output);
+            global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Attend(q, k, v, output);
 
         /// <summary>Attention on projected <c>q [B, 1, 512]</c>, <c>k</c>, <c>v [B, 32, 512]</c> into <c>output [B, 1, 512]</c>, with a key mask <c>[B, 32]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 1, 32]</c> (empty = not written).</summary>
         public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-            Kernel.Attend(q, k, v, output, keyMask, attentionWeights);
+            global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
         /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 1, 512]</c> and <c>context [B, 32, 512]</c> into <c>output [B, 1, 512]</c>.</summary>
         public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-            Kernel.Forward(queries, context, weights, output);
+            global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Forward(queries, context, weights, output);
 
         /// <summary>The whole layer on <c>queries [B, 1, 512]</c> and <c>context [B, 32, 512]</c> into <c>output [B, 1, 512]</c>, with a key mask <c>[B, 32]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 1, 32]</c> (empty = not written).</summary>
         public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-            Kernel.Forward(queries, context, weights, output, keyMask, attentionWeights);
+            global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
         /// <summary>Projects the keys and values of <c>context [B, 32, 512]</c> once, for many <c>Forward</c> steps.</summary>
         public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
-            Kernel.ProjectContext(context, weights);
+            global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.ProjectContext(context, weights);
 
         /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
         public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
-            Kernel.ProjectContext(context, weights, into);
+            global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.ProjectContext(context, weights, into);
 
         /// <summary>The whole layer on <c>queries [B, 1, 512]</c> and a projected context: Q projection, attention, output projection.</summary>
         public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-            Kernel.Forward(queries, context, weights, output);
+            global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Forward(queries, context, weights, output);
 
         /// <summary>The whole layer on a projected context, with a key mask <c>[B, 32]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 1, 32]</c> (empty = not written).</summary>
         public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-            Kernel.Forward(queries, context, weights, output, keyMask, attentionWeights);
+            global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
-        /// <summary>This shape's kernel as a type, for generic code (<c>where T : ICrossAttentionKernel</c>) and for <c>CrossAttentionKernels.Resolve</c>.</summary>
-        public sealed class Kernel : global::CrossAttention.ICrossAttentionKernel, global::CrossAttention.ICrossAttention
+        /// <summary>This shape's kernel as a type, for generic code: <c>where TKernel : ICrossAttentionKernel</c>, then <c>TKernel.Attend(…)</c>.</summary>
+        public sealed class Kernel : global::CrossAttention.ICrossAttentionKernel
         {
+            private Kernel()
+            {
+            }
+
             /// <summary>The shape this kernel was generated for.</summary>
-            public static global::CrossAttention.CrossAttentionShape Shape { get; } = new global::CrossAttention.CrossAttentionShape(1, 32, 512, 8, 0, 0.0f);
+            public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Shape;
 
-            /// <summary>Which path the calls take on this machine.</summary>
-            public static global::CrossAttention.KernelPath Path { get; } = global::CrossAttention.Kernels.Avx2Primitives.SpecializedPathOrFallback;
-
-            private static bool Specialized => Path == global::CrossAttention.KernelPath.Specialized;
+            /// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
+            public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Path;
 
             /// <summary>Attention on projected <c>q [B, 1, 512]</c>, <c>k</c>, <c>v [B, 32, 512]</c> into <c>output [B, 1, 512]</c>.</summary>
             public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
-                Attend(q, k, v, output, default, default);
+                global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Attend(q, k, v, output);
 
             /// <summary>Attention on projected <c>q [B, 1, 512]</c>, <c>k</c>, <c>v [B, 32, 512]</c> into <c>output [B, 1, 512]</c>, with a key mask <c>[B, 32]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 1, 32]</c> (empty = not written).</summary>
-            public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights)
-            {
-                int batch = global::CrossAttention.Kernels.KernelArguments.Attend(Shape, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length);
-                if (batch != 0 && Specialized)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.Attend(q, k, v, output, keyMask, attentionWeights, batch);
-                }
-                else if (batch != 0)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.Fallback.Attend(q, k, v, output, keyMask, attentionWeights);
-                }
-            }
+            public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+                global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
             /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 1, 512]</c> and <c>context [B, 32, 512]</c> into <c>output [B, 1, 512]</c>.</summary>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                Forward(queries, context, weights, output, default, default);
+                global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Forward(queries, context, weights, output);
 
             /// <summary>The whole layer on <c>queries [B, 1, 512]</c> and <c>context [B, 32, 512]</c> into <c>output [B, 1, 512]</c>, with a key mask <c>[B, 32]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 1, 32]</c> (empty = not written).</summary>
-            public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights)
-            {
-                int batch = global::CrossAttention.Kernels.KernelArguments.Forward(Shape, queries.Length, context.Length, weights, output.Length, keyMask.Length, attentionWeights.Length);
-                if (batch != 0 && Specialized)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.Forward(queries, context, weights, output, keyMask, attentionWeights, batch);
-                }
-                else if (batch != 0)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.Fallback.Forward(queries, context, weights, output, keyMask, attentionWeights);
-                }
-            }
+            public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+                global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
             /// <summary>Projects the keys and values of <c>context [B, 32, 512]</c> once, for many <c>Forward</c> steps.</summary>
-            public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights)
-            {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights);
-                var projected = new global::CrossAttention.ProjectedContext(Shape, batch);
-                if (batch != 0 && Specialized)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.ProjectContext(context, weights, projected, batch);
-                }
-                else if (batch != 0)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.Fallback.ProjectContext(context, weights, projected);
-                }
-
-                return projected;
-            }
+            public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
+                global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.ProjectContext(context, weights);
 
             /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
-            public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into)
-            {
-                int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into);
-                if (batch != 0 && Specialized)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.ProjectContext(context, weights, into, batch);
-                }
-                else if (batch != 0)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.Fallback.ProjectContext(context, weights, into);
-                }
-            }
+            public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
+                global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.ProjectContext(context, weights, into);
 
             /// <summary>The whole layer on <c>queries [B, 1, 512]</c> and a projected context: Q projection, attention, output projection.</summary>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                Forward(queries, context, weights, output, default, default);
+                global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Forward(queries, context, weights, output);
 
             /// <summary>The whole layer on a projected context, with a key mask <c>[B, 32]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 1, 32]</c> (empty = not written).</summary>
-            public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights)
-            {
-                int batch = global::CrossAttention.Kernels.KernelArguments.Forward(Shape, queries.Length, context, weights, output.Length, keyMask.Length, attentionWeights.Length);
-                if (batch != 0 && Specialized)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.Forward(queries, context, weights, output, keyMask, attentionWeights, batch);
-                }
-                else if (batch != 0)
-                {
-                    global::CrossAttention.Generated.DecodeKernel.Fallback.Forward(queries, context, weights, output, keyMask, attentionWeights);
-                }
-            }
-
-            global::CrossAttention.CrossAttentionShape global::CrossAttention.ICrossAttention.Shape => Shape;
-
-            global::CrossAttention.KernelPath global::CrossAttention.ICrossAttention.Path => Path;
-
-            void global::CrossAttention.ICrossAttention.Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
-                Attend(q, k, v, output);
-
-            void global::CrossAttention.ICrossAttention.Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-                Attend(q, k, v, output, keyMask, attentionWeights);
-
-            void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                Forward(queries, context, weights, output);
-
-            void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-                Forward(queries, context, weights, output, keyMask, attentionWeights);
-
-            global::CrossAttention.ProjectedContext global::CrossAttention.ICrossAttention.ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
-                ProjectContext(context, weights);
-
-            void global::CrossAttention.ICrossAttention.ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
-                ProjectContext(context, weights, into);
-
-            void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                Forward(queries, context, weights, output);
-
-            void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-                Forward(queries, context, weights, output, keyMask, attentionWeights);
+            public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+                global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.DecodeKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }
     }
 }
 
 namespace CrossAttention.Generated
 {
-    using System;
-    using System.Runtime.CompilerServices;
-    using System.Runtime.InteropServices;
-    using System.Runtime.Intrinsics;
-    using System.Runtime.Intrinsics.X86;
-    using CrossAttention.Kernels;
+    using global::System;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.InteropServices;
+    using global::System.Runtime.Intrinsics;
+    using global::System.Runtime.Intrinsics.X86;
+    using global::CrossAttention.Kernels;
 
-    /// <summary>The specialized code behind Decode: Lq=1, Lkv=32, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125.</summary>
+    /// <summary>The specialized code behind Demo.Decode: Lq=1, Lkv=32, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
-    file static class DecodeKernel
+    file readonly struct DecodeKernel : global::CrossAttention.Kernels.IGeneratedKernel
     {
-        /// <summary>What runs where AVX2 or FMA is missing, or the generic path is forced.</summary>
-        internal static readonly global::CrossAttention.GenericCrossAttention Fallback = new(global::Demo.Decode.Kernel.Shape);
+        /// <summary>The shape as the attribute gives it.</summary>
+        public static global::CrossAttention.CrossAttentionShape Shape { get; } = new(1, 32, 512, 8, 0, 0.0f);
+
+        /// <summary>This code needs AVX2 and FMA.</summary>
+        public static bool IsSupported => Avx2Primitives.IsSupported;
 
         /// <summary>Runs the specialized kernel on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
-        internal static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+        public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
         {
             if (KernelParallel.ShouldSplit(batch * 8, batch * 65536L))
             {
@@ -425,7 +350,7 @@ namespace CrossAttention.Generated
         }
 
         /// <summary>The whole layer on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
-        internal static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+        public static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
         {
             int queryLength = batch * 512, keyLength = batch * 16384;
             using var scratch = new Scratch((2 * queryLength) + (2 * keyLength));
@@ -435,7 +360,7 @@ namespace CrossAttention.Generated
         }
 
         /// <summary>The whole layer on a projected context, on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
-        internal static void Forward(ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+        public static void Forward(ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
         {
             int queryLength = batch * 512;
             using var scratch = new Scratch(2 * queryLength);
@@ -443,7 +368,7 @@ namespace CrossAttention.Generated
         }
 
         /// <summary>Projects the keys and values of <paramref name="context"/> into <paramref name="into"/>, on validated arguments.</summary>
-        internal static void ProjectContext(ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into, int batch)
+        public static void ProjectContext(ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into, int batch)
         {
             ProjectKeysAndValues(context, weights, into.KeyStorage, into.ValueStorage, batch);
         }

@@ -8,8 +8,9 @@
 //       about 220 statements in the attention method, far inside the JIT's optimization limits.
 // Fully unrolled.
 #nullable enable
+#pragma warning disable CS8981
 
-[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::Demo.Models.Outer.Holder.Nested.Kernel))]
+[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.NestedKernel>))]
 
 namespace Demo.Models
 {
@@ -21,167 +22,88 @@ namespace Demo.Models
             [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
             partial class Nested
             {
-                /// <summary>The shape this class was generated for.</summary>
-                public static global::CrossAttention.CrossAttentionShape Shape => Kernel.Shape;
+                /// <summary>The shape this kernel was generated for.</summary>
+                public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Shape;
 
                 /// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
-                public static global::CrossAttention.KernelPath Path => Kernel.Path;
+                public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Path;
 
                 /// <summary>Attention on projected <c>q [B, 2, 16]</c>, <c>k</c>, <c>v [B, 3, 16]</c> into <c>output [B, 2, 16]</c>.</summary>
                 public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
-                    Kernel.Attend(q, k, v, output);
+                    global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Attend(q, k, v, output);
 
                 /// <summary>Attention on projected <c>q [B, 2, 16]</c>, <c>k</c>, <c>v [B, 3, 16]</c> into <c>output [B, 2, 16]</c>, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
                 public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-                    Kernel.Attend(q, k, v, output, keyMask, attentionWeights);
+                    global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
                 /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 2, 16]</c> and <c>context [B, 3, 16]</c> into <c>output [B, 2, 16]</c>.</summary>
                 public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                    Kernel.Forward(queries, context, weights, output);
+                    global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Forward(queries, context, weights, output);
 
                 /// <summary>The whole layer on <c>queries [B, 2, 16]</c> and <c>context [B, 3, 16]</c> into <c>output [B, 2, 16]</c>, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
                 public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-                    Kernel.Forward(queries, context, weights, output, keyMask, attentionWeights);
+                    global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
                 /// <summary>Projects the keys and values of <c>context [B, 3, 16]</c> once, for many <c>Forward</c> steps.</summary>
                 public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
-                    Kernel.ProjectContext(context, weights);
+                    global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.ProjectContext(context, weights);
 
                 /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
                 public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
-                    Kernel.ProjectContext(context, weights, into);
+                    global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.ProjectContext(context, weights, into);
 
                 /// <summary>The whole layer on <c>queries [B, 2, 16]</c> and a projected context: Q projection, attention, output projection.</summary>
                 public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                    Kernel.Forward(queries, context, weights, output);
+                    global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Forward(queries, context, weights, output);
 
                 /// <summary>The whole layer on a projected context, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
                 public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-                    Kernel.Forward(queries, context, weights, output, keyMask, attentionWeights);
+                    global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
-                /// <summary>This shape's kernel as a type, for generic code (<c>where T : ICrossAttentionKernel</c>) and for <c>CrossAttentionKernels.Resolve</c>.</summary>
-                public sealed class Kernel : global::CrossAttention.ICrossAttentionKernel, global::CrossAttention.ICrossAttention
+                /// <summary>This shape's kernel as a type, for generic code: <c>where TKernel : ICrossAttentionKernel</c>, then <c>TKernel.Attend(…)</c>.</summary>
+                public sealed class Kernel : global::CrossAttention.ICrossAttentionKernel
                 {
+                    private Kernel()
+                    {
+                    }
+
                     /// <summary>The shape this kernel was generated for.</summary>
-                    public static global::CrossAttention.CrossAttentionShape Shape { get; } = new global::CrossAttention.CrossAttentionShape(2, 3, 16, 2, 0, 0.0f);
+                    public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Shape;
 
-                    /// <summary>Which path the calls take on this machine.</summary>
-                    public static global::CrossAttention.KernelPath Path { get; } = global::CrossAttention.Kernels.Avx2Primitives.SpecializedPathOrFallback;
-
-                    private static bool Specialized => Path == global::CrossAttention.KernelPath.Specialized;
+                    /// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
+                    public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Path;
 
                     /// <summary>Attention on projected <c>q [B, 2, 16]</c>, <c>k</c>, <c>v [B, 3, 16]</c> into <c>output [B, 2, 16]</c>.</summary>
                     public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
-                        Attend(q, k, v, output, default, default);
+                        global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Attend(q, k, v, output);
 
                     /// <summary>Attention on projected <c>q [B, 2, 16]</c>, <c>k</c>, <c>v [B, 3, 16]</c> into <c>output [B, 2, 16]</c>, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
-                    public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights)
-                    {
-                        int batch = global::CrossAttention.Kernels.KernelArguments.Attend(Shape, q.Length, k.Length, v.Length, output.Length, keyMask.Length, attentionWeights.Length);
-                        if (batch != 0 && Specialized)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.Attend(q, k, v, output, keyMask, attentionWeights, batch);
-                        }
-                        else if (batch != 0)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.Fallback.Attend(q, k, v, output, keyMask, attentionWeights);
-                        }
-                    }
+                    public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+                        global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
                     /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 2, 16]</c> and <c>context [B, 3, 16]</c> into <c>output [B, 2, 16]</c>.</summary>
                     public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                        Forward(queries, context, weights, output, default, default);
+                        global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Forward(queries, context, weights, output);
 
                     /// <summary>The whole layer on <c>queries [B, 2, 16]</c> and <c>context [B, 3, 16]</c> into <c>output [B, 2, 16]</c>, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
-                    public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights)
-                    {
-                        int batch = global::CrossAttention.Kernels.KernelArguments.Forward(Shape, queries.Length, context.Length, weights, output.Length, keyMask.Length, attentionWeights.Length);
-                        if (batch != 0 && Specialized)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.Forward(queries, context, weights, output, keyMask, attentionWeights, batch);
-                        }
-                        else if (batch != 0)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.Fallback.Forward(queries, context, weights, output, keyMask, attentionWeights);
-                        }
-                    }
+                    public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+                        global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
                     /// <summary>Projects the keys and values of <c>context [B, 3, 16]</c> once, for many <c>Forward</c> steps.</summary>
-                    public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights)
-                    {
-                        int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights);
-                        var projected = new global::CrossAttention.ProjectedContext(Shape, batch);
-                        if (batch != 0 && Specialized)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.ProjectContext(context, weights, projected, batch);
-                        }
-                        else if (batch != 0)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.Fallback.ProjectContext(context, weights, projected);
-                        }
-
-                        return projected;
-                    }
+                    public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
+                        global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.ProjectContext(context, weights);
 
                     /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
-                    public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into)
-                    {
-                        int batch = global::CrossAttention.Kernels.KernelArguments.ProjectContext(Shape, context.Length, weights, into);
-                        if (batch != 0 && Specialized)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.ProjectContext(context, weights, into, batch);
-                        }
-                        else if (batch != 0)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.Fallback.ProjectContext(context, weights, into);
-                        }
-                    }
+                    public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
+                        global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.ProjectContext(context, weights, into);
 
                     /// <summary>The whole layer on <c>queries [B, 2, 16]</c> and a projected context: Q projection, attention, output projection.</summary>
                     public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                        Forward(queries, context, weights, output, default, default);
+                        global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Forward(queries, context, weights, output);
 
                     /// <summary>The whole layer on a projected context, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
-                    public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights)
-                    {
-                        int batch = global::CrossAttention.Kernels.KernelArguments.Forward(Shape, queries.Length, context, weights, output.Length, keyMask.Length, attentionWeights.Length);
-                        if (batch != 0 && Specialized)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.Forward(queries, context, weights, output, keyMask, attentionWeights, batch);
-                        }
-                        else if (batch != 0)
-                        {
-                            global::CrossAttention.Generated.NestedKernel.Fallback.Forward(queries, context, weights, output, keyMask, attentionWeights);
-                        }
-                    }
-
-                    global::CrossAttention.CrossAttentionShape global::CrossAttention.ICrossAttention.Shape => Shape;
-
-                    global::CrossAttention.KernelPath global::CrossAttention.ICrossAttention.Path => Path;
-
-                    void global::CrossAttention.ICrossAttention.Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
-                        Attend(q, k, v, output);
-
-                    void global::CrossAttention.ICrossAttention.Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-                        Attend(q, k, v, output, keyMask, attentionWeights);
-
-                    void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                        Forward(queries, context, weights, output);
-
-                    void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-                        Forward(queries, context, weights, output, keyMask, attentionWeights);
-
-                    global::CrossAttention.ProjectedContext global::CrossAttention.ICrossAttention.ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
-                        ProjectContext(context, weights);
-
-                    void global::CrossAttention.ICrossAttention.ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
-                        ProjectContext(context, weights, into);
-
-                    void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
-                        Forward(queries, context, weights, output);
-
-                    void global::CrossAttention.ICrossAttention.Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
-                        Forward(queries, context, weights, output, keyMask, attentionWeights);
+                    public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
+                        global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
                 }
             }
         }
@@ -190,22 +112,25 @@ namespace Demo.Models
 
 namespace CrossAttention.Generated
 {
-    using System;
-    using System.Runtime.CompilerServices;
-    using System.Runtime.InteropServices;
-    using System.Runtime.Intrinsics;
-    using System.Runtime.Intrinsics.X86;
-    using CrossAttention.Kernels;
+    using global::System;
+    using global::System.Runtime.CompilerServices;
+    using global::System.Runtime.InteropServices;
+    using global::System.Runtime.Intrinsics;
+    using global::System.Runtime.Intrinsics.X86;
+    using global::CrossAttention.Kernels;
 
-    /// <summary>The specialized code behind Nested: Lq=2, Lkv=3, D=16, Heads=2, head size 8, KvDim=16, Scale=0.35355338.</summary>
+    /// <summary>The specialized code behind Demo.Models.Outer.Holder.Nested: Lq=2, Lkv=3, D=16, Heads=2, head size 8, KvDim=16, Scale=0.35355338.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
-    file static class NestedKernel
+    file readonly struct NestedKernel : global::CrossAttention.Kernels.IGeneratedKernel
     {
-        /// <summary>What runs where AVX2 or FMA is missing, or the generic path is forced.</summary>
-        internal static readonly global::CrossAttention.GenericCrossAttention Fallback = new(global::Demo.Models.Outer.Holder.Nested.Kernel.Shape);
+        /// <summary>The shape as the attribute gives it.</summary>
+        public static global::CrossAttention.CrossAttentionShape Shape { get; } = new(2, 3, 16, 2, 0, 0.0f);
+
+        /// <summary>This code needs AVX2 and FMA.</summary>
+        public static bool IsSupported => Avx2Primitives.IsSupported;
 
         /// <summary>Runs the specialized kernel on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
-        internal static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+        public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
         {
             if (KernelParallel.ShouldSplit(batch, batch * 384L))
             {
@@ -453,7 +378,7 @@ namespace CrossAttention.Generated
         }
 
         /// <summary>The whole layer on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
-        internal static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+        public static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
         {
             int queryLength = batch * 32, keyLength = batch * 48;
             using var scratch = new Scratch((2 * queryLength) + (2 * keyLength));
@@ -463,7 +388,7 @@ namespace CrossAttention.Generated
         }
 
         /// <summary>The whole layer on a projected context, on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
-        internal static void Forward(ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+        public static void Forward(ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
         {
             int queryLength = batch * 32;
             using var scratch = new Scratch(2 * queryLength);
@@ -471,7 +396,7 @@ namespace CrossAttention.Generated
         }
 
         /// <summary>Projects the keys and values of <paramref name="context"/> into <paramref name="into"/>, on validated arguments.</summary>
-        internal static void ProjectContext(ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into, int batch)
+        public static void ProjectContext(ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into, int batch)
         {
             ProjectKeysAndValues(context, weights, into.KeyStorage, into.ValueStorage, batch);
         }
