@@ -111,7 +111,7 @@ public sealed partial class CrossAttentionGenerator
             }
             else
             {
-                w.Line($"using var scratch = new Scratch({buffer + scoreBuffer});");
+                w.Line($"using Scratch scratch = new Scratch({buffer + scoreBuffer});");
                 w.Line($"Run({Arguments}, start, end, MemoryMarshal.Cast<float, int>(scratch.Span[..{buffer}]), scratch.Span[{buffer}..]);");
             }
 

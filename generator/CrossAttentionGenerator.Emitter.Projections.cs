@@ -20,7 +20,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line("/// <summary>The whole layer on validated arguments (<paramref name=\"batch\"/> ≥ 1).</summary>");
             w.Open($"public static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, {Weights} weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)");
             w.Line($"int queryLength = batch * {spec.Lq * spec.D}, keyLength = batch * {spec.Lkv * spec.D};");
-            w.Line("using var scratch = new Scratch((2 * queryLength) + (2 * keyLength));");
+            w.Line("using Scratch scratch = new Scratch((2 * queryLength) + (2 * keyLength));");
             w.Line("Span<float> keys = scratch.Span.Slice(2 * queryLength, keyLength), values = scratch.Span.Slice((2 * queryLength) + keyLength, keyLength);");
             w.Line("ProjectKeysAndValues(context, weights, keys, values, batch);");
             w.Line("ForwardCore(queries, keys, values, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span.Slice(queryLength, queryLength));");
@@ -29,7 +29,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line("/// <summary>The whole layer on a projected context, on validated arguments (<paramref name=\"batch\"/> ≥ 1).</summary>");
             w.Open($"public static void Forward(ReadOnlySpan<float> queries, {Projected} context, {Weights} weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)");
             w.Line($"int queryLength = batch * {spec.Lq * spec.D};");
-            w.Line("using var scratch = new Scratch(2 * queryLength);");
+            w.Line("using Scratch scratch = new Scratch(2 * queryLength);");
             w.Line("ForwardCore(queries, context.KeyStorage, context.ValueStorage, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span[queryLength..]);");
             w.Close();
             w.Line();

@@ -61,7 +61,9 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
             .Select(static (result, _) => TryPlan(result))
             .Where(static request => request is not null)
             .Combine(fileNames)
-            .Select(static (pair, _) => pair.Left!.WithHintName(pair.Left!.Plan.Spec.Hierarchy.HintName(HasCaseTwin(pair.Left!.Plan.Spec.Hierarchy.FileName, pair.Right))))
+            .Select(static (pair, _) => Name(pair.Left!, pair.Right))
+            .Where(static request => request is not null)
+            .Select(static (request, _) => request!)
             .WithTrackingName(TrackingNames.Plans);
 
         context.RegisterSourceOutput(plans, static (production, request) => Emit(production, request));
@@ -90,18 +92,23 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
         }
     }
 
-    /// <summary>Whether another class's file name equals <paramref name="fileName"/> ignoring case (but not exactly).</summary>
-    private static bool HasCaseTwin(string fileName, ImmutableArray<string> fileNames)
+    /// <summary>
+    /// The request with its file's name: tagged when another class's name equals this one's ignoring case; null when
+    /// another class has exactly this name — two types the compiler could not merge into one (CS0101, CS0261), whose
+    /// error the user fixes first, and which could never share a file name.
+    /// </summary>
+    private static PlanRequest? Name(PlanRequest request, ImmutableArray<string> fileNames)
     {
+        string fileName = request.Plan.Spec.Hierarchy.FileName;
+        int same = 0;
+        bool caseTwin = false;
         foreach (string other in fileNames)
         {
-            if (string.Equals(other, fileName, StringComparison.OrdinalIgnoreCase) && !string.Equals(other, fileName, StringComparison.Ordinal))
-            {
-                return true;
-            }
+            same += string.Equals(other, fileName, StringComparison.Ordinal) ? 1 : 0;
+            caseTwin |= string.Equals(other, fileName, StringComparison.OrdinalIgnoreCase) && !string.Equals(other, fileName, StringComparison.Ordinal);
         }
 
-        return false;
+        return same > 1 ? null : request.WithHintName(request.Plan.Spec.Hierarchy.HintName(caseTwin));
     }
 
     /// <summary>The plan of a valid spec; null for an invalid one, or if planning fails (the diagnostics branch reports that).</summary>

@@ -17,7 +17,7 @@ internal static class GeneratorHarness
     /// <summary>The newest C#, with documentation comments checked (so a missing or malformed one in generated code warns).</summary>
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.Diagnose);
 
-    private static readonly ImmutableArray<MetadataReference> References =
+    public static readonly ImmutableArray<MetadataReference> References =
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
         .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
         .Where(path => Path.GetFileName(path) is var file
