@@ -328,7 +328,7 @@ namespace CrossAttention.Generated
         public static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
         {
             int queryLength = batch * 12, keyLength = batch * 18;
-            using var scratch = new Scratch((2 * queryLength) + (2 * keyLength));
+            using Scratch scratch = new Scratch((2 * queryLength) + (2 * keyLength));
             Span<float> keys = scratch.Span.Slice(2 * queryLength, keyLength), values = scratch.Span.Slice((2 * queryLength) + keyLength, keyLength);
             ProjectKeysAndValues(context, weights, keys, values, batch);
             ForwardCore(queries, keys, values, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span.Slice(queryLength, queryLength));
@@ -338,7 +338,7 @@ namespace CrossAttention.Generated
         public static void Forward(ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
         {
             int queryLength = batch * 12;
-            using var scratch = new Scratch(2 * queryLength);
+            using Scratch scratch = new Scratch(2 * queryLength);
             ForwardCore(queries, context.KeyStorage, context.ValueStorage, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span[queryLength..]);
         }
 
