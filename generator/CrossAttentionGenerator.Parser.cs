@@ -165,7 +165,7 @@ public sealed partial class CrossAttentionGenerator
                 };
                 diagnostics.Add(DiagnosticInfo.Create(descriptor, at, name, message));
             }
-            else if (KernelPlanner.CheckGeneratable(lq, lkv, d, heads) is { } tooLarge)
+            else if (KernelPlanner.CheckGeneratable(lkv) is { } tooLarge)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeTooLarge, at, name, tooLarge));
             }

@@ -30,15 +30,18 @@ internal static class KernelPlanner
     /// elements per batch item, the score buffers of up to three rows of ⌈Lkv / 8⌉ vectors) must be an <c>int</c>;
     /// <see cref="ShapeRules.Validate"/> has already bounded each tensor, this bounds the buffers.
     /// </summary>
-    public static string? CheckGeneratable(int lq, int lkv, int d, int heads)
+    public static string? CheckGeneratable(int lkv)
     {
         long scoreBuffers = 3L * RoundUpTo8(lkv);
         return scoreBuffers > int.MaxValue
             ? string.Format(CultureInfo.InvariantCulture,
-                "lkv = {0} keys need score buffers of 3 × {1} floats, more than the {2} a span can index: the largest key count a kernel can be generated for is {3}",
-                lkv, RoundUpTo8(lkv), int.MaxValue, (int.MaxValue / 3) / 8 * 8)
+                "lkv = {0:N0} keys need score buffers of 3 × {1:N0} floats, more than the {2:N0} a span can index: the largest key count a kernel can be generated for is {3:N0}",
+                lkv, RoundUpTo8(lkv), int.MaxValue, MaxGeneratableKeys)
             : null;
     }
+
+    /// <summary>The most keys whose three score buffers (⌈Lkv / 8⌉ vectors each) a span can hold.</summary>
+    public const int MaxGeneratableKeys = int.MaxValue / 3 / 8 * 8;
 
     private static long RoundUpTo8(int value) => ((long)value + 7) / 8 * 8;
 

@@ -20,7 +20,7 @@ internal sealed record TypeDeclarationInfo(string Keyword, string Name, bool IsS
 internal sealed record HierarchyInfo(EquatableArray<string> Namespace, EquatableArray<TypeDeclarationInfo> ContainingTypes, TypeDeclarationInfo Type)
 {
     /// <summary>The namespace as written in a <c>namespace</c> declaration (keywords escaped); empty for the global one.</summary>
-    public string NamespaceDeclaration => Join(Namespace, '.', escape: true);
+    public string NamespaceDeclaration => string.Join(".", System.Linq.Enumerable.Select(Namespace, Escape));
 
     /// <summary>The name people read: <c>Ns.Outer.Inner</c>, as the compiler spells it.</summary>
     public string DisplayName
@@ -97,22 +97,6 @@ internal sealed record HierarchyInfo(EquatableArray<string> Namespace, Equatable
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None
             ? "@" + name
             : name;
-
-    private static string Join(EquatableArray<string> parts, char separator, bool escape)
-    {
-        var builder = new StringBuilder();
-        foreach (string part in parts)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(separator);
-            }
-
-            builder.Append(escape ? Escape(part) : part);
-        }
-
-        return builder.ToString();
-    }
 
     private static StringBuilder AppendFileName(StringBuilder text, string name)
     {

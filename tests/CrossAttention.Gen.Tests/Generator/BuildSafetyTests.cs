@@ -122,7 +122,7 @@ public sealed class BuildSafetyTests
         var (_, diagnostics, files) = Generate("using CrossAttention; [CrossAttention(1, int.MaxValue, 1, 1)] public static partial class K;");
         Diagnostic d = Assert.Single(diagnostics);
         Assert.Equal("CXA0008", d.Id);
-        Assert.Equal("[CrossAttention] on 'K': lkv = 2147483647 keys need score buffers of 3 × 2147483648 floats, more than the 2147483647 a span can index: the largest key count a kernel can be generated for is 715827880", d.GetMessage());
+        Assert.Equal("[CrossAttention] on 'K': lkv = 2,147,483,647 keys need score buffers of 3 × 2,147,483,648 floats, more than the 2,147,483,647 a span can index: the largest key count a kernel can be generated for is 715,827,880", d.GetMessage());
         Assert.Empty(files);
     }
 

@@ -26,6 +26,7 @@ public sealed class IncrementalTests
     {
         CrossAttentionGenerator.TrackingNames.Parse,
         CrossAttentionGenerator.TrackingNames.Diagnostics,
+        CrossAttentionGenerator.TrackingNames.FileNames,
         CrossAttentionGenerator.TrackingNames.Plans,
     };
 
