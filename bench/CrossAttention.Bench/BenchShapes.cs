@@ -38,11 +38,11 @@ internal static class BenchShapes
     /// <summary>In SPEC §8 order, the order of every table.</summary>
     public static IReadOnlyList<BenchShape> All { get; } =
     [
-        new(Latent, LatentAttention.Shape, LatentAttention.Path),
-        new(Decode, DecodeAttention.Shape, DecodeAttention.Path),
-        new(Caption, CaptionAttention.Shape, CaptionAttention.Path),
-        new(Medium, MediumAttention.Shape, MediumAttention.Path),
-        new(Odd, OddAttention.Shape, OddAttention.Path),
+        new(Latent, LatentAttention.Shape, LatentAttention.KernelPath),
+        new(Decode, DecodeAttention.Shape, DecodeAttention.KernelPath),
+        new(Caption, CaptionAttention.Shape, CaptionAttention.KernelPath),
+        new(Medium, MediumAttention.Shape, MediumAttention.KernelPath),
+        new(Odd, OddAttention.Shape, OddAttention.KernelPath),
     ];
 
     /// <summary>The one of five values that belongs to <paramref name="shape"/> (a category name).</summary>
