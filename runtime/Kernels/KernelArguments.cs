@@ -122,7 +122,7 @@ public static class KernelArguments
         if (context.Batch != batch)
         {
             throw new ArgumentException(Text(
-                $"{name} holds {context.Batch} batch items; expected {batch} (from {batchSource})."), name);
+                $"{name} holds {BatchItems(context.Batch)}; expected {batch} (from {batchSource})."), name);
         }
     }
 
@@ -131,11 +131,14 @@ public static class KernelArguments
     {
         string allowed = optional ? " (or 0 to leave it out)" : "";
         string why = actual % perItem == 0
-            ? $"It holds {actual / perItem} batch items but {batchSource} holds {batch}"
+            ? $"It holds {BatchItems(actual / perItem)} but {batchSource} holds {batch}"
             : $"That is not a whole number of {perItem}-element batch items";
         return new ArgumentException(Text(
             $"{name} has {actual} elements; expected {(long)batch * perItem}{allowed}: batch {batch} (from {batchSource}) × {PerItem(name, shape)}. {why}."), name);
     }
+
+    /// <summary>"1 batch item", "3 batch items".</summary>
+    private static string BatchItems(int count) => Text($"{count} batch item{(count == 1 ? "" : "s")}");
 
     /// <summary>What one batch item of the named span holds, in words.</summary>
     private static string PerItem(string name, CrossAttentionShape shape) => name switch

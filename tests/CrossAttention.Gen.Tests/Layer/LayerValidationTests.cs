@@ -132,7 +132,7 @@ public sealed class LayerValidationTests
         var into = new ProjectedContext(Shape, 1);
         ArgumentException batch = Assert.ThrowsAny<ArgumentException>(() => kernel.ProjectContext(new float[560], Weights, into));
         Assert.Equal("into", batch.ParamName);
-        Assert.Contains("into holds 1 batch items; expected 2 (from context)", batch.Message);
+        Assert.Contains("into holds 1 batch item; expected 2 (from context)", batch.Message);
 
         var otherShape = new ProjectedContext(new CrossAttentionShape(1, 7, 72, 3, 40), 1);
         Assert.Equal("into", Assert.ThrowsAny<ArgumentException>(() => kernel.ProjectContext(new float[280], Weights, otherShape)).ParamName);

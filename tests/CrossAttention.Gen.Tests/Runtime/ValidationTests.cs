@@ -97,7 +97,7 @@ public sealed class ValidationTests
     {
         ArgumentException e = Reject(path, batch: 0, k: 504);
         Assert.Equal("k", e.ParamName);
-        Assert.Contains("holds 1 batch items but q holds 0", e.Message);
+        Assert.Contains("holds 1 batch item but q holds 0", e.Message);
     }
 
     [Theory]
