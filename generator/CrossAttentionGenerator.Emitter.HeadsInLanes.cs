@@ -17,7 +17,9 @@ public sealed partial class CrossAttentionGenerator
             w.Open($"private static void Run({parameters}, int start, int end, Span<int> keep, Span<float> scores)");
             w.Line("bool writeWeights = !attentionWeights.IsEmpty;");
             w.Open("for (int b = start; b < end; b++)");
-            w.Line($"int rows = b * {spec.Lq * spec.D}, keys = b * {spec.Lkv * spec.D}, weights = b * {spec.Heads * spec.Lq * spec.Lkv};");
+            // The weights offset only where weights are written: without them it is not bounded by any span (and a project
+            // compiled with overflow checks would throw on it).
+            w.Line($"int rows = b * {spec.Lq * spec.D}, keys = b * {spec.Lkv * spec.D}, weights = writeWeights ? b * {spec.Heads * spec.Lq * spec.Lkv} : 0;");
             w.Open($"if (Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * {spec.Lkv}, {spec.Lkv}), {spec.Lkv}) == 0)");
             w.Line("// Every key of this batch item is masked: its output and weights are zeros.");
             w.Line($"output.Slice(rows, {spec.Lq * spec.D}).Clear();");

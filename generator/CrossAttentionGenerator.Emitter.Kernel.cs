@@ -135,7 +135,9 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"int b = item / {spec.Heads}, h = item - (b * {spec.Heads});");
             w.Line($"int rows = (b * {spec.Lq * spec.D}) + (h * {spec.HeadSize});");
             w.Line($"int keys = (b * {spec.Lkv * spec.D}) + (h * {spec.HeadSize});");
-            w.Line($"int weights = item * {spec.Lq * spec.Lkv};");
+            // Only where weights are written: without them the offset is bounded by no span (and checked arithmetic, which a
+            // project may turn on, would throw).
+            w.Line($"int weights = writeWeights ? item * {spec.Lq * spec.Lkv} : 0;");
             w.Open("if (b != keptItem && b != maskedItem)");
             w.Line($"bool attended = Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * {spec.Lkv}, {spec.Lkv}), {spec.Lkv}) != 0;");
             w.Line("(keptItem, maskedItem) = attended ? (b, maskedItem) : (keptItem, b);");

@@ -14,9 +14,9 @@ namespace CrossAttention.Gen.Tests.Generator;
 public sealed class BuildSafetyTests
 {
     /// <summary>Runs the generator; asserts no exception escaped it and every diagnostic it reports is in the source.</summary>
-    internal static (Compilation Output, Diagnostic[] Diagnostics, string[] Files) Generate(string source)
+    internal static (Compilation Output, Diagnostic[] Diagnostics, string[] Files) Generate(string source, Compilation? compilation = null)
     {
-        var (output, diagnostics, run) = GeneratorHarness.Run(source);
+        var (output, diagnostics, run) = GeneratorHarness.Run(compilation ?? GeneratorHarness.Compile("Test", source));
         Assert.All(run.Results, result => Assert.Null(result.Exception));
         Assert.DoesNotContain(diagnostics, d => d.Id is "CS8784" or "CS8785");
         Assert.All(diagnostics, d => Assert.True(d.Location.Kind != LocationKind.None && d.Location.GetLineSpan().Path == "Source0.cs",
@@ -140,5 +140,28 @@ public sealed class BuildSafetyTests
         Assert.Equal(4, files.Length);
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Info, d.Severity));
         Assert.Empty(GeneratorHarness.WarningsAndErrors(output));
+    }
+
+    [Fact]
+    public void A_project_compiled_with_overflow_checks_runs_calls_whose_weights_would_not_fit_an_int()
+    {
+        // Without a weights span, nothing bounds batch × Heads × Lq × Lkv: 123 × 8 × 2000 × 1100 > int.MaxValue. The
+        // kernel must not compute that offset, or a project with <CheckForOverflowUnderflow> would throw.
+        var compilation = GeneratorHarness.Compile("Checked", "using CrossAttention; namespace N; [CrossAttention(2000, 1100, 8, 8)] public static partial class K;")
+            .WithOptions(GeneratorHarness.Options.WithOverflowChecks(true));
+        var (output, _, _) = Generate(compilation.SyntaxTrees.Single().ToString(), compilation);
+        ICrossAttention kernel = CompileAndRunTests.Kernel(CompileAndRunTests.Load(output), "N.K");
+        CrossAttentionShape shape = kernel.Shape;
+        const int Batch = 123;
+        var random = new Random(5);
+        float[] q = Support.Data.Uniform(random, Batch * shape.QueryLength), k = Support.Data.Uniform(random, Batch * shape.KeyValueLength);
+        var result = new float[q.Length];
+        kernel.Attend(q, k, k, result);
+
+        // The last batch item, whose offsets are the largest, against the generic kernel on that item alone.
+        var last = new float[shape.QueryLength];
+        new GenericCrossAttention(shape).Attend(q.AsSpan((Batch - 1) * shape.QueryLength), k.AsSpan((Batch - 1) * shape.KeyValueLength),
+                                                k.AsSpan((Batch - 1) * shape.KeyValueLength), last);
+        Support.Tolerance.Close(last, result.AsSpan((Batch - 1) * shape.QueryLength).ToArray(), "last batch item");
     }
 }

@@ -163,7 +163,7 @@ namespace CrossAttention.Generated
                 int b = item / 8, h = item - (b * 8);
                 int rows = (b * 8192) + (h * 64);
                 int keys = (b * 25088) + (h * 64);
-                int weights = item * 784;
+                int weights = writeWeights ? item * 784 : 0;
                 if (b != keptItem && b != maskedItem)
                 {
                     bool attended = Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 49, 49), 49) != 0;

@@ -160,7 +160,7 @@ namespace CrossAttention.Generated
             bool writeWeights = !attentionWeights.IsEmpty;
             for (int b = start; b < end; b++)
             {
-                int rows = b * 32, keys = b * 48, weights = b * 12;
+                int rows = b * 32, keys = b * 48, weights = writeWeights ? b * 12 : 0;
                 if (Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 3, 3), 3) == 0)
                 {
                     // Every key of this batch item is masked: its output and weights are zeros.

@@ -160,7 +160,7 @@ namespace CrossAttention.Generated
                 int b = item / 1, h = item - (b * 1);
                 int rows = (b * 8) + (h * 8);
                 int keys = (b * 16) + (h * 8);
-                int weights = item * 2;
+                int weights = writeWeights ? item * 2 : 0;
                 if (b != keptItem && b != maskedItem)
                 {
                     bool attended = Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 2, 2), 2) != 0;

@@ -163,7 +163,7 @@ namespace CrossAttention.Generated
                 int b = item / 1, h = item - (b * 1);
                 int rows = (b * 268) + (h * 268);
                 int keys = (b * 804) + (h * 268);
-                int weights = item * 3;
+                int weights = writeWeights ? item * 3 : 0;
                 if (b != keptItem && b != maskedItem)
                 {
                     bool attended = Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 3, 3), 3) != 0;

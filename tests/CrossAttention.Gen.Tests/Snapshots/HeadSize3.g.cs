@@ -163,7 +163,7 @@ namespace CrossAttention.Generated
                 int b = item / 2, h = item - (b * 2);
                 int rows = (b * 12) + (h * 3);
                 int keys = (b * 18) + (h * 3);
-                int weights = item * 6;
+                int weights = writeWeights ? item * 6 : 0;
                 if (b != keptItem && b != maskedItem)
                 {
                     bool attended = Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 3, 3), 3) != 0;

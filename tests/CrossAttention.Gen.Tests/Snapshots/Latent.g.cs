@@ -154,7 +154,7 @@ namespace CrossAttention.Generated
             bool writeWeights = !attentionWeights.IsEmpty;
             for (int b = start; b < end; b++)
             {
-                int rows = b * 256, keys = b * 128, weights = b * 64;
+                int rows = b * 256, keys = b * 128, weights = writeWeights ? b * 64 : 0;
                 if (Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 2, 2), 2) == 0)
                 {
                     // Every key of this batch item is masked: its output and weights are zeros.

@@ -163,7 +163,7 @@ namespace CrossAttention.Generated
                 int b = item / 8, h = item - (b * 8);
                 int rows = (b * 16384) + (h * 64);
                 int keys = (b * 131072) + (h * 64);
-                int weights = item * 8192;
+                int weights = writeWeights ? item * 8192 : 0;
                 if (b != keptItem && b != maskedItem)
                 {
                     bool attended = Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 256, 256), 256) != 0;

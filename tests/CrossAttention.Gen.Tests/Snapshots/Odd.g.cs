@@ -154,7 +154,7 @@ namespace CrossAttention.Generated
             bool writeWeights = !attentionWeights.IsEmpty;
             for (int b = start; b < end; b++)
             {
-                int rows = b * 360, keys = b * 504, weights = b * 105;
+                int rows = b * 360, keys = b * 504, weights = writeWeights ? b * 105 : 0;
                 if (Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * 7, 7), 7) == 0)
                 {
                     // Every key of this batch item is masked: its output and weights are zeros.
