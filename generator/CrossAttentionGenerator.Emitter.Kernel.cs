@@ -50,6 +50,9 @@ public sealed partial class CrossAttentionGenerator
             w.Line("/// <summary>The shape as the attribute gives it.</summary>");
             w.Line($"public static {Shape} Shape {{ get; }} = new({Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.Heads)}, {Int(spec.KvDim)}, {FloatLiteral(spec.Scale)});");
             w.Line();
+            w.Line("/// <summary>The tier this code is.</summary>");
+            w.Line("public static global::CrossAttention.KernelPath Tier => global::CrossAttention.KernelPath.Specialized256;");
+            w.Line();
             w.Line("/// <summary>This code needs AVX2 and FMA.</summary>");
             w.Line("public static bool IsSupported => Avx2Primitives.IsSupported;");
             w.Line();

@@ -191,7 +191,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line("/// <summary>The shape this kernel was generated for.</summary>");
             w.Line($"public static {Shape} Shape => {dispatch}.Shape;");
             w.Line();
-            w.Line("/// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>");
+            w.Line("/// <summary>Which path the calls take on this machine: <c>Specialized256</c> where AVX2 and FMA run, else the generic fallback.</summary>");
             w.Line($"public static {Path} KernelPath => {dispatch}.Path;");
             foreach (Member member in members)
             {

@@ -48,7 +48,7 @@ public static class CrossAttentionKernels
 
     /// <summary>
     /// The kernel for <paramref name="shape"/>: the generated one when a loaded assembly has one for exactly this
-    /// shape and this CPU can run it (<see cref="KernelPath.Specialized"/>), otherwise a
+    /// shape and this CPU can run it (a <c>Specialized…</c> path), otherwise a
     /// <see cref="GenericCrossAttention"/>. Its <see cref="ICrossAttention.Path"/> says which.
     /// </summary>
     public static ICrossAttention Resolve(CrossAttentionShape shape)
@@ -57,7 +57,7 @@ public static class CrossAttentionKernels
         lock (s_lock)
         {
             ScanLoadedAssemblies();
-            if (s_generated.TryGetValue(shape, out ICrossAttention? kernel) && kernel.Path == KernelPath.Specialized)
+            if (s_generated.TryGetValue(shape, out ICrossAttention? kernel) && kernel.Path.IsSpecialized())
             {
                 return kernel;
             }

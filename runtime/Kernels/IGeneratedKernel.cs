@@ -19,6 +19,9 @@ public interface IGeneratedKernel
     /// <summary>The shape the code was generated for, as the attribute gives it.</summary>
     static abstract CrossAttentionShape Shape { get; }
 
+    /// <summary>The tier the generated code is: <see cref="KernelPath.Specialized256"/> for <c>Vector256</c> code.</summary>
+    static abstract KernelPath Tier { get; }
+
     /// <summary>True when this CPU runs the generated code.</summary>
     static abstract bool IsSupported { get; }
 

@@ -21,9 +21,9 @@ public static class SpecializedKernel<TKernel>
 
     /// <summary>Which path the calls take on this machine, decided once.</summary>
     public static KernelPath Path { get; } =
-        TKernel.IsSupported && !CrossAttentionKernels.ForceGeneric ? KernelPath.Specialized : GenericCrossAttention.DefaultPath;
+        TKernel.IsSupported && !CrossAttentionKernels.ForceGeneric ? TKernel.Tier : GenericCrossAttention.DefaultPath;
 
-    private static bool Specialized => Path == KernelPath.Specialized;
+    private static bool Specialized => Path.IsSpecialized();
 
     /// <inheritdoc cref="ICrossAttention.Attend(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
     public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output) =>

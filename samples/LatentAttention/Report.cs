@@ -23,7 +23,9 @@ internal static class Report
     {
         string meaning = path switch
         {
-            KernelPath.Specialized => "the generated Vector256 code for this exact shape",
+            KernelPath.Specialized512 => "the generated Vector512 code for this exact shape",
+            KernelPath.Specialized256 => "the generated Vector256 code for this exact shape",
+            KernelPath.Specialized128 => "the generated Vector128 code for this exact shape",
             KernelPath.GenericVector => "the generic fallback, vectorized",
             KernelPath.GenericScalar => "the generic fallback, scalar",
             _ => "unknown",

@@ -33,12 +33,14 @@ public static class SampleConsole
         Console.WriteLine(new string('-', title.Length));
     }
 
-    /// <summary>"Kernel path: Specialized (the generated Vector256 code for this exact shape)".</summary>
+    /// <summary>"Kernel path: Specialized256 (the generated Vector256 code for this exact shape)".</summary>
     public static void KernelPathLine(KernelPath path, string? who = null)
     {
         string meaning = path switch
         {
-            KernelPath.Specialized => "the generated Vector256 code for this exact shape",
+            KernelPath.Specialized512 => "the generated Vector512 code for this exact shape",
+            KernelPath.Specialized256 => "the generated Vector256 code for this exact shape",
+            KernelPath.Specialized128 => "the generated Vector128 code for this exact shape",
             KernelPath.GenericVector => "the generic fallback, vectorized",
             KernelPath.GenericScalar => "the generic fallback, scalar",
             _ => "unknown",

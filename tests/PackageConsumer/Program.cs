@@ -29,7 +29,7 @@ for (int i = 0; i < generated.Length; i++)
 }
 
 ICrossAttention resolved = CrossAttentionKernels.Resolve(shape);
-bool resolvesToGenerated = Latent.KernelPath != KernelPath.Specialized || (resolved.Path == KernelPath.Specialized && resolved is not GenericCrossAttention);
+bool resolvesToGenerated = !Latent.KernelPath.IsSpecialized() || (resolved.Path == Latent.KernelPath && resolved is not GenericCrossAttention);
 Console.WriteLine($"package consumer: path {Latent.KernelPath}, Resolve → {resolved.GetType().Name}, worst error / bound {worst:F3}");
 return worst <= 1 && resolvesToGenerated ? 0 : 1;
 

@@ -26,7 +26,7 @@ public sealed class NumericsTests
     public void Generated_kernels_take_the_specialized_path_where_the_CPU_has_AVX2_and_FMA()
     {
         KernelPath expected = CrossAttention.Kernels.Avx2Primitives.IsSupported && !CrossAttentionKernels.ForceGeneric
-            ? KernelPath.Specialized
+            ? KernelPath.Specialized256
             : GenericCrossAttention.DefaultPath;
         foreach (ICrossAttention kernel in TestKernels.All.Values)
         {

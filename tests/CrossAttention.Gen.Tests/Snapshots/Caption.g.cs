@@ -21,7 +21,7 @@ namespace Demo
         /// <summary>The shape this kernel was generated for.</summary>
         public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.CaptionKernel>.Shape;
 
-        /// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
+        /// <summary>Which path the calls take on this machine: <c>Specialized256</c> where AVX2 and FMA run, else the generic fallback.</summary>
         public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.CaptionKernel>.Path;
 
         /// <summary>Attention on projected <c>q [B, 16, 512]</c>, <c>k</c>, <c>v [B, 49, 512]</c> into <c>output [B, 16, 512]</c>.</summary>
@@ -66,7 +66,7 @@ namespace Demo
             /// <summary>The shape this kernel was generated for.</summary>
             public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.CaptionKernel>.Shape;
 
-            /// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
+            /// <summary>Which path the calls take on this machine: <c>Specialized256</c> where AVX2 and FMA run, else the generic fallback.</summary>
             public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.CaptionKernel>.Path;
 
             /// <summary>Attention on projected <c>q [B, 16, 512]</c>, <c>k</c>, <c>v [B, 49, 512]</c> into <c>output [B, 16, 512]</c>.</summary>
@@ -119,6 +119,9 @@ namespace CrossAttention.Generated
     {
         /// <summary>The shape as the attribute gives it.</summary>
         public static global::CrossAttention.CrossAttentionShape Shape { get; } = new(16, 49, 512, 8, 768, 0.0f);
+
+        /// <summary>The tier this code is.</summary>
+        public static global::CrossAttention.KernelPath Tier => global::CrossAttention.KernelPath.Specialized256;
 
         /// <summary>This code needs AVX2 and FMA.</summary>
         public static bool IsSupported => Avx2Primitives.IsSupported;

@@ -25,7 +25,7 @@ namespace Demo.Models
                 /// <summary>The shape this kernel was generated for.</summary>
                 public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Shape;
 
-                /// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
+                /// <summary>Which path the calls take on this machine: <c>Specialized256</c> where AVX2 and FMA run, else the generic fallback.</summary>
                 public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Path;
 
                 /// <summary>Attention on projected <c>q [B, 2, 16]</c>, <c>k</c>, <c>v [B, 3, 16]</c> into <c>output [B, 2, 16]</c>.</summary>
@@ -70,7 +70,7 @@ namespace Demo.Models
                     /// <summary>The shape this kernel was generated for.</summary>
                     public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Shape;
 
-                    /// <summary>Which path the calls take on this machine: <c>Specialized</c> where AVX2 and FMA run, else the generic fallback.</summary>
+                    /// <summary>Which path the calls take on this machine: <c>Specialized256</c> where AVX2 and FMA run, else the generic fallback.</summary>
                     public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.NestedKernel>.Path;
 
                     /// <summary>Attention on projected <c>q [B, 2, 16]</c>, <c>k</c>, <c>v [B, 3, 16]</c> into <c>output [B, 2, 16]</c>.</summary>
@@ -125,6 +125,9 @@ namespace CrossAttention.Generated
     {
         /// <summary>The shape as the attribute gives it.</summary>
         public static global::CrossAttention.CrossAttentionShape Shape { get; } = new(2, 3, 16, 2, 0, 0.0f);
+
+        /// <summary>The tier this code is.</summary>
+        public static global::CrossAttention.KernelPath Tier => global::CrossAttention.KernelPath.Specialized256;
 
         /// <summary>This code needs AVX2 and FMA.</summary>
         public static bool IsSupported => Avx2Primitives.IsSupported;
