@@ -168,8 +168,9 @@ public sealed partial class CrossAttentionGenerator
         /// <summary>The vectors of one head row in the order they are written: the tail first, then whole vectors.</summary>
         private static List<Chunk> HeadChunks(HeadTraversal head, bool inLoop) => Chunks(head.HeadSize, inLoop);
 
-        /// <summary>The 8-lane vectors covering <paramref name="size"/> columns: the tail (if any) first, then whole vectors.</summary>
-        private static List<Chunk> Chunks(int size, bool inLoop)
+        /// <summary>The 8-lane vectors covering <paramref name="size"/> columns: the tail (if any) first, then whole vectors
+        /// from the <paramref name="firstFull"/>-th on (the ones before are walked by a loop).</summary>
+        private static List<Chunk> Chunks(int size, bool inLoop, int firstFull = 0)
         {
             var chunks = new List<Chunk>();
             if (size % 8 != 0)
@@ -177,7 +178,7 @@ public sealed partial class CrossAttentionGenerator
                 chunks.Add(size < 8 ? new Chunk(0, ChunkKind.ScalarTail, inLoop) : new Chunk(size - 8, ChunkKind.OverlapTail, inLoop));
             }
 
-            for (int x = 0; x < size / 8; x++)
+            for (int x = firstFull; x < size / 8; x++)
             {
                 chunks.Add(new Chunk(x * 8, ChunkKind.Full, inLoop));
             }

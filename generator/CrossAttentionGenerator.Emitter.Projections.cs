@@ -145,10 +145,12 @@ public sealed partial class CrossAttentionGenerator
                 }
             }
 
-            List<Chunk> chunks = Chunks(plan.Inputs, inLoop: false);
+            // Whole input vectors from `looped` on are unrolled after the loop; only those are listed (an input can have
+            // two billion columns, so the vectors the loop walks are never materialized).
+            int looped = 0;
             if (plan.ChunksPerIteration > 0)
             {
-                int looped = plan.FullChunks / plan.ChunksPerIteration * plan.ChunksPerIteration;
+                looped = plan.FullChunks / plan.ChunksPerIteration * plan.ChunksPerIteration;
                 w.Open($"for (int c = 0; c < {looped * 8}; c += {plan.ChunksPerIteration * 8})");
                 foreach (Chunk chunk in Enumerable.Range(0, plan.ChunksPerIteration).Select(x => new Chunk(x * 8, ChunkKind.Full, true)))
                 {
@@ -156,10 +158,9 @@ public sealed partial class CrossAttentionGenerator
                 }
 
                 w.Close();
-                chunks = chunks.Where(chunk => chunk.Kind != ChunkKind.Full || chunk.Offset >= looped * 8).ToList();
             }
 
-            foreach (Chunk chunk in chunks)
+            foreach (Chunk chunk in Chunks(plan.Inputs, inLoop: false, firstFull: looped))
             {
                 EmitLinearChunk(w, plan, rows, outputs, chunk);
             }

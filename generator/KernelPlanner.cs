@@ -130,6 +130,9 @@ internal static class KernelPlanner
     {
         int fullChunks = inputs / 8;
         int perIteration = fullChunks > MaxUnrolledProjectionChunks ? 4 : 0;
-        return new LinearPlan(inputs, outputs, fullChunks, inputs % 8, perIteration, RowBlock: 3, OutputBlock: 4, SingleRowOutputBlock: 8);
+        // A block addresses its rows at constant offsets r × inputs: for inputs past a third of int.MaxValue (a KvDim in
+        // the billions, so one context row per batch item) rows go one at a time, so every offset stays an int.
+        int rowBlock = 3L * inputs <= int.MaxValue ? 3 : 1;
+        return new LinearPlan(inputs, outputs, fullChunks, inputs % 8, perIteration, rowBlock, OutputBlock: 4, SingleRowOutputBlock: 8);
     }
 }

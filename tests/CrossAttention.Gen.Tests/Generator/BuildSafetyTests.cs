@@ -129,15 +129,20 @@ public sealed class BuildSafetyTests
     [Fact]
     public void Shapes_at_the_edges_of_int_plan_in_bounded_time()
     {
-        // Each was an overflow once: lq × row cost wrapped negative and the planner unrolled 47.7 M rows.
-        var (output, diagnostics, files) = Generate("""
+        // 47721859 rows was an overflow once (lq × row cost wrapped negative and the planner unrolled 47.7 M rows); a
+        // KvDim of int.MaxValue took 38 s and gigabytes (every input vector of the projection listed, though looped).
+        const string Source = """
             using CrossAttention;
             [CrossAttention(47721859, 1, 1, 1)] public static partial class ManyRows;
             [CrossAttention(1, 715827880, 1, 1)] public static partial class ManyKeys;
             [CrossAttention(1, 1, 46340, 46340)] public static partial class WideHeads;
             [CrossAttention(1, 1, 46340, 1)] public static partial class OneWideHead;
-            """);
-        Assert.Equal(4, files.Length);
+            [CrossAttention(1, 1, 1, 1, KvDim = int.MaxValue)] public static partial class WideContext;
+            """;
+        TimeSpan elapsed = GeneratorHarness.CreateDriver().RunGenerators(GeneratorHarness.Compile("Timed", Source)).GetTimingInfo().ElapsedTime;
+        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"generating 5 classes took {elapsed.TotalSeconds:F1} s");
+        var (output, diagnostics, files) = Generate(Source);
+        Assert.Equal(5, files.Length);
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Info, d.Severity));
         Assert.Empty(GeneratorHarness.WarningsAndErrors(output));
     }
