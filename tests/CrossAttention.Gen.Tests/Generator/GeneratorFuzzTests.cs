@@ -156,7 +156,7 @@ public sealed class GeneratorFuzzTests
             Diagnostic? added = found.FirstOrDefault(d => d.Severity >= DiagnosticSeverity.Warning);
             if (added is not null)
             {
-                Assert.Fail($"the generated code adds {added.Id} in {tree.FilePath}: {added.GetMessage()}, {Context()}\n--- {tree.FilePath}:\n{Source(output, added)}");
+                Assert.Fail($"the generated code adds {added.Id} in {tree.FilePath}: {added.GetMessage()}, {Context()}\n--- {tree.FilePath}:\n{Source(added)}");
             }
         }
 
@@ -207,7 +207,7 @@ public sealed class GeneratorFuzzTests
     private static string Key(Diagnostic d) =>
         $"{d.Location.SourceTree?.FilePath}|{d.Id}|{d.Location.SourceSpan}|{d.GetMessage(CultureInfo.InvariantCulture)}|{d.Severity}";
 
-    private static string Source(Compilation compilation, Diagnostic diagnostic)
+    private static string Source(Diagnostic diagnostic)
     {
         string[] lines = diagnostic.Location.SourceTree!.ToString().Split('\n');
         int line = diagnostic.Location.GetLineSpan().StartLinePosition.Line;

@@ -24,6 +24,18 @@ public sealed class ResolveTests
         Assert.Equal(Latent.Shape, kernel.Shape);
     }
 
+    [Theory]
+    [InlineData(KernelPath.Specialized512, true)]
+    [InlineData(KernelPath.Specialized256, true)]
+    [InlineData(KernelPath.Specialized128, true)]
+    [InlineData(KernelPath.GenericVector, false)]
+    [InlineData(KernelPath.GenericScalar, false)]
+    public void Only_the_generated_tiers_are_specialized(KernelPath path, bool specialized)
+    {
+        Assert.Equal(specialized, path.IsSpecialized());
+        Assert.Equal(5, Enum.GetValues<KernelPath>().Length); // a new path must be placed on one side or the other
+    }
+
     [Fact]
     public void A_privately_nested_class_is_registered_too()
     {
