@@ -9,18 +9,18 @@ public sealed partial class CrossAttentionGenerator
 {
     internal static partial class Emitter
     {
-        /// <summary>How one 8-lane vector of a head row is read and written.</summary>
+        /// <summary>How one vector (L lanes) of a row is read and written.</summary>
         private enum ChunkKind
         {
-            /// <summary>Eight whole columns.</summary>
+            /// <summary>L whole columns.</summary>
             Full,
 
-            /// <summary>The last dh % 8 columns, read as the 8 columns ending the head (dh ≥ 8); the lanes the previous
+            /// <summary>The last size % L columns, read as the L columns ending the row (size ≥ L); the lanes the previous
             /// vector already covers are masked off in dot products and written first in stores, so the whole vectors
             /// written after overwrite them.</summary>
             OverlapTail,
 
-            /// <summary>A head of fewer than 8 columns, assembled and written lane by lane.</summary>
+            /// <summary>A row of fewer than L columns, assembled and written lane by lane.</summary>
             ScalarTail,
         }
 
@@ -29,34 +29,57 @@ public sealed partial class CrossAttentionGenerator
         private readonly record struct Chunk(int Offset, ChunkKind Kind, bool InLoop);
 
         /// <summary>
-        /// The shape's code: a <c>file</c>-local struct implementing <c>IGeneratedKernel</c>, in the generator's own
-        /// namespace. The usings sit inside that namespace and are <c>global::</c>-qualified, so no type or namespace of
-        /// the user's (a <c>CrossAttention.System</c>, a global <c>Vector256</c>) can change what a simple name here means.
+        /// One tier's code: a <c>file</c>-local struct implementing <c>IGeneratedKernel</c>, in the tier's namespace under
+        /// the generator's own. The code is written once for every width: the aliases <c>V</c> (the vector of floats),
+        /// <c>Vec</c> (its static class) and <c>P</c> (the runtime's primitives of that width) say which. Usings and
+        /// aliases sit inside the namespace and are <c>global::</c>-qualified, so no type or namespace of the user's (a
+        /// <c>CrossAttention.System</c>, a global <c>Vector256</c>) can change what a simple name here means.
         /// </summary>
         private static void EmitKernelCode(IndentedWriter w, KernelPlan plan, string codeStruct, CancellationToken cancellationToken)
         {
             KernelSpec spec = plan.Spec;
-            w.Open("namespace CrossAttention.Generated");
+            VectorTier tier = plan.Tier;
+            w.Open($"namespace CrossAttention.Generated.{tier.Namespace}");
             w.Line("using global::System;");
             w.Line("using global::System.Runtime.CompilerServices;");
             w.Line("using global::System.Runtime.InteropServices;");
             w.Line("using global::System.Runtime.Intrinsics;");
-            w.Line("using global::System.Runtime.Intrinsics.X86;");
             w.Line("using global::CrossAttention.Kernels;");
+            w.Line($"using V = global::System.Runtime.Intrinsics.{tier.Vector}<float>;");
+            w.Line($"using Vec = global::System.Runtime.Intrinsics.{tier.Vector};");
+            w.Line($"using P = global::CrossAttention.Kernels.{tier.Primitives};");
             w.Line();
-            w.Line($"/// <summary>The specialized code behind {spec.Hierarchy.DisplayName}: {ShapeText(spec)}.</summary>");
+            foreach (string line in DescribePlan(plan))
+            {
+                w.Line("// " + line);
+            }
+
+            w.Line($"/// <summary>The {tier.Vector} code behind {spec.Hierarchy.DisplayName}: {ShapeText(spec)}.</summary>");
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"{ToolName}\", \"{ToolVersion}\")]");
             w.Open($"file readonly struct {codeStruct} : global::CrossAttention.Kernels.IGeneratedKernel");
             w.Line("/// <summary>The shape as the attribute gives it.</summary>");
             w.Line($"public static {Shape} Shape {{ get; }} = new({Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.Heads)}, {Int(spec.KvDim)}, {FloatLiteral(spec.Scale)});");
             w.Line();
             w.Line("/// <summary>The tier this code is.</summary>");
-            w.Line("public static global::CrossAttention.KernelPath Tier => global::CrossAttention.KernelPath.Specialized256;");
+            w.Line($"public static global::CrossAttention.KernelPath Tier => global::CrossAttention.KernelPath.{tier.Path};");
             w.Line();
-            w.Line("/// <summary>This code needs AVX2 and FMA.</summary>");
-            w.Line("public static bool IsSupported => Avx2Primitives.IsSupported;");
+            w.Line($"/// <summary>True where the CPU accelerates {tier.Vector} code.</summary>");
+            w.Line("public static bool IsSupported => P.IsSupported;");
             w.Line();
-            EmitDriver(w, plan);
+            w.Line(plan.HeadsInLanes
+                ? "/// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>"
+                : "/// <summary>An item is one head of one batch item.</summary>");
+            w.Line($"public static bool HeadsInLanes => {(plan.HeadsInLanes ? "true" : "false")};");
+            w.Line();
+            w.Line($"/// <summary>Whole vectors of {plan.Lanes} covering the {Int(spec.Lkv)} keys.</summary>");
+            w.Line($"public static int ScoreBufferLength => {Int(plan.ScoreBufferLength)};");
+            w.Line();
+            w.Line("/// <summary>Score-buffer rows an item uses.</summary>");
+            w.Line($"public static int ScoreRows => {Int(plan.QueryBlockRows)};");
+            w.Line();
+            EmitProjectionEntry(w, "ProjectQueries", plan.QueryProjection, $"D = {Int(spec.D)} to D columns (the query and output projections)");
+            w.Line();
+            EmitProjectionEntry(w, "ProjectContextRows", plan.ContextProjection, $"KvDim = {Int(spec.ResolvedKvDim)} to D = {Int(spec.D)} columns (the key and value projections)");
             w.Line();
             cancellationToken.ThrowIfCancellationRequested();
             if (plan.HeadsInLanes)
@@ -68,149 +91,75 @@ public sealed partial class CrossAttentionGenerator
                 EmitHeadKernel(w, plan, cancellationToken);
             }
 
-            w.Line();
-            EmitLayer(w, plan);
-            w.Close();
-            w.Close();
-        }
-
-        /// <summary>
-        /// The entry point: the call's batch × heads items, split over threads when that is asked for and worth it,
-        /// each item one call of the per-head kernel.
-        /// </summary>
-        private static void EmitDriver(IndentedWriter w, KernelPlan plan)
-        {
-            KernelSpec spec = plan.Spec;
-            int buffer = plan.ScoreBufferLength;
-            const string Parameters = "ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights";
-            const string Arguments = "q, k, v, output, keyMask, attentionWeights";
-
-            w.Line("/// <summary>Runs the specialized kernel on validated arguments (<paramref name=\"batch\"/> ≥ 1).</summary>");
-            // An item is one head of one batch item, or, with heads in lanes, one batch item.
-            string items = plan.HeadsInLanes ? "batch" : $"batch * {spec.Heads}";
-            w.Open($"public static void Attend({Parameters}, int batch)");
-            w.Open($"if (KernelParallel.ShouldSplit({items}, batch * {ShapeRules.AttendFlops(spec.Lq, spec.Lkv, spec.D)}L))");
-            w.Line($"KernelParallel.For<AttendWork>({items}, {Arguments}, batch);");
-            w.Close();
-            w.Open("else");
-            w.Line($"AttendItems({Arguments}, 0, {items});");
-            w.Close();
-            w.Close();
-            w.Line();
-            w.Line(plan.HeadsInLanes
-                ? "/// <summary>Items [start, end) of a call on one thread; item = batch item.</summary>"
-                : "/// <summary>Items [start, end) of a call on one thread; item = batch item · Heads + head.</summary>");
-            w.Open("private readonly struct AttendWork : IKernelWork");
-            w.Line("public static void Run(in KernelSpans spans, int start, int end) => AttendItems(spans.A, spans.B, spans.C, spans.D, spans.E, spans.F, start, end);");
-            w.Close();
-            w.Line();
-            w.Open($"private static void AttendItems({Parameters}, int start, int end)");
-            int scoreBuffer = buffer * plan.QueryBlockRows;
-            if (plan.ScoresOnStack)
+            foreach (LinearPlan linear in plan.Projections.Where(p => p.Generated))
             {
-                w.Line($"Span<int> keep = stackalloc int[{buffer}];");
-                w.Line($"Span<float> scores = stackalloc float[{scoreBuffer}];");
-                w.Line($"Run({Arguments}, start, end, keep, scores);");
-            }
-            else
-            {
-                w.Line($"using Scratch scratch = new Scratch({buffer + scoreBuffer});");
-                w.Line($"Run({Arguments}, start, end, MemoryMarshal.Cast<float, int>(scratch.Span[..{buffer}]), scratch.Span[{buffer}..]);");
+                w.Line();
+                EmitLinear(w, linear);
             }
 
-            w.Close();
-            w.Line();
-            if (plan.HeadsInLanes)
-            {
-                EmitHeadsInLanesRun(w, plan, Parameters);
-                return;
-            }
-
-            w.Open($"private static void Run({Parameters}, int start, int end, Span<int> keep, Span<float> scores)");
-            w.Line("ref float qBase = ref MemoryMarshal.GetReference(q);");
-            w.Line("ref float kBase = ref MemoryMarshal.GetReference(k);");
-            w.Line("ref float vBase = ref MemoryMarshal.GetReference(v);");
-            w.Line("ref float oBase = ref MemoryMarshal.GetReference(output);");
-            w.Line("ref float wBase = ref MemoryMarshal.GetReference(attentionWeights);");
-            w.Line("bool writeWeights = !attentionWeights.IsEmpty;");
-            w.Line("int maskedItem = -1, keptItem = -1;");
-            w.Open("for (int item = start; item < end; item++)");
-            w.Line($"int b = item / {spec.Heads}, h = item - (b * {spec.Heads});");
-            w.Line($"int rows = (b * {spec.Lq * spec.D}) + (h * {spec.HeadSize});");
-            w.Line($"int keys = (b * {spec.Lkv * spec.D}) + (h * {spec.HeadSize});");
-            // Only where weights are written: without them the offset is bounded by no span (and checked arithmetic, which a
-            // project may turn on, would throw).
-            w.Line($"int weights = writeWeights ? item * {spec.Lq * spec.Lkv} : 0;");
-            w.Open("if (b != keptItem && b != maskedItem)");
-            w.Line($"bool attended = Avx2Primitives.FillKeep(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * {spec.Lkv}, {spec.Lkv}), {spec.Lkv}) != 0;");
-            w.Line("(keptItem, maskedItem) = attended ? (b, maskedItem) : (keptItem, b);");
-            w.Close();
-            w.Line();
-            w.Open("if (b == maskedItem)");
-            w.Line("// Every key of this batch item is masked: this head's output columns and weights are zeros.");
-            w.Open($"for (int i = 0; i < {spec.Lq}; i++)");
-            w.Line($"output.Slice(rows + (i * {spec.D}), {spec.HeadSize}).Clear();");
-            w.Close();
-            w.Open("if (writeWeights)");
-            w.Line($"attentionWeights.Slice(weights, {spec.Lq * spec.Lkv}).Clear();");
-            w.Close();
-            w.Line("continue;");
-            w.Close();
-            w.Line();
-            w.Line("AttendHead(");
-            w.Line("    ref Unsafe.Add(ref qBase, rows), ref Unsafe.Add(ref kBase, keys), ref Unsafe.Add(ref vBase, keys), ref Unsafe.Add(ref oBase, rows),");
-            w.Line("    ref writeWeights ? ref Unsafe.Add(ref wBase, weights) : ref MemoryMarshal.GetReference(scores), writeWeights,");
-            w.Line("    ref MemoryMarshal.GetReference(keep), ref MemoryMarshal.GetReference(scores));");
             w.Close();
             w.Close();
         }
 
         /// <summary>The vectors of one head row in the order they are written: the tail first, then whole vectors.</summary>
-        private static List<Chunk> HeadChunks(HeadTraversal head, bool inLoop) => Chunks(head.HeadSize, inLoop);
+        private static List<Chunk> HeadChunks(HeadTraversal head, bool inLoop) => Chunks(head.HeadSize, head.Lanes, inLoop);
 
-        /// <summary>The 8-lane vectors covering <paramref name="size"/> columns: the tail (if any) first, then whole vectors
-        /// from the <paramref name="firstFull"/>-th on (the ones before are walked by a loop).</summary>
-        private static List<Chunk> Chunks(int size, bool inLoop, int firstFull = 0)
+        /// <summary>The vectors of <paramref name="lanes"/> covering <paramref name="size"/> columns: the tail (if any)
+        /// first, then whole vectors from the <paramref name="firstFull"/>-th on (the ones before are walked by a loop).</summary>
+        private static List<Chunk> Chunks(int size, int lanes, bool inLoop, int firstFull = 0)
         {
             var chunks = new List<Chunk>();
-            if (size % 8 != 0)
+            if (size % lanes != 0)
             {
-                chunks.Add(size < 8 ? new Chunk(0, ChunkKind.ScalarTail, inLoop) : new Chunk(size - 8, ChunkKind.OverlapTail, inLoop));
+                chunks.Add(size < lanes ? new Chunk(0, ChunkKind.ScalarTail, inLoop) : new Chunk(size - lanes, ChunkKind.OverlapTail, inLoop));
             }
 
-            for (int x = firstFull; x < size / 8; x++)
+            for (int x = firstFull; x < size / lanes; x++)
             {
-                chunks.Add(new Chunk(x * 8, ChunkKind.Full, inLoop));
+                chunks.Add(new Chunk(x * lanes, ChunkKind.Full, inLoop));
             }
 
             return chunks;
         }
 
-        /// <summary>A <c>Vector256&lt;int&gt;</c> mask literal keeping the last <paramref name="tailLanes"/> lanes.</summary>
-        private static string TailMask(int tailLanes) =>
-            $"Vector256.Create({string.Join(", ", Enumerable.Range(0, 8).Select(t => t < 8 - tailLanes ? "0" : "-1"))}).AsSingle()";
+        /// <summary>Whole vectors of a looped group, at offsets relative to the loop variable <c>c</c>.</summary>
+        private static List<Chunk> LoopedChunks(int count, int lanes) =>
+            Enumerable.Range(0, count).Select(x => new Chunk(x * lanes, ChunkKind.Full, true)).ToList();
+
+        /// <summary>A mask literal (a vector of floats) keeping the last <paramref name="tailLanes"/> of <paramref name="lanes"/> lanes.</summary>
+        private static string TailMask(int tailLanes, int lanes) =>
+            $"Vec.Create({string.Join(", ", Enumerable.Range(0, lanes).Select(t => t < lanes - tailLanes ? "0" : "-1"))}).AsSingle()";
+
+        /// <summary><c>a0, a1, …</c> for the first <paramref name="count"/> of <paramref name="lanes"/> arguments, zero
+        /// vectors for the rest: the operands of a reduction.</summary>
+        private static string ReduceArguments(string prefix, int count, int lanes, string zero = "V.Zero") =>
+            string.Join(", ", Enumerable.Range(0, lanes).Select(t => t < count ? $"{prefix}{t}" : zero));
 
         private static int KeysIn(KernelPlan plan, int keyBlock) =>
-            keyBlock < plan.FullKeyBlocks ? 8 : plan.KeyTailLanes;
+            keyBlock < plan.FullKeyBlocks ? plan.Lanes : plan.KeyTailLanes;
 
-        /// <summary>An expression reading one vector of a row: <c>ref {reference} + rowBase + chunk offset</c>.</summary>
-        private static string Load(int tailLanes, string reference, int rowBase, Chunk chunk, bool maskTail)
+        /// <summary>An expression reading one vector (of <paramref name="lanes"/>) of a row: <c>ref {reference} + rowBase + chunk offset</c>.</summary>
+        private static string Load(int lanes, int tailLanes, string reference, int rowBase, Chunk chunk, bool maskTail)
         {
             string? loopVariable = chunk.InLoop ? "c" : null;
             switch (chunk.Kind)
             {
                 case ChunkKind.ScalarTail:
-                    IEnumerable<string> lanes = Enumerable.Range(0, 8).Select(t => t < tailLanes
+                    IEnumerable<string> values = Enumerable.Range(0, lanes).Select(t => t < tailLanes
                         ? $"Unsafe.Add(ref {reference}, {IntOffset(loopVariable, rowBase + chunk.Offset + t)})"
                         : "0f");
-                    return $"Vector256.Create({string.Join(", ", lanes)})";
+                    return $"Vec.Create({string.Join(", ", values)})";
                 case ChunkKind.OverlapTail:
-                    string load = $"Vector256.LoadUnsafe(ref {reference}, {NativeOffset(loopVariable, rowBase + chunk.Offset)})";
-                    return maskTail ? $"Avx.And(tailMask, {load})" : load;
+                    string load = $"Vec.LoadUnsafe(ref {reference}, {NativeOffset(loopVariable, rowBase + chunk.Offset)})";
+                    return maskTail ? $"(tailMask & {load})" : load;
                 default:
-                    return $"Vector256.LoadUnsafe(ref {reference}, {NativeOffset(loopVariable, rowBase + chunk.Offset)})";
+                    return $"Vec.LoadUnsafe(ref {reference}, {NativeOffset(loopVariable, rowBase + chunk.Offset)})";
             }
         }
+
+        /// <summary>One vector of a head row (see <see cref="Load(int, int, string, int, Chunk, bool)"/>).</summary>
+        private static string Load(KernelPlan plan, string reference, int rowBase, Chunk chunk, bool maskTail) =>
+            Load(plan.Lanes, plan.Head.TailLanes, reference, rowBase, chunk, maskTail);
 
         private static void EmitStore(IndentedWriter w, KernelPlan plan, string reference, Chunk chunk, string value)
         {
@@ -222,7 +171,7 @@ public sealed partial class CrossAttentionGenerator
             }
 
             w.Open();
-            w.Line($"Vector256<float> r = {value};");
+            w.Line($"V r = {value};");
             for (int t = 0; t < plan.Head.TailLanes; t++)
             {
                 w.Line($"Unsafe.Add(ref {reference}, {IntOffset(loopVariable, chunk.Offset + t)}) = r.GetElement({t});");
@@ -237,7 +186,8 @@ public sealed partial class CrossAttentionGenerator
         private static string IntOffset(string? variable, int constant) =>
             variable is null ? Int(constant) : constant == 0 ? variable : $"{variable} + {Int(constant)}";
 
-        /// <summary><c>f(f(a, b), f(c, d))</c>: a balanced tree, so no long dependency chain.</summary>
+        /// <summary><c>f(f(a, b), f(c, d))</c>: a balanced tree, so no long dependency chain. A function of <c>"+"</c>
+        /// writes <c>((a + b) + (c + d))</c>.</summary>
         private static string Tree(string function, List<string> operands)
         {
             while (operands.Count > 1)
@@ -245,7 +195,9 @@ public sealed partial class CrossAttentionGenerator
                 var next = new List<string>();
                 for (int i = 0; i < operands.Count; i += 2)
                 {
-                    next.Add(i + 1 < operands.Count ? $"{function}({operands[i]}, {operands[i + 1]})" : operands[i]);
+                    next.Add(i + 1 >= operands.Count ? operands[i]
+                        : function == "+" ? $"({operands[i]} + {operands[i + 1]})"
+                        : $"{function}({operands[i]}, {operands[i + 1]})");
                 }
 
                 operands = next;

@@ -10,8 +10,8 @@ public sealed partial class CrossAttentionGenerator
     internal static partial class Emitter
     {
         /// <summary>
-        /// Keys in the vector lanes: per head of a batch item, each query row's scores 8 keys at a time (one FMA
-        /// accumulator per key over the head, reduced to one vector of 8 scores), the softmax over those vectors, the
+        /// Keys in the vector lanes: per head of a batch item, each query row's scores L keys at a time (one FMA
+        /// accumulator per key over the head, reduced to one vector of L scores), the softmax over those vectors, the
         /// weighted sum of value rows. Two query rows share each key read when keys are walked in loops (QueryPairs).
         /// </summary>
         private static void EmitHeadKernel(IndentedWriter w, KernelPlan plan, CancellationToken cancellationToken)
@@ -22,17 +22,17 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.D}); <paramref name=\"w\"/> at the head's [{spec.Lq}, {spec.Lkv}] weights.");
             w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name=\"scores\"/>: scratch.");
             w.Line("/// </summary>");
-            w.Open("private static void AttendHead(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
-            w.Line($"Vector256<float> scale = Vector256.Create({FloatLiteral(spec.ResolvedScale)});");
-            w.Line("Vector256<float> negativeInfinity = Vector256.Create(float.NegativeInfinity);");
+            w.Open("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
+            w.Line($"V scale = Vec.Create({FloatLiteral(spec.ResolvedScale)});");
+            w.Line("V negativeInfinity = Vec.Create(float.NegativeInfinity);");
             if (plan.Head.HasTail && plan.Head.FullChunks > 0)
             {
-                w.Line($"Vector256<float> tailMask = {TailMask(plan.Head.TailLanes)};");
+                w.Line($"V tailMask = {TailMask(plan.Head.TailLanes, plan.Lanes)};");
             }
 
             if (plan.QueryBlockRows == 2)
             {
-                w.Line("Vector128<float> scale4 = scale.GetLower(), negativeInfinity4 = negativeInfinity.GetLower();");
+                w.Line($"Vector128<float> scale4 = Vector128.Create({FloatLiteral(spec.ResolvedScale)}), negativeInfinity4 = Vector128.Create(float.NegativeInfinity);");
                 w.Line();
                 w.Open($"for (int i = 0; i + 1 < {spec.Lq}; i += 2)");
                 EmitQueryPair(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}");
@@ -86,6 +86,7 @@ public sealed partial class CrossAttentionGenerator
         private static void EmitQueryRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset)
         {
             KernelSpec spec = plan.Spec;
+            int lanes = plan.Lanes;
             w.Line($"ref float qi = ref Unsafe.Add(ref q, {rowOffset});");
             w.Line($"ref float oi = ref Unsafe.Add(ref o, {rowOffset});");
             List<Chunk> headChunks = HeadChunks(plan.Head, inLoop: false);
@@ -93,34 +94,34 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int x = 0; x < headChunks.Count; x++)
                 {
-                    w.Line($"Vector256<float> q{x} = {Load(plan.Head.TailLanes, "qi", 0, headChunks[x], maskTail: true)};");
+                    w.Line($"V q{x} = {Load(plan, "qi", 0, headChunks[x], maskTail: true)};");
                 }
             }
 
             w.Line();
-            w.Line("// Scores: 8 keys per vector, one accumulator per key over the head, reduced in one go.");
+            w.Line($"// Scores: {lanes} keys per vector, one accumulator per key over the head, reduced in one go.");
             if (plan.UnrollKeys)
             {
                 for (int kb = 0; kb < plan.KeyBlocks; kb++)
                 {
-                    w.Line($"Vector256<float> s{kb};");
+                    w.Line($"V s{kb};");
                     w.Open();
-                    EmitScoreBlock(w, plan, KeysIn(plan, kb), "k", kb * 8 * spec.D, $"s{kb}", Int(kb * 8));
+                    EmitScoreBlock(w, plan, KeysIn(plan, kb), "k", kb * lanes * spec.D, $"s{kb}", Int(kb * lanes));
                     w.Close();
                 }
 
-                w.Line($"float max = Avx2Primitives.HorizontalMax({Tree("Avx.Max", Enumerable.Range(0, plan.KeyBlocks).Select(kb => $"s{kb}").ToList())});");
+                w.Line($"float max = P.HorizontalMax({Tree("Vec.MaxNative", Enumerable.Range(0, plan.KeyBlocks).Select(kb => $"s{kb}").ToList())});");
             }
             else
             {
-                w.Line("Vector256<float> maxima = negativeInfinity;");
+                w.Line("V maxima = negativeInfinity;");
                 if (plan.FullKeyBlocks > 0)
                 {
                     w.Open($"for (int kb = 0; kb < {plan.FullKeyBlocks}; kb++)");
-                    w.Line($"ref float kr = ref Unsafe.Add(ref k, kb * {8 * spec.D});");
-                    EmitScoreBlock(w, plan, 8, "kr", 0, "Vector256<float> s", "(nuint)(kb * 8)");
-                    w.Line("s.StoreUnsafe(ref scores, (nuint)(kb * 8));");
-                    w.Line("maxima = Avx.Max(maxima, s);");
+                    w.Line($"ref float kr = ref Unsafe.Add(ref k, kb * {lanes * spec.D});");
+                    EmitScoreBlock(w, plan, lanes, "kr", 0, "V s", $"(nuint)(kb * {lanes})");
+                    w.Line($"s.StoreUnsafe(ref scores, (nuint)(kb * {lanes}));");
+                    w.Line("maxima = Vec.MaxNative(maxima, s);");
                     w.Close();
                 }
 
@@ -128,13 +129,13 @@ public sealed partial class CrossAttentionGenerator
                 {
                     int kb = plan.KeyBlocks - 1;
                     w.Open();
-                    EmitScoreBlock(w, plan, plan.KeyTailLanes, "k", kb * 8 * spec.D, "Vector256<float> s", Int(kb * 8));
-                    w.Line($"s.StoreUnsafe(ref scores, {kb * 8});");
-                    w.Line("maxima = Avx.Max(maxima, s);");
+                    EmitScoreBlock(w, plan, plan.KeyTailLanes, "k", kb * lanes * spec.D, "V s", Int(kb * lanes));
+                    w.Line($"s.StoreUnsafe(ref scores, {kb * lanes});");
+                    w.Line("maxima = Vec.MaxNative(maxima, s);");
                     w.Close();
                 }
 
-                w.Line("float max = Avx2Primitives.HorizontalMax(maxima);");
+                w.Line("float max = P.HorizontalMax(maxima);");
             }
 
             w.Line();
@@ -160,21 +161,20 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int t = 0; t < keys; t++)
                 {
-                    w.Line($"Vector256<float> a{t} = Vector256<float>.Zero;");
+                    w.Line($"V a{t} = V.Zero;");
                 }
 
-                w.Open($"for (int c = 0; c < {head.LoopedGroups * 64}; c += 64)");
-                List<Chunk> looped = Enumerable.Range(0, HeadTraversal.ChunksPerLoopedGroup).Select(x => new Chunk(x * 8, ChunkKind.Full, true)).ToList();
-                EmitScoreChunks(w, plan, looped, keys, keyRef, keyRowBase, preloaded: false, ref first, accumulate: true);
+                int columns = head.LoopedGroups * head.LoopedGroupColumns;
+                w.Open($"for (int c = 0; c < {columns}; c += {head.LoopedGroupColumns})");
+                EmitScoreChunks(w, plan, LoopedChunks(HeadTraversal.ChunksPerLoopedGroup, head.Lanes), keys, keyRef, keyRowBase, preloaded: false, ref first, accumulate: true);
                 w.Close();
-                chunks = chunks.Where(chunk => chunk.Kind != ChunkKind.Full || chunk.Offset >= head.LoopedGroups * 64).ToList();
+                chunks = chunks.Where(chunk => chunk.Kind != ChunkKind.Full || chunk.Offset >= columns).ToList();
             }
 
             EmitScoreChunks(w, plan, chunks, keys, keyRef, keyRowBase, plan.PreloadQuery, ref first, accumulate: head.LoopedGroups > 0);
-            string reduced = string.Join(", ", Enumerable.Range(0, 8).Select(t => t < keys ? $"a{t}" : "Vector256<float>.Zero"));
-            w.Line($"{target} = Avx.Multiply(Avx2Primitives.Reduce8({reduced}), scale);");
+            w.Line($"{target} = P.Reduce({ReduceArguments("a", keys, plan.Lanes)}) * scale;");
             string name = target.Split(' ').Last();
-            w.Line($"{name} = Avx.BlendVariable(negativeInfinity, {name}, Vector256.LoadUnsafe(ref keep, {keepOffset}).AsSingle());");
+            w.Line($"{name} = Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, {keepOffset}).AsSingle(), {name}, negativeInfinity);");
         }
 
         private static void EmitScoreChunks(IndentedWriter w, KernelPlan plan, List<Chunk> chunks, int keys, string keyRef,
@@ -192,15 +192,15 @@ public sealed partial class CrossAttentionGenerator
                 else
                 {
                     query = $"qc{(chunk.InLoop ? "l" : "")}{chunk.Offset}";
-                    w.Line($"Vector256<float> {query} = {Load(plan.Head.TailLanes, "qi", 0, chunk, maskTail: true)};");
+                    w.Line($"V {query} = {Load(plan, "qi", 0, chunk, maskTail: true)};");
                 }
 
                 for (int t = 0; t < keys; t++)
                 {
-                    string key = Load(plan.Head.TailLanes, keyRef, keyRowBase + (t * spec.D), chunk, maskTail: true);
+                    string key = Load(plan, keyRef, keyRowBase + (t * spec.D), chunk, maskTail: true);
                     w.Line(first && !accumulate
-                        ? $"Vector256<float> a{t} = Avx.Multiply({query}, {key});"
-                        : $"a{t} = Fma.MultiplyAdd({query}, {key}, a{t});");
+                        ? $"V a{t} = {query} * {key};"
+                        : $"a{t} = Vec.FusedMultiplyAdd({query}, {key}, a{t});");
                 }
 
                 first = false;
@@ -211,36 +211,36 @@ public sealed partial class CrossAttentionGenerator
         private static void EmitSoftmax(IndentedWriter w, KernelPlan plan)
         {
             w.Line("// Softmax: subtract the row maximum, exponentiate, keep attended lanes only.");
-            w.Line("Vector256<float> shift = Vector256.Create(max);");
+            w.Line("V shift = Vec.Create(max);");
             if (plan.UnrollKeys)
             {
                 for (int kb = 0; kb < plan.KeyBlocks; kb++)
                 {
-                    w.Line($"Vector256<float> p{kb} = Avx.And(Avx2Primitives.Exp(Avx.Subtract(s{kb}, shift)), Vector256.LoadUnsafe(ref keep, {kb * 8}).AsSingle());");
-                    w.Line($"p{kb}.StoreUnsafe(ref scores, {kb * 8});");
+                    w.Line($"V p{kb} = P.Exp(s{kb} - shift) & Vec.LoadUnsafe(ref keep, {kb * plan.Lanes}).AsSingle();");
+                    w.Line($"p{kb}.StoreUnsafe(ref scores, {kb * plan.Lanes});");
                 }
 
-                w.Line($"float inverse = 1f / Avx2Primitives.HorizontalSum({Tree("Avx.Add", Enumerable.Range(0, plan.KeyBlocks).Select(kb => $"p{kb}").ToList())});");
+                w.Line($"float inverse = 1f / P.HorizontalSum({Tree("+", Enumerable.Range(0, plan.KeyBlocks).Select(kb => $"p{kb}").ToList())});");
             }
             else
             {
                 EmitSoftmaxLoop(w, plan, "scores", "shift", "inverse");
             }
 
-            w.Line("Vector256<float> inverses = Vector256.Create(inverse);");
+            w.Line("V inverses = Vec.Create(inverse);");
         }
 
         /// <summary>The softmax of a score buffer row in place: p = e^(s − max) on attended lanes, 0 elsewhere; declares
         /// <paramref name="inverse"/> = 1 / Σp.</summary>
         private static void EmitSoftmaxLoop(IndentedWriter w, KernelPlan plan, string scores, string shift, string inverse)
         {
-            w.Line($"Vector256<float> {inverse}Total = Vector256<float>.Zero;");
-            w.Open($"for (int kb = 0; kb < {plan.KeyBlocks * 8}; kb += 8)");
-            w.Line($"Vector256<float> p = Avx.And(Avx2Primitives.Exp(Avx.Subtract(Vector256.LoadUnsafe(ref {scores}, (nuint)kb), {shift})), Vector256.LoadUnsafe(ref keep, (nuint)kb).AsSingle());");
+            w.Line($"V {inverse}Total = V.Zero;");
+            w.Open($"for (int kb = 0; kb < {plan.KeyBlocks * plan.Lanes}; kb += {plan.Lanes})");
+            w.Line($"V p = P.Exp(Vec.LoadUnsafe(ref {scores}, (nuint)kb) - {shift}) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle();");
             w.Line($"p.StoreUnsafe(ref {scores}, (nuint)kb);");
-            w.Line($"{inverse}Total = Avx.Add({inverse}Total, p);");
+            w.Line($"{inverse}Total += p;");
             w.Close();
-            w.Line($"float {inverse} = 1f / Avx2Primitives.HorizontalSum({inverse}Total);");
+            w.Line($"float {inverse} = 1f / P.HorizontalSum({inverse}Total);");
         }
 
         /// <summary>
@@ -258,14 +258,15 @@ public sealed partial class CrossAttentionGenerator
             // lanes it shares with them.
             if (head.LoopedGroups > 0)
             {
-                List<Chunk> remainder = chunks.Where(chunk => chunk.Kind != ChunkKind.Full || chunk.Offset >= head.LoopedGroups * 64).ToList();
+                int columns = head.LoopedGroups * head.LoopedGroupColumns;
+                List<Chunk> remainder = chunks.Where(chunk => chunk.Kind != ChunkKind.Full || chunk.Offset >= columns).ToList();
                 if (remainder.Count > 0)
                 {
                     EmitValueGroup(w, plan, remainder);
                 }
 
-                w.Open($"for (int c = 0; c < {head.LoopedGroups * 64}; c += 64)");
-                EmitValueGroup(w, plan, Enumerable.Range(0, HeadTraversal.ChunksPerLoopedGroup).Select(x => new Chunk(x * 8, ChunkKind.Full, true)).ToList());
+                w.Open($"for (int c = 0; c < {columns}; c += {head.LoopedGroupColumns})");
+                EmitValueGroup(w, plan, LoopedChunks(HeadTraversal.ChunksPerLoopedGroup, head.Lanes));
                 w.Close();
             }
             else
@@ -286,7 +287,7 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int x = 0; x < group.Count; x++)
                 {
-                    w.Line($"Vector256<float> o{set}_{x} = Vector256.Create(-0f);");
+                    w.Line($"V o{set}_{x} = Vec.Create(-0f);");
                 }
             }
 
@@ -319,8 +320,8 @@ public sealed partial class CrossAttentionGenerator
 
             for (int x = 0; x < group.Count; x++)
             {
-                string sum = Tree("Avx.Add", Enumerable.Range(0, split).Select(set => $"o{set}_{x}").ToList());
-                EmitStore(w, plan, "oi", group[x], $"Avx.Multiply({sum}, inverses)");
+                string sum = Tree("+", Enumerable.Range(0, split).Select(set => $"o{set}_{x}").ToList());
+                EmitStore(w, plan, "oi", group[x], $"({sum} * inverses)");
             }
 
             w.Close();
@@ -329,10 +330,10 @@ public sealed partial class CrossAttentionGenerator
         private static void EmitValueKey(IndentedWriter w, KernelPlan plan, List<Chunk> group, string key, string valueRef, int rowBase, int set)
         {
             w.Open($"if (Unsafe.Add(ref keep, {key}) != 0)");
-            w.Line($"Vector256<float> p = Vector256.Create(Unsafe.Add(ref scores, {key}));");
+            w.Line($"V p = Vec.Create(Unsafe.Add(ref scores, {key}));");
             for (int x = 0; x < group.Count; x++)
             {
-                w.Line($"o{set}_{x} = Fma.MultiplyAdd(p, {Load(plan.Head.TailLanes, valueRef, rowBase, group[x], maskTail: false)}, o{set}_{x});");
+                w.Line($"o{set}_{x} = Vec.FusedMultiplyAdd(p, {Load(plan, valueRef, rowBase, group[x], maskTail: false)}, o{set}_{x});");
             }
 
             w.Close();
@@ -343,28 +344,29 @@ public sealed partial class CrossAttentionGenerator
                                         string scores = "scores", string inverse = "inverse", string inverses = "inverses")
         {
             KernelSpec spec = plan.Spec;
+            int lanes = plan.Lanes;
             w.Open("if (writeWeights)");
             w.Line($"ref float wi = ref Unsafe.Add(ref w, {weightsOffset});");
             if (plan.UnrollKeys)
             {
                 for (int kb = 0; kb < plan.FullKeyBlocks; kb++)
                 {
-                    w.Line($"Avx.Multiply(p{kb}, {inverses}).StoreUnsafe(ref wi, {kb * 8});");
+                    w.Line($"(p{kb} * {inverses}).StoreUnsafe(ref wi, {kb * lanes});");
                 }
             }
             else if (plan.FullKeyBlocks > 0)
             {
-                w.Open($"for (int kb = 0; kb < {plan.FullKeyBlocks * 8}; kb += 8)");
-                w.Line($"Avx.Multiply(Vector256.LoadUnsafe(ref {scores}, (nuint)kb), {inverses}).StoreUnsafe(ref wi, (nuint)kb);");
+                w.Open($"for (int kb = 0; kb < {plan.FullKeyBlocks * lanes}; kb += {lanes})");
+                w.Line($"(Vec.LoadUnsafe(ref {scores}, (nuint)kb) * {inverses}).StoreUnsafe(ref wi, (nuint)kb);");
                 w.Close();
             }
 
             if (plan.KeyTailLanes > 0)
             {
-                if (spec.Lkv >= 8)
+                if (spec.Lkv >= lanes)
                 {
-                    w.Line("// The last, partial block: the 8 weights ending the row (the overlap rewrites equal values).");
-                    w.Line($"Avx.Multiply(Vector256.LoadUnsafe(ref {scores}, {spec.Lkv - 8}), {inverses}).StoreUnsafe(ref wi, {spec.Lkv - 8});");
+                    w.Line($"// The last, partial block: the {lanes} weights ending the row (the overlap rewrites equal values).");
+                    w.Line($"(Vec.LoadUnsafe(ref {scores}, {spec.Lkv - lanes}) * {inverses}).StoreUnsafe(ref wi, {spec.Lkv - lanes});");
                 }
                 else
                 {

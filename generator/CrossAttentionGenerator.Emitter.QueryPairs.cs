@@ -44,9 +44,9 @@ public sealed partial class CrossAttentionGenerator
             w.Line("// Softmax per row: subtract the row maximum, exponentiate, keep attended lanes only.");
             for (int r = 0; r < 2; r++)
             {
-                w.Line($"Vector256<float> shift{r} = Vector256.Create(Avx2Primitives.HorizontalMax(maxima{r}));");
+                w.Line($"V shift{r} = Vec.Create(P.HorizontalMax(maxima{r}));");
                 EmitSoftmaxLoop(w, plan, r == 0 ? "scores" : "scores1", $"shift{r}", $"inverse{r}");
-                w.Line($"Vector256<float> inverses{r} = Vector256.Create(inverse{r});");
+                w.Line($"V inverses{r} = Vec.Create(inverse{r});");
             }
 
             w.Line();
@@ -67,25 +67,24 @@ public sealed partial class CrossAttentionGenerator
         private static void EmitPairScoreBlock(IndentedWriter w, KernelPlan plan, int keys, string offset)
         {
             KernelSpec spec = plan.Spec;
-            int tail = plan.Head.TailLanes;
             for (int r = 0; r < 2; r++)
             {
                 for (int t = 0; t < keys; t++)
                 {
-                    w.Line($"Vector256<float> a{r}_{t} = Vector256<float>.Zero;");
+                    w.Line($"V a{r}_{t} = V.Zero;");
                 }
             }
 
             foreach (Chunk chunk in HeadChunks(plan.Head, inLoop: false))
             {
                 w.Open();
-                w.Line($"Vector256<float> x0 = {Load(tail, "qi", 0, chunk, maskTail: true)};");
-                w.Line($"Vector256<float> x1 = {Load(tail, "qi", spec.D, chunk, maskTail: true)};");
+                w.Line($"V x0 = {Load(plan, "qi", 0, chunk, maskTail: true)};");
+                w.Line($"V x1 = {Load(plan, "qi", spec.D, chunk, maskTail: true)};");
                 for (int t = 0; t < keys; t++)
                 {
-                    w.Line($"Vector256<float> k{t} = {Load(tail, "kr", t * spec.D, chunk, maskTail: true)};");
-                    w.Line($"a0_{t} = Fma.MultiplyAdd(x0, k{t}, a0_{t});");
-                    w.Line($"a1_{t} = Fma.MultiplyAdd(x1, k{t}, a1_{t});");
+                    w.Line($"V k{t} = {Load(plan, "kr", t * spec.D, chunk, maskTail: true)};");
+                    w.Line($"a0_{t} = Vec.FusedMultiplyAdd(x0, k{t}, a0_{t});");
+                    w.Line($"a1_{t} = Vec.FusedMultiplyAdd(x1, k{t}, a1_{t});");
                 }
 
                 w.Close();
@@ -94,10 +93,9 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"Vector128<float> kept = Vector128.LoadUnsafe(ref keep, {offset}).AsSingle();");
             for (int r = 0; r < 2; r++)
             {
-                string reduced = string.Join(", ", Enumerable.Range(0, 4).Select(t => t < keys ? $"a{r}_{t}" : "Vector256<float>.Zero"));
-                w.Line($"Vector128<float> s{r} = Sse41.BlendVariable(negativeInfinity4, Sse.Multiply(Avx2Primitives.Reduce4({reduced}), scale4), kept);");
+                w.Line($"Vector128<float> s{r} = Vector128.ConditionalSelect(kept, P.Reduce4({ReduceArguments($"a{r}_", keys, 4)}) * scale4, negativeInfinity4);");
                 w.Line($"s{r}.StoreUnsafe(ref {(r == 0 ? "scores" : "scores1")}, {offset});");
-                w.Line($"maxima{r} = Sse.Max(maxima{r}, s{r});");
+                w.Line($"maxima{r} = Vector128.MaxNative(maxima{r}, s{r});");
             }
         }
 
@@ -110,19 +108,19 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int x = 0; x < group.Count; x++)
                 {
-                    w.Line($"Vector256<float> o{r}_{x} = Vector256.Create(-0f);");
+                    w.Line($"V o{r}_{x} = Vec.Create(-0f);");
                 }
             }
 
             w.Open($"for (int j = 0; j < {spec.Lkv}; j++)");
             w.Open("if (Unsafe.Add(ref keep, j) != 0)");
-            w.Line("Vector256<float> p0 = Vector256.Create(Unsafe.Add(ref scores, j)), p1 = Vector256.Create(Unsafe.Add(ref scores1, j));");
+            w.Line("V p0 = Vec.Create(Unsafe.Add(ref scores, j)), p1 = Vec.Create(Unsafe.Add(ref scores1, j));");
             w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.D});");
             for (int x = 0; x < group.Count; x++)
             {
-                w.Line($"Vector256<float> value{x} = {Load(plan.Head.TailLanes, "vr", 0, group[x], maskTail: false)};");
-                w.Line($"o0_{x} = Fma.MultiplyAdd(p0, value{x}, o0_{x});");
-                w.Line($"o1_{x} = Fma.MultiplyAdd(p1, value{x}, o1_{x});");
+                w.Line($"V value{x} = {Load(plan, "vr", 0, group[x], maskTail: false)};");
+                w.Line($"o0_{x} = Vec.FusedMultiplyAdd(p0, value{x}, o0_{x});");
+                w.Line($"o1_{x} = Vec.FusedMultiplyAdd(p1, value{x}, o1_{x});");
             }
 
             w.Close();
@@ -131,7 +129,7 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int x = 0; x < group.Count; x++)
                 {
-                    EmitStore(w, plan, r == 0 ? "oi" : "oi1", group[x], $"Avx.Multiply(o{r}_{x}, inverses{r})");
+                    EmitStore(w, plan, r == 0 ? "oi" : "oi1", group[x], $"(o{r}_{x} * inverses{r})");
                 }
             }
 

@@ -8,7 +8,7 @@ namespace CrossAttention.Generator;
 
 /// <summary>
 /// Turns every <c>[CrossAttention(lq, lkv, d, heads)]</c> partial class into a shape-specialized kernel:
-/// attribute → <see cref="KernelSpec"/> (parser) → <see cref="KernelPlan"/> (planner) → one <c>.g.cs</c> (emitter).
+/// attribute → <see cref="KernelSpec"/> (parser) → <see cref="ShapePlan"/> (planner: a <see cref="KernelPlan"/> per vector width) → one <c>.g.cs</c> (emitter).
 /// Diagnostics travel in a branch of their own and are the only values that change when a class merely moves, so
 /// reporting one, or moving the class, never invalidates cached source. Nothing thrown inside reaches the compiler
 /// (which would drop every class's code): a failure becomes a CXA9999 error at the attribute.
@@ -79,7 +79,7 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
 
         try
         {
-            KernelPlan plan = KernelPlanner.Plan(result.Spec);
+            ShapePlan plan = KernelPlanner.Plan(result.Spec);
             return plan.Info is null
                 ? result.Diagnostics
                 : new EquatableArray<DiagnosticInfo>(ImmutableArray.Create(DiagnosticInfo.Create(
@@ -126,7 +126,7 @@ public sealed partial class CrossAttentionGenerator : IIncrementalGenerator
 
     private static void Emit(SourceProductionContext production, PlanRequest request)
     {
-        KernelPlan plan = request.Plan;
+        ShapePlan plan = request.Plan;
         try
         {
             string source = Emitter.Emit(plan, production.CancellationToken);

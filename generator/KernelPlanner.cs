@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Linq;
 using CrossAttention.Generator.Model;
 
 namespace CrossAttention.Generator;
@@ -10,7 +11,7 @@ namespace CrossAttention.Generator;
 /// </summary>
 internal static class KernelPlanner
 {
-    /// <summary>Head sizes up to this many 8-lane vectors (128 columns) are unrolled whole.</summary>
+    /// <summary>Head sizes up to this many vectors (128 columns of 8-lane vectors) are unrolled whole.</summary>
     public const int MaxUnrolledHeadChunks = 16;
 
     /// <summary>Statements one query row may take for its key blocks and keys to be unrolled.</summary>
@@ -22,40 +23,81 @@ internal static class KernelPlanner
     /// </summary>
     public const int MethodBudget = 1000;
 
-    /// <summary>Most head vectors a query row keeps in registers across key blocks (with 8 score accumulators).</summary>
+    /// <summary>Most head vectors a query row keeps in registers across key blocks (with one score accumulator per lane).</summary>
     public const int MaxPreloadedQueryChunks = 4;
+
+    /// <summary>The widest tier's lanes: score buffers are sized in its vectors.</summary>
+    private const int WidestLanes = 16;
 
     /// <summary>
     /// Null when generated code can hold the shape; else why not. Every constant the generated code writes (a tensor's
-    /// elements per batch item, the score buffers of up to three rows of ⌈Lkv / 8⌉ vectors) must be an <c>int</c>;
-    /// <see cref="ShapeRules.Validate"/> has already bounded each tensor, this bounds the buffers.
+    /// elements per batch item, the score buffers of up to three rows of ⌈Lkv / 16⌉ vectors of the widest tier) must be
+    /// an <c>int</c>; <see cref="ShapeRules.Validate"/> has already bounded each tensor, this bounds the buffers.
     /// </summary>
     public static string? CheckGeneratable(int lkv)
     {
-        long scoreBuffers = 3L * RoundUpTo8(lkv);
+        long scoreBuffers = 3L * RoundUp(lkv, WidestLanes);
         return scoreBuffers > int.MaxValue
             ? string.Format(CultureInfo.InvariantCulture,
                 "lkv = {0:N0} keys need score buffers of 3 × {1:N0} floats, more than the {2:N0} a span can index: the largest key count a kernel can be generated for is {3:N0}",
-                lkv, RoundUpTo8(lkv), int.MaxValue, MaxGeneratableKeys)
+                lkv, RoundUp(lkv, WidestLanes), int.MaxValue, MaxGeneratableKeys)
             : null;
     }
 
-    /// <summary>The most keys whose three score buffers (⌈Lkv / 8⌉ vectors each) a span can hold.</summary>
-    public const int MaxGeneratableKeys = int.MaxValue / 3 / 8 * 8;
+    /// <summary>The most keys whose three score buffers (⌈Lkv / 16⌉ vectors of 16 each) a span can hold.</summary>
+    public const int MaxGeneratableKeys = int.MaxValue / 3 / WidestLanes * WidestLanes;
 
-    private static long RoundUpTo8(int value) => ((long)value + 7) / 8 * 8;
+    private static long RoundUp(int value, int lanes) => ((long)value + lanes - 1) / lanes * lanes;
 
-    /// <summary>The plan for a shape that passed <see cref="ShapeRules.Validate"/> and <see cref="CheckGeneratable"/>.</summary>
-    public static KernelPlan Plan(KernelSpec spec)
+    /// <summary>
+    /// The plans of a shape that passed <see cref="ShapeRules.Validate"/> and <see cref="CheckGeneratable"/>: one per
+    /// tier the shape fills, widest first. A wider tier is planned as the next narrower one — the same code, so it is
+    /// emitted once and CPUs of that width run the narrower tier — unless the shape fills its vectors (see
+    /// <see cref="FillsLanes"/>).
+    /// </summary>
+    public static ShapePlan Plan(KernelSpec spec)
     {
+        var tiers = ImmutableArray.CreateBuilder<KernelPlan>();
+        foreach (VectorTier tier in VectorTier.All)
+        {
+            if (tier == VectorTier.V128 || FillsLanes(spec, tier.Lanes))
+            {
+                tiers.Add(PlanTier(spec, tier));
+            }
+        }
+
+        // Tiers usually agree on what is unrolled (it depends little on the width); where they do not, each says its own.
+        var infos = tiers.Where(t => t.Info is not null).Select(t => t.Info!).Distinct().ToList();
+        string? info = infos.Count switch
+        {
+            0 => null,
+            1 when tiers.All(t => t.Info is not null) => infos[0],
+            _ => string.Join(" | ", tiers.Select(t => $"{t.Tier.Vector}: {t.Info ?? "fully unrolled"}")),
+        };
+        return new ShapePlan(spec, new EquatableArray<KernelPlan>(tiers.ToImmutable()), info);
+    }
+
+    /// <summary>
+    /// True when vectors of <paramref name="lanes"/> are full enough for the tier to be worth its own code: a head at
+    /// least one vector wide, and lanes filled by keys (at least one whole block of them) or by heads (heads in lanes).
+    /// A head of 8 columns, or 7 keys, in 16 lanes would leave half the work masked off: such shapes run the narrower
+    /// tier's code on AVX-512 too.
+    /// </summary>
+    public static bool FillsLanes(KernelSpec spec, int lanes) =>
+        spec.HeadSize >= lanes && (spec.Lkv >= lanes || IsHeadsInLanesShape(spec, lanes));
+
+    /// <summary>The plan of one tier, for its lanes.</summary>
+    private static KernelPlan PlanTier(KernelSpec spec, VectorTier tier)
+    {
+        int lanes = tier.Lanes;
         int dh = spec.HeadSize;
-        int fullChunks = dh / 8;
+        int fullChunks = dh / lanes;
         int loopedGroups = fullChunks > MaxUnrolledHeadChunks ? fullChunks / HeadTraversal.ChunksPerLoopedGroup : 0;
-        var head = new HeadTraversal(dh, fullChunks, dh % 8, loopedGroups);
+        var head = new HeadTraversal(dh, lanes, fullChunks, dh % lanes, loopedGroups);
 
         // Sizes may be anything up to int.MaxValue: every count below is a long, so no product wraps around.
-        int keyBlocks = (int)(RoundUpTo8(spec.Lkv) / 8);
-        int keyTail = spec.Lkv % 8;
+        int keyBlocks = (int)(RoundUp(spec.Lkv, lanes) / lanes);
+        int keyTail = spec.Lkv % lanes;
         int chunks = head.Chunks;
         int groupChunks = chunks < 8 ? chunks : 8;
         long valueGroups = (chunks + groupChunks - 1) / groupChunks;
@@ -63,15 +105,17 @@ internal static class KernelPlanner
         bool headUnrolled = loopedGroups == 0;
 
         // Statement counts of the emitted code, close enough to keep every method far inside the JIT's limits.
-        long scoreBlockCost = headUnrolled ? (chunks * 9L) + 8 : (HeadTraversal.ChunksPerLoopedGroup * 9L) + ((chunks % 8) * 9L) + 16;
+        // A score block: per head vector one query load and, per key of the block (one per lane), a load and an FMA.
+        long perChunk = lanes + 1L;
+        long scoreBlockCost = headUnrolled ? (chunks * perChunk) + lanes : (HeadTraversal.ChunksPerLoopedGroup * perChunk) + ((chunks % 8) * perChunk) + (2L * lanes);
         long valueKeyCost = groupChunks + 3;
         long unrolledKeysRow = (keyBlocks * (scoreBlockCost + 6)) + (valueGroups * ((spec.Lkv * valueKeyCost) + (2L * groupChunks))) + 16;
         long loopedKeysRow = (2 * (scoreBlockCost + 6)) + (valueGroups * ((2 * valueKeyCost) + (2L * groupChunks) + 6)) + 32;
 
-        // Heads in lanes: per query row, Lkv score vectors (H·dh/8 FMAs and a reduction each), then per head a broadcast
-        // and dh/8 FMAs per key.
-        bool headsInLanes = IsHeadsInLanesShape(spec);
-        long headsInLanesRow = (spec.Lkv * (((long)spec.Heads * chunks) + 12)) + (spec.Heads * ((spec.Lkv * (chunks + 3L)) + (2L * chunks))) + (spec.Lkv * 8L) + 16;
+        // Heads in lanes: per query row, Lkv score vectors (H·dh/L FMAs and a reduction each), then per head a broadcast
+        // and dh/L FMAs per key.
+        bool headsInLanes = IsHeadsInLanesShape(spec, lanes);
+        long headsInLanesRow = (spec.Lkv * (((long)spec.Heads * chunks) + 12)) + (spec.Heads * ((spec.Lkv * (chunks + 3L)) + (2L * chunks))) + (spec.Lkv * (long)lanes) + 16;
 
         bool unrollKeys = headsInLanes || (headUnrolled && unrolledKeysRow <= KeyUnrollBudget);
         long rowCost = headsInLanes ? headsInLanesRow : unrollKeys ? unrolledKeysRow : loopedKeysRow;
@@ -87,18 +131,18 @@ internal static class KernelPlanner
             info = string.Format(CultureInfo.InvariantCulture,
                 "{0}; {1}; {2}",
                 unrollQueries ? $"all {Count(spec.Lq, "query row")} unrolled" : $"the {Count(spec.Lq, "query row")} in a loop",
-                unrollKeys ? $"all {Count(spec.Lkv, "key")} unrolled" : $"the {Count(spec.Lkv, "key")} in loops over {Count(keyBlocks, "block")} of 8",
+                unrollKeys ? $"all {Count(spec.Lkv, "key")} unrolled" : $"the {Count(spec.Lkv, "key")} in loops, a vector of keys at a time",
                 headUnrolled
                     ? $"the head dimension ({dh}) unrolled in registers"
-                    : $"the head dimension ({dh}) in a loop over groups of 64 columns, each unrolled");
+                    : $"the head dimension ({dh}) in a loop over groups of {HeadTraversal.ChunksPerLoopedGroup} vectors, each unrolled");
         }
 
         var projections = spec.ResolvedKvDim == spec.D
-            ? ImmutableArray.Create(PlanLinear(spec.D, spec.D))
-            : ImmutableArray.Create(PlanLinear(spec.D, spec.D), PlanLinear(spec.ResolvedKvDim, spec.D));
+            ? ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes))
+            : ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes), PlanLinear(spec.ResolvedKvDim, spec.D, lanes));
         // Keys walked in loops are read from memory for every query row: two rows sharing each read halve that traffic.
         int queryBlockRows = !unrollKeys && headUnrolled && spec.Lq >= 2 ? 2 : 1;
-        return new KernelPlan(spec, headsInLanes, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload && !headsInLanes, queryBlockRows,
+        return new KernelPlan(spec, tier, headsInLanes, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload && !headsInLanes, queryBlockRows,
                               groupChunks, valueSplit, estimate, new EquatableArray<LinearPlan>(projections), info);
     }
 
@@ -108,31 +152,20 @@ internal static class KernelPlanner
 
     /// <summary>
     /// Heads go in the vector lanes when keys would fill few of them (Lkv ≤ 8) and the heads fit one vector (2 ≤ Heads
-    /// ≤ 8) with whole vectors per head (dh a multiple of 8, at most 64, so a head's accumulators stay in registers),
+    /// ≤ L) with whole vectors per head (dh a multiple of L, at most 64, so a head's accumulators stay in registers),
     /// and a query row stays short.
     /// </summary>
-    public static bool IsHeadsInLanesShape(KernelSpec spec) =>
-        spec.Lkv <= 8 && spec.Heads is >= 2 and <= 8 && spec.HeadSize % 8 == 0 && spec.HeadSize <= 64
-        && spec.Lkv * spec.Heads * (spec.HeadSize / 8) <= MaxHeadsInLanesProducts; // each factor is small here
+    public static bool IsHeadsInLanesShape(KernelSpec spec, int lanes) =>
+        spec.Lkv <= 8 && spec.Heads >= 2 && spec.Heads <= lanes && spec.HeadSize % lanes == 0 && spec.HeadSize <= 64
+        && spec.Lkv * spec.Heads * (spec.HeadSize / lanes) <= MaxHeadsInLanesProducts; // each factor is small here
 
     /// <summary>Score FMAs per query row with heads in lanes (keys × heads × head vectors); beyond, a row is too long.</summary>
     public const int MaxHeadsInLanesProducts = 128;
 
-    /// <summary>Input vectors up to this many are unrolled whole in a projection block; beyond, a loop takes 4 a turn.</summary>
+    /// <summary>Projections with inputs of up to this many vectors are generated, unrolled whole; wider ones call the
+    /// runtime's kernel of the tier.</summary>
     public const int MaxUnrolledProjectionChunks = 16;
 
-    /// <summary>
-    /// 3 rows × 4 outputs keeps 12 accumulators, 3 input vectors and 1 weight vector live (all 16 registers) and loads
-    /// 7 vectors per 12 FMAs (2 × 4 loaded 6 per 8: medium's projections went from 65 % to 69 % of peak); a single row (a
-    /// decoder step) takes 8 outputs, 8 accumulators over one input vector.
-    /// </summary>
-    private static LinearPlan PlanLinear(int inputs, int outputs)
-    {
-        int fullChunks = inputs / 8;
-        int perIteration = fullChunks > MaxUnrolledProjectionChunks ? 4 : 0;
-        // A block addresses its rows at constant offsets r × inputs: for inputs past a third of int.MaxValue (a KvDim in
-        // the billions, so one context row per batch item) rows go one at a time, so every offset stays an int.
-        int rowBlock = 3L * inputs <= int.MaxValue ? 3 : 1;
-        return new LinearPlan(inputs, outputs, fullChunks, inputs % 8, perIteration, rowBlock, OutputBlock: 4, SingleRowOutputBlock: 8);
-    }
+    private static LinearPlan PlanLinear(int inputs, int outputs, int lanes) =>
+        new(inputs, outputs, lanes, Generated: inputs / lanes <= MaxUnrolledProjectionChunks);
 }

@@ -13,7 +13,7 @@ namespace CrossAttention;
 [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true, Inherited = false)]
 public sealed class CrossAttentionKernelAttribute : Attribute
 {
-    /// <param name="kernelType">A <see cref="Kernels.GeneratedCrossAttention{TKernel}"/> over the generated code; it
+    /// <param name="kernelType">A <see cref="Kernels.GeneratedCrossAttention{TWide, TMiddle, TNarrow}"/> over the generated code; it
     /// implements <see cref="ICrossAttention"/> and has a public parameterless constructor.</param>
     public CrossAttentionKernelAttribute(
         [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type kernelType)

@@ -1,37 +1,88 @@
 namespace CrossAttention.Generator.Model;
 
-/// <summary>How the head dimension (dh columns) is walked in 8-lane vectors.</summary>
+/// <summary>
+/// A width of generated code: the <c>Vector512</c> (AVX-512), <c>Vector256</c> (AVX2 and FMA) or <c>Vector128</c> (ARM64
+/// AdvSimd) tier. The emitter writes every tier from one width-neutral description: each tier's code sits in its own
+/// namespace whose aliases (<c>V</c> the vector type, <c>Vec</c> its static class, <c>P</c> the runtime's primitives of
+/// that width) bind the names, and the plan of the tier decides what depends on the lane count.
+/// </summary>
+/// <param name="Bits">Vector width: 512, 256 or 128.</param>
+internal sealed record VectorTier(int Bits)
+{
+    public static readonly VectorTier V512 = new(512);
+    public static readonly VectorTier V256 = new(256);
+    public static readonly VectorTier V128 = new(128);
+
+    /// <summary>Widest first: the order a CPU's support is tried in.</summary>
+    public static readonly VectorTier[] All = { V512, V256, V128 };
+
+    /// <summary>Floats per vector.</summary>
+    public int Lanes => Bits / 32;
+
+    /// <summary>Vector registers the code may plan for: 32 with AVX-512 and on ARM64, 16 with AVX2.</summary>
+    public int Registers => Bits == 256 ? 16 : 32;
+
+    /// <summary>The <c>KernelPath</c> member this tier runs as.</summary>
+    public string Path => "Specialized" + Bits;
+
+    /// <summary>The runtime type of the vector (<c>Vector256</c>), its static class being the same name.</summary>
+    public string Vector => "Vector" + Bits;
+
+    /// <summary>The namespace (under <c>CrossAttention.Generated</c>) holding this tier's code.</summary>
+    public string Namespace => "Tier" + Bits;
+
+    /// <summary>The runtime class of this width's <c>exp</c>, reductions and support check.</summary>
+    public string Primitives => $"Vector{Bits}Primitives";
+}
+
+/// <summary>How the head dimension (dh columns) is walked in vectors of the tier's lanes (L).</summary>
 /// <param name="HeadSize">dh.</param>
-/// <param name="FullChunks">Whole 8-lane vectors, dh / 8.</param>
-/// <param name="TailLanes">Columns left over, dh % 8 (0: none). With dh ≥ 8 the tail is one vector that overlaps the
-/// previous one (read at dh − 8, lanes already counted masked off); with dh &lt; 8 it is assembled from scalars.</param>
-/// <param name="LoopedGroups">Groups of 8 whole vectors walked by a loop rather than unrolled (0 for dh ≤ 256).</param>
-internal sealed record HeadTraversal(int HeadSize, int FullChunks, int TailLanes, int LoopedGroups)
+/// <param name="Lanes">L, floats per vector.</param>
+/// <param name="FullChunks">Whole vectors, dh / L.</param>
+/// <param name="TailLanes">Columns left over, dh % L (0: none). With dh ≥ L the tail is one vector that overlaps the
+/// previous one (read at dh − L, lanes already counted masked off); with dh &lt; L it is assembled from scalars.</param>
+/// <param name="LoopedGroups">Groups of 8 whole vectors walked by a loop rather than unrolled (0 for dh ≤ 16 L).</param>
+internal sealed record HeadTraversal(int HeadSize, int Lanes, int FullChunks, int TailLanes, int LoopedGroups)
 {
     public const int ChunksPerLoopedGroup = 8;
 
     public bool HasTail => TailLanes != 0;
 
     public int Chunks => FullChunks + (HasTail ? 1 : 0);
+
+    /// <summary>Columns one looped group covers: 8 vectors.</summary>
+    public int LoopedGroupColumns => ChunksPerLoopedGroup * Lanes;
 }
 
 /// <summary>
-/// How one projection <c>y[rows, Outputs] = x[rows, Inputs] · W[Outputs, Inputs]ᵀ + b</c> is computed: a register block
-/// of <see cref="RowBlock"/> rows × <see cref="OutputBlock"/> outputs, one accumulator vector each, over the inputs in
-/// 8-lane vectors (dot-product form, so W is read in its PyTorch layout), reduced once at the end of the block.
+/// How one projection <c>y[rows, Outputs] = x[rows, Inputs] · W[Outputs, Inputs]ᵀ + b</c> is computed. Inputs of up to
+/// <c>KernelPlanner.MaxUnrolledProjectionChunks</c> vectors are <see cref="Generated"/>: register blocks of 3 rows × 4
+/// outputs (then a block of 2 rows, or of 1 row × one output per lane, for the rows left over), one accumulator each,
+/// over the inputs unrolled whole (dot-product form, so W is read in its PyTorch layout), reduced once. Wider inputs go
+/// to the runtime's kernel of the tier (<c>P.Project</c>), which walks them in a loop: as fast there (measured: within
+/// noise at 512 and 768 inputs), while at 64 inputs the unrolled code is 1.3–1.6× faster.
 /// </summary>
 /// <param name="Inputs">Input size (D or KvDim).</param>
 /// <param name="Outputs">Output size (D).</param>
-/// <param name="FullChunks">Whole 8-lane vectors of the input, Inputs / 8.</param>
-/// <param name="TailLanes">Inputs % 8: one overlapping masked vector (or lanes assembled one by one below 8).</param>
-/// <param name="ChunksPerIteration">0 when the input vectors are unrolled whole; else vectors per loop iteration.</param>
-/// <param name="RowBlock">Rows per register block (rows left over take a 2-row block, then a 1-row block).</param>
-/// <param name="OutputBlock">Outputs per register block of <see cref="RowBlock"/> rows.</param>
-/// <param name="SingleRowOutputBlock">Outputs per register block of a single row (decoder steps are single rows).</param>
-internal sealed record LinearPlan(int Inputs, int Outputs, int FullChunks, int TailLanes, int ChunksPerIteration,
-                                  int RowBlock, int OutputBlock, int SingleRowOutputBlock)
+/// <param name="Lanes">Floats per vector of the tier.</param>
+/// <param name="Generated">True when this shape's file holds the projection; false when it calls the runtime's.</param>
+internal sealed record LinearPlan(int Inputs, int Outputs, int Lanes, bool Generated)
 {
+    public const int RowBlock = 3;
+
+    public const int OutputBlock = 4;
+
     public string MethodName => $"Linear{Inputs}To{Outputs}";
+
+    /// <summary>Whole vectors of the input, Inputs / Lanes.</summary>
+    public int FullChunks => Inputs / Lanes;
+
+    /// <summary>Inputs % Lanes: one overlapping masked vector (or lanes assembled one by one below a vector).</summary>
+    public int TailLanes => Inputs % Lanes;
+
+    /// <summary>Outputs per register block of a single row (decoder steps are single rows): one vector's lanes, so its
+    /// sums are one full reduction.</summary>
+    public int SingleRowOutputBlock => Lanes;
 }
 
 /// <summary>
@@ -39,12 +90,13 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int FullChunks, int T
 /// are new fields (or new plan kinds) here, read by the emitter; the pipeline, runtime and tests do not change.
 /// </summary>
 /// <param name="Spec">The shape as the user wrote it.</param>
-/// <param name="HeadsInLanes">The layout of scores: false, keys in the 8 lanes of a vector (per head, one score vector
-/// per 8 keys); true, heads in the lanes (per query and key, one vector holding that score for every head, so a softmax
-/// step is one vector operation for all heads) — chosen for few keys and at most 8 heads, where keys would leave most
+/// <param name="Tier">The width this plan is for.</param>
+/// <param name="HeadsInLanes">The layout of scores: false, keys in the L lanes of a vector (per head, one score vector
+/// per L keys); true, heads in the lanes (per query and key, one vector holding that score for every head, so a softmax
+/// step is one vector operation for all heads) — chosen for few keys and at most L heads, where keys would leave most
 /// lanes empty.</param>
 /// <param name="Head">How the head dimension is walked.</param>
-/// <param name="KeyBlocks">Key blocks of 8 lanes, ceil(Lkv / 8): one score vector each.</param>
+/// <param name="KeyBlocks">Key blocks of L lanes, ceil(Lkv / L): one score vector each.</param>
 /// <param name="KeyTailLanes">Keys in the last, partial block (0: every block is full).</param>
 /// <param name="UnrollQueries">Every query row is straight-line code; otherwise a loop over query rows.</param>
 /// <param name="UnrollKeys">Every key block (scores) and key (weighted sum) is straight-line code, scores stay in
@@ -60,6 +112,7 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int FullChunks, int T
 /// <param name="Info">An Info diagnostic message when the shape is only partly unrolled; null when fully unrolled.</param>
 internal sealed record KernelPlan(
     KernelSpec Spec,
+    VectorTier Tier,
     bool HeadsInLanes,
     HeadTraversal Head,
     int KeyBlocks,
@@ -76,15 +129,38 @@ internal sealed record KernelPlan(
 {
     public int FullKeyBlocks => KeyTailLanes == 0 ? KeyBlocks : KeyBlocks - 1;
 
-    /// <summary>Floats in a score buffer row and in the key-mask buffer: one 8-lane vector per key block.</summary>
-    public int ScoreBufferLength => KeyBlocks * 8;
+    /// <summary>Floats per vector.</summary>
+    public int Lanes => Tier.Lanes;
 
-    /// <summary>Score and key-mask buffers up to this many floats live on the stack; larger ones in the thread's scratch.</summary>
-    public const int StackBufferLimit = 8192;
-
-    public bool ScoresOnStack => ScoreBufferLength * (QueryBlockRows + 1) <= StackBufferLimit;
+    /// <summary>Floats in a score buffer row and in the key-mask buffer: one vector per key block.</summary>
+    public int ScoreBufferLength => KeyBlocks * Lanes;
 
     public LinearPlan QueryProjection => Projections[0];
 
     public LinearPlan ContextProjection => Projections[Projections.Count - 1];
+}
+
+/// <summary>
+/// Everything generated for one shape: the plan of each tier emitted, widest first, and which of them each width runs.
+/// A tier whose vectors the shape cannot fill (a head narrower than one vector) is planned as the next narrower one
+/// would be, so it would be the same code: it is not emitted, and CPUs of that width run the narrower tier.
+/// </summary>
+/// <param name="Spec">The shape as the user wrote it.</param>
+/// <param name="Tiers">The distinct tiers emitted, widest first; the narrowest (<c>Vector128</c>) always.</param>
+/// <param name="Info">An Info diagnostic message when the shape is only partly unrolled; null when fully unrolled.</param>
+internal sealed record ShapePlan(KernelSpec Spec, EquatableArray<KernelPlan> Tiers, string? Info)
+{
+    /// <summary>The tier CPUs of <paramref name="width"/> run: the widest emitted not wider than it.</summary>
+    public KernelPlan For(VectorTier width)
+    {
+        foreach (KernelPlan plan in Tiers)
+        {
+            if (plan.Tier.Bits <= width.Bits)
+            {
+                return plan;
+            }
+        }
+
+        return Tiers[Tiers.Count - 1];
+    }
 }

@@ -34,14 +34,14 @@ internal sealed record ParseResult(KernelSpec? Spec, LocationInfo? Location, Equ
 /// </summary>
 internal sealed class PlanRequest : System.IEquatable<PlanRequest>
 {
-    public PlanRequest(KernelPlan plan, string hintName, LocationInfo? location)
+    public PlanRequest(ShapePlan plan, string hintName, LocationInfo? location)
     {
         Plan = plan;
         HintName = hintName;
         Location = location;
     }
 
-    public KernelPlan Plan { get; }
+    public ShapePlan Plan { get; }
 
     public string HintName { get; }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 
 namespace CrossAttention.Kernels;
@@ -9,49 +10,82 @@ namespace CrossAttention.Kernels;
 /// <c>[assembly: CrossAttentionKernel(typeof(GeneratedCrossAttention&lt;…&gt;))]</c>, a type visible at assembly level
 /// however deeply (or privately) the annotated class is nested.
 /// </summary>
-/// <typeparam name="TKernel">The generated <c>file</c>-local struct.</typeparam>
+/// <typeparam name="TWide">The code AVX-512 CPUs run.</typeparam>
+/// <typeparam name="TMiddle">The code AVX2 CPUs run.</typeparam>
+/// <typeparam name="TNarrow">The <c>Vector128</c> code, for ARM64.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class GeneratedCrossAttention<TKernel> : ICrossAttention
-    where TKernel : struct, IGeneratedKernel
+public sealed class GeneratedCrossAttention<TWide, TMiddle, TNarrow> : ICrossAttention, ITieredKernel
+    where TWide : struct, IGeneratedKernel
+    where TMiddle : struct, IGeneratedKernel
+    where TNarrow : struct, IGeneratedKernel
 {
-    /// <inheritdoc/>
-    public CrossAttentionShape Shape => TKernel.Shape;
+    private readonly KernelPath _path;
+
+    /// <summary>The kernel on the path this machine takes (<see cref="SpecializedKernel{TWide, TMiddle, TNarrow}.KernelPath"/>).</summary>
+    public GeneratedCrossAttention()
+        : this(SpecializedKernel<TWide, TMiddle, TNarrow>.KernelPath)
+    {
+    }
+
+    private GeneratedCrossAttention(KernelPath path) => _path = path;
 
     /// <inheritdoc/>
-    public KernelPath Path => SpecializedKernel<TKernel>.Path;
+    public CrossAttentionShape Shape => TNarrow.Shape;
+
+    /// <inheritdoc/>
+    public KernelPath Path => _path;
+
+    IReadOnlyList<KernelPath> ITieredKernel.Tiers => SpecializedKernel<TWide, TMiddle, TNarrow>.Tiers;
+
+    ICrossAttention ITieredKernel.OnTier(KernelPath tier) =>
+        tier.IsSpecialized() ? new GeneratedCrossAttention<TWide, TMiddle, TNarrow>(SpecializedKernel<TWide, TMiddle, TNarrow>.TierFor(tier))
+        : throw new ArgumentOutOfRangeException(nameof(tier), tier, "a Specialized… tier");
 
     /// <inheritdoc/>
     public void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output) =>
-        SpecializedKernel<TKernel>.Attend(q, k, v, output);
+        SpecializedKernel<TWide, TMiddle, TNarrow>.Attend(_path, q, k, v, output, default, default);
 
     /// <inheritdoc/>
     public void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                        ReadOnlySpan<bool> keyMask, Span<float> attentionWeights) =>
-        SpecializedKernel<TKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
+        SpecializedKernel<TWide, TMiddle, TNarrow>.Attend(_path, q, k, v, output, keyMask, attentionWeights);
 
     /// <inheritdoc/>
     public void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output) =>
-        SpecializedKernel<TKernel>.Forward(queries, context, weights, output);
+        SpecializedKernel<TWide, TMiddle, TNarrow>.Forward(_path, queries, context, weights, output, default, default);
 
     /// <inheritdoc/>
     public void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output,
                         ReadOnlySpan<bool> keyMask, Span<float> attentionWeights) =>
-        SpecializedKernel<TKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
+        SpecializedKernel<TWide, TMiddle, TNarrow>.Forward(_path, queries, context, weights, output, keyMask, attentionWeights);
 
     /// <inheritdoc/>
     public ProjectedContext ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights) =>
-        SpecializedKernel<TKernel>.ProjectContext(context, weights);
+        SpecializedKernel<TWide, TMiddle, TNarrow>.ProjectContext(_path, context, weights);
 
     /// <inheritdoc/>
     public void ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights, ProjectedContext into) =>
-        SpecializedKernel<TKernel>.ProjectContext(context, weights, into);
+        SpecializedKernel<TWide, TMiddle, TNarrow>.ProjectContext(_path, context, weights, into);
 
     /// <inheritdoc/>
     public void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights, Span<float> output) =>
-        SpecializedKernel<TKernel>.Forward(queries, context, weights, output);
+        SpecializedKernel<TWide, TMiddle, TNarrow>.Forward(_path, queries, context, weights, output, default, default);
 
     /// <inheritdoc/>
     public void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights, Span<float> output,
                         ReadOnlySpan<bool> keyMask, Span<float> attentionWeights) =>
-        SpecializedKernel<TKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
+        SpecializedKernel<TWide, TMiddle, TNarrow>.Forward(_path, queries, context, weights, output, keyMask, attentionWeights);
+}
+
+/// <summary>A generated kernel's tiers, each runnable on its own: how tests run every tier on one machine.</summary>
+internal interface ITieredKernel
+{
+    /// <summary>The tiers generated for the shape, widest first.</summary>
+    IReadOnlyList<KernelPath> Tiers { get; }
+
+    /// <summary>
+    /// The kernel running the code CPUs of <paramref name="tier"/> run, whether or not this CPU accelerates it (where it
+    /// does not, the vectors are emulated in software: exact, slow).
+    /// </summary>
+    ICrossAttention OnTier(KernelPath tier);
 }

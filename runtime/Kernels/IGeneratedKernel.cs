@@ -4,14 +4,16 @@ using System.ComponentModel;
 namespace CrossAttention.Kernels;
 
 /// <summary>
-/// The contract between a generated file and the runtime: what is specific to one shape. The generator emits one
-/// <c>file</c>-local struct implementing it per annotated class; <see cref="SpecializedKernel{TKernel}"/> holds
-/// everything else (argument checks, the choice of path, the fallback) once for every shape. Implemented by generated
-/// code only.
+/// The contract between a generated file and the runtime: what is specific to one shape, in one vector width — the
+/// attention of one item, and the projections when they are generated. The generator emits one <c>file</c>-local
+/// struct implementing it per annotated class and tier; the runtime holds everything else once for every shape:
+/// argument checks, the choice of tier and the fallback (<see cref="SpecializedKernel{TWide, TMiddle, TNarrow}"/>),
+/// the loop over batch items and heads, key masks, threading, scratch memory and the layer around the attention
+/// (<see cref="TierKernel{TKernel}"/>). Implemented by generated code only.
 /// </summary>
 /// <remarks>
-/// Every method runs on arguments <see cref="KernelArguments"/> has already validated, with <c>batch</c> ≥ 1, and only
-/// when <see cref="IsSupported"/> is true.
+/// Every method runs on arguments <see cref="KernelArguments"/> has already validated, and only on the tier chosen
+/// (<see cref="IsSupported"/> true, or asked for by a test of that tier).
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public interface IGeneratedKernel
@@ -19,24 +21,38 @@ public interface IGeneratedKernel
     /// <summary>The shape the code was generated for, as the attribute gives it.</summary>
     static abstract CrossAttentionShape Shape { get; }
 
-    /// <summary>The tier the generated code is: <see cref="KernelPath.Specialized256"/> for <c>Vector256</c> code.</summary>
+    /// <summary>The tier the generated code is: <see cref="KernelPath.Specialized512"/> for <c>Vector512</c> code,
+    /// <see cref="KernelPath.Specialized256"/> for <c>Vector256</c>, <see cref="KernelPath.Specialized128"/> for
+    /// <c>Vector128</c>.</summary>
     static abstract KernelPath Tier { get; }
 
-    /// <summary>True when this CPU runs the generated code.</summary>
+    /// <summary>True when this CPU accelerates the tier's vectors (the code runs anywhere, emulated in software where not).</summary>
     static abstract bool IsSupported { get; }
 
-    /// <summary>Attention on projected q, k, v (<c>keyMask</c> and <c>attentionWeights</c> may be empty).</summary>
-    static abstract void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
-                                ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch);
+    /// <summary>
+    /// True when an item is a whole batch item, every head at once (heads in the vector lanes); false when an item is
+    /// one head of one batch item.
+    /// </summary>
+    static abstract bool HeadsInLanes { get; }
 
-    /// <summary>The whole layer on raw queries and context.</summary>
-    static abstract void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights,
-                                 Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch);
+    /// <summary>Floats in one row of the score buffer, and ints in the key-mask buffer: whole vectors covering the keys.</summary>
+    static abstract int ScoreBufferLength { get; }
 
-    /// <summary>Projects the keys and values of <paramref name="context"/> into <paramref name="into"/>.</summary>
-    static abstract void ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights, ProjectedContext into, int batch);
+    /// <summary>Rows of the score buffer an item uses (query rows computed together).</summary>
+    static abstract int ScoreRows { get; }
 
-    /// <summary>The whole layer on a projected context.</summary>
-    static abstract void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights,
-                                 Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch);
+    /// <summary>
+    /// Attention for one item whose batch item has at least one attended key. <paramref name="q"/> and
+    /// <paramref name="o"/> point at the item's first column of query row 0, <paramref name="k"/> and
+    /// <paramref name="v"/> at its first column of key row 0 (rows <c>D</c> apart); <paramref name="w"/> at the item's
+    /// attention weights when <paramref name="writeWeights"/>; <paramref name="keep"/>: −1 for attended keys, 0 for
+    /// masked keys and padding lanes (<see cref="KeyMasks.Fill"/>); <paramref name="scores"/>: the score buffer.
+    /// </summary>
+    static abstract void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores);
+
+    /// <summary><c>y = x·Wᵀ + b</c> from <c>D</c> to <c>D</c> columns (the query and output projections).</summary>
+    static abstract void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
+
+    /// <summary><c>y = x·Wᵀ + b</c> from <c>KvDim</c> to <c>D</c> columns (the key and value projections).</summary>
+    static abstract void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
 }

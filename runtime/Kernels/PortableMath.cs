@@ -1,23 +1,21 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using static CrossAttention.Kernels.ExpPolynomial;
 
 namespace CrossAttention.Kernels;
 
 /// <summary>
-/// The <see cref="Avx2Primitives.Exp"/> algorithm on <see cref="Vector{T}"/>, for the generic path on any CPU with
-/// vector hardware (same range reduction, same polynomial, same edge cases).
+/// The <see cref="ExpPolynomial"/> algorithm on <see cref="Vector{T}"/>, for the generic path on any CPU with
+/// vector hardware: same range reduction, polynomial and edge cases, with separate multiplies and adds (the generic path
+/// runs where the tiers do not, often a CPU without a fused multiply-add, where one would be emulated in software).
 /// </summary>
 internal static class PortableMath
 {
-    private const float Log2E = 1.44269504088896341f;
-    private const float Ln2Hi = 0.693359375f;
-    private const float Ln2Lo = -2.12194440e-4f;
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> Exp(Vector<float> x)
     {
-        var min = new Vector<float>(Avx2Primitives.ExpMinArgument);
-        var max = new Vector<float>(Avx2Primitives.ExpMaxArgument);
+        var min = new Vector<float>(MinArgument);
+        var max = new Vector<float>(MaxArgument);
 
         // Comparisons are false for NaN, so these selects keep NaN lanes as they are.
         Vector<float> clamped = Vector.ConditionalSelect(Vector.LessThan(x, min), min, x);
@@ -27,11 +25,11 @@ internal static class PortableMath
         Vector<float> r = clamped - n * Ln2Hi;
         r -= n * Ln2Lo;
 
-        Vector<float> y = new Vector<float>(1.9875691500e-4f) * r + new Vector<float>(1.3981999507e-3f);
-        y = y * r + new Vector<float>(8.3334519073e-3f);
-        y = y * r + new Vector<float>(4.1665795894e-2f);
-        y = y * r + new Vector<float>(1.6666665459e-1f);
-        y = y * r + new Vector<float>(5.0000001201e-1f);
+        Vector<float> y = new Vector<float>(P0) * r + new Vector<float>(P1);
+        y = y * r + new Vector<float>(P2);
+        y = y * r + new Vector<float>(P3);
+        y = y * r + new Vector<float>(P4);
+        y = y * r + new Vector<float>(P5);
         y = y * (r * r) + r;
         y += Vector<float>.One;
 

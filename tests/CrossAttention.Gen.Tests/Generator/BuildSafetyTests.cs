@@ -122,7 +122,7 @@ public sealed class BuildSafetyTests
         var (_, diagnostics, files) = Generate("using CrossAttention; [CrossAttention(1, int.MaxValue, 1, 1)] public static partial class K;");
         Diagnostic d = Assert.Single(diagnostics);
         Assert.Equal("CXA0008", d.Id);
-        Assert.Equal("[CrossAttention] on 'K': lkv = 2,147,483,647 keys need score buffers of 3 × 2,147,483,648 floats, more than the 2,147,483,647 a span can index: the largest key count a kernel can be generated for is 715,827,880", d.GetMessage());
+        Assert.Equal("[CrossAttention] on 'K': lkv = 2,147,483,647 keys need score buffers of 3 × 2,147,483,648 floats, more than the 2,147,483,647 a span can index: the largest key count a kernel can be generated for is 715,827,872", d.GetMessage());
         Assert.Empty(files);
     }
 
@@ -134,7 +134,7 @@ public sealed class BuildSafetyTests
         const string Source = """
             using CrossAttention;
             [CrossAttention(47721859, 1, 1, 1)] public static partial class ManyRows;
-            [CrossAttention(1, 715827880, 1, 1)] public static partial class ManyKeys;
+            [CrossAttention(1, 715827872, 1, 1)] public static partial class ManyKeys;
             [CrossAttention(1, 1, 46340, 46340)] public static partial class WideHeads;
             [CrossAttention(1, 1, 46340, 1)] public static partial class OneWideHead;
             [CrossAttention(1, 1, 1, 1, KvDim = int.MaxValue)] public static partial class WideContext;

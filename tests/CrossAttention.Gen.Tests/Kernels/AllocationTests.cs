@@ -48,7 +48,7 @@ public sealed class AllocationTests
         var output = new float[q.Length];
         var weights = new float[2 * shape.WeightsLength];
 
-        foreach (ICrossAttention kernel in new[] { generated, new GenericCrossAttention(shape), new GenericCrossAttention(shape, KernelPath.GenericScalar) })
+        foreach ((_, ICrossAttention kernel) in TestKernels.Implementations(name))
         {
             kernel.Attend(q, k, v, output, mask, weights); // first call: type initialization, scratch warm-up
             kernel.Attend(q, k, v, output);
@@ -78,7 +78,7 @@ public sealed class AllocationTests
         var output = new float[queries.Length];
         var attention = new float[2 * shape.WeightsLength];
 
-        foreach (ICrossAttention kernel in new[] { generated, new GenericCrossAttention(shape), new GenericCrossAttention(shape, KernelPath.GenericScalar) })
+        foreach ((_, ICrossAttention kernel) in TestKernels.Implementations(name))
         {
             ProjectedContext projected = kernel.ProjectContext(context, weights);
             void Calls()

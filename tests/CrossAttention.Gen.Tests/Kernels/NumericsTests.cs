@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using CrossAttention.Gen.Tests.Support;
 using Xunit;
 
@@ -13,24 +14,56 @@ public sealed class NumericsTests
 {
     public static TheoryDataNames Names => TestKernels.Names;
 
-    /// <summary>The implementations of one shape: the generated kernel and both generic paths.</summary>
-    private static IEnumerable<(string Path, ICrossAttention Kernel)> Implementations(string name)
+    /// <summary>The implementations of one shape: the generated kernel, its other tiers and both generic paths.</summary>
+    private static IEnumerable<(string Path, ICrossAttention Kernel)> Implementations(string name) => TestKernels.Implementations(name);
+
+    [Fact]
+    public void Generated_kernels_take_the_widest_tier_the_CPU_accelerates()
     {
-        ICrossAttention generated = TestKernels.Get(name);
-        yield return ($"generated ({generated.Path})", generated);
-        yield return ("generic vector", new GenericCrossAttention(generated.Shape, KernelPath.GenericVector));
-        yield return ("generic scalar", new GenericCrossAttention(generated.Shape, KernelPath.GenericScalar));
+        foreach ((string name, ICrossAttention kernel) in TestKernels.All)
+        {
+            KernelPath expected = GenericCrossAttention.DefaultPath;
+            foreach ((KernelPath tier, _) in TestKernels.Tiers(kernel.Shape))
+            {
+                if (TestKernels.Accelerated(tier) && !CrossAttentionKernels.ForceGeneric)
+                {
+                    expected = tier;
+                    break;
+                }
+            }
+
+            Assert.True(expected == kernel.Path, $"{name}: expected {expected}, runs {kernel.Path}");
+        }
     }
 
     [Fact]
-    public void Generated_kernels_take_the_specialized_path_where_the_CPU_has_AVX2_and_FMA()
+    public void A_tier_is_generated_when_the_shape_fills_its_vectors_and_the_128_bit_tier_always()
     {
-        KernelPath expected = CrossAttention.Kernels.Avx2Primitives.IsSupported && !CrossAttentionKernels.ForceGeneric
-            ? KernelPath.Specialized256
-            : GenericCrossAttention.DefaultPath;
-        foreach (ICrossAttention kernel in TestKernels.All.Values)
+        // Filled: a head at least one vector wide, and keys filling a vector or heads in the lanes (Lkv ≤ 8, 2 ≤ heads
+        // ≤ lanes, head size a multiple of the lanes up to 64, Lkv × heads × head vectors ≤ 128).
+        static bool Fills(CrossAttentionShape s, int lanes) =>
+            s.HeadSize >= lanes
+            && (s.Lkv >= lanes
+                || (s.Lkv <= 8 && s.Heads >= 2 && s.Heads <= lanes && s.HeadSize % lanes == 0 && s.HeadSize <= 64
+                    && s.Lkv * s.Heads * (s.HeadSize / lanes) <= 128));
+
+        foreach ((string name, ICrossAttention kernel) in TestKernels.All)
         {
-            Assert.Equal(expected, kernel.Path);
+            int headSize = kernel.Shape.HeadSize;
+            var expected = new List<KernelPath>();
+            if (Fills(kernel.Shape, 16))
+            {
+                expected.Add(KernelPath.Specialized512);
+            }
+
+            if (Fills(kernel.Shape, 8))
+            {
+                expected.Add(KernelPath.Specialized256);
+            }
+
+            expected.Add(KernelPath.Specialized128);
+            Assert.True(expected.SequenceEqual(TestKernels.Tiers(kernel.Shape).Select(t => t.Tier)),
+                        $"{name} (head size {headSize}): {string.Join(", ", TestKernels.Tiers(kernel.Shape).Select(t => t.Tier))}");
         }
     }
 

@@ -100,6 +100,48 @@ namespace CrossAttention.Gen.Tests.Kernels
         };
 
         public static ICrossAttention Get(string name) => All[name];
+
+        /// <summary>
+        /// Every way one shape runs: the generated kernel on this machine's path, each other tier generated for it (run
+        /// whether or not this CPU accelerates it — emulated in software where not, exact and slow), and both generic paths.
+        /// </summary>
+        public static IEnumerable<(string Path, ICrossAttention Kernel)> Implementations(string name)
+        {
+            ICrossAttention generated = Get(name);
+            yield return ($"generated ({generated.Path})", generated);
+            foreach ((KernelPath tier, ICrossAttention kernel) in Tiers(generated.Shape))
+            {
+                if (tier != generated.Path)
+                {
+                    yield return ($"tier {tier}{(Accelerated(tier) ? "" : ", emulated")}", kernel);
+                }
+            }
+
+            yield return ("generic vector", new GenericCrossAttention(generated.Shape, KernelPath.GenericVector));
+            yield return ("generic scalar", new GenericCrossAttention(generated.Shape, KernelPath.GenericScalar));
+        }
+
+        /// <summary>Each tier generated for <paramref name="shape"/> in this assembly, widest first.</summary>
+        public static IEnumerable<(KernelPath Tier, ICrossAttention Kernel)> Tiers(CrossAttentionShape shape)
+        {
+            var tiered = (CrossAttention.Kernels.ITieredKernel)Registered.First(kernel => kernel.Shape.Equals(shape));
+            return tiered.Tiers.Select(tier => (tier, tiered.OnTier(tier))).ToList();
+        }
+
+        /// <summary>True where this CPU runs the tier's vectors in hardware.</summary>
+        public static bool Accelerated(KernelPath tier) => tier switch
+        {
+            KernelPath.Specialized512 => CrossAttention.Kernels.Vector512Primitives.IsSupported,
+            KernelPath.Specialized256 => CrossAttention.Kernels.Vector256Primitives.IsSupported,
+            KernelPath.Specialized128 => CrossAttention.Kernels.Vector128Primitives.IsSupported,
+            _ => true,
+        };
+
+        /// <summary>The kernels this assembly registers, as <c>CrossAttentionKernels.Resolve</c> finds them.</summary>
+        private static readonly ICrossAttention[] Registered = typeof(TestKernels).Assembly
+            .GetCustomAttributes(typeof(CrossAttentionKernelAttribute), false)
+            .Select(attribute => (ICrossAttention)System.Activator.CreateInstance(((CrossAttentionKernelAttribute)attribute).KernelType)!)
+            .ToArray();
     }
 
     /// <summary>Kernel names as xunit theory data (strings, so each case is listed and re-runnable by name).</summary>

@@ -14,13 +14,7 @@ public sealed class ForwardTests
 {
     public static TheoryDataNames Names => TestKernels.Names;
 
-    private static IEnumerable<(string Path, ICrossAttention Kernel)> Implementations(string name)
-    {
-        ICrossAttention generated = TestKernels.Get(name);
-        yield return ($"generated ({generated.Path})", generated);
-        yield return ("generic vector", new GenericCrossAttention(generated.Shape, KernelPath.GenericVector));
-        yield return ("generic scalar", new GenericCrossAttention(generated.Shape, KernelPath.GenericScalar));
-    }
+    private static IEnumerable<(string Path, ICrossAttention Kernel)> Implementations(string name) => TestKernels.Implementations(name);
 
     /// <summary>Inputs in [−1, 1] and nn.Linear weights for one shape.</summary>
     private sealed record Case(CrossAttentionShape Shape, int Batch, float[] Queries, float[] Context, CrossAttentionWeights Weights, bool[] Mask)

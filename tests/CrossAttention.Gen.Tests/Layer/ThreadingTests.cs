@@ -50,7 +50,7 @@ public sealed class ThreadingTests : IDisposable
     [MemberData(nameof(Names))]
     public void Results_are_bitwise_identical_on_one_two_and_three_threads(string name)
     {
-        foreach (ICrossAttention kernel in new[] { TestKernels.Get(name), new GenericCrossAttention(TestKernels.Get(name).Shape) })
+        foreach ((_, ICrossAttention kernel) in TestKernels.Implementations(name))
         {
             var one = RunAll(kernel, 1);
             long splitBefore = WorkerPool.SplitCalls;

@@ -13,7 +13,7 @@ public sealed class ResolveTests
         ICrossAttention kernel = CrossAttentionKernels.Resolve(new CrossAttentionShape(4, 2, 64, 8));
         if (Latent.KernelPath.IsSpecialized())
         {
-            Assert.Equal(typeof(CrossAttention.Kernels.GeneratedCrossAttention<>), kernel.GetType().GetGenericTypeDefinition());
+            Assert.Equal(typeof(CrossAttention.Kernels.GeneratedCrossAttention<,,>), kernel.GetType().GetGenericTypeDefinition());
             Assert.Equal(Latent.KernelPath, kernel.Path);
         }
         else

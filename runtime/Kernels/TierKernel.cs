@@ -1,0 +1,157 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace CrossAttention.Kernels;
+
+/// <summary>
+/// One tier of a generated kernel run end to end, for every shape alike: the calls' batch items and heads (split over
+/// threads when asked for and worth it), key masks (a batch item with no attended key gets zeros without running the
+/// kernel), score buffers (on the stack, or the thread's scratch when large), and the layer around the attention —
+/// projections, attention, output projection. The generated struct <typeparamref name="TKernel"/> supplies the
+/// attention of one item and the projections; the JIT specializes this code for it, so the shape's sizes are
+/// constants here too.
+/// </summary>
+/// <typeparam name="TKernel">A generated tier.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+internal static class TierKernel<TKernel>
+    where TKernel : struct, IGeneratedKernel
+{
+    /// <summary>Score and key-mask buffers up to this many floats live on the stack; larger ones in the thread's scratch.</summary>
+    private const int StackBufferLimit = 8192;
+
+    /// <summary>Attention on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
+    public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+                              ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+    {
+        CrossAttentionShape shape = TKernel.Shape;
+        int items = TKernel.HeadsInLanes ? batch : batch * shape.Heads;
+        if (KernelParallel.ShouldSplit(items, batch * ShapeRules.AttendFlops(shape.Lq, shape.Lkv, shape.D)))
+        {
+            KernelParallel.For<AttendWork>(items, q, k, v, output, keyMask, attentionWeights, batch);
+        }
+        else
+        {
+            AttendItems(q, k, v, output, keyMask, attentionWeights, 0, items);
+        }
+    }
+
+    /// <summary>Items [start, end) of a call on one thread.</summary>
+    private readonly struct AttendWork : IKernelWork
+    {
+        public static void Run(in KernelSpans spans, int start, int end) =>
+            AttendItems(spans.A, spans.B, spans.C, spans.D, spans.E, spans.F, start, end);
+    }
+
+    [SkipLocalsInit]
+    private static void AttendItems(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+                                    ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end)
+    {
+        int buffer = TKernel.ScoreBufferLength, scores = buffer * TKernel.ScoreRows;
+        if (buffer + scores <= StackBufferLimit)
+        {
+            Run(q, k, v, output, keyMask, attentionWeights, start, end, stackalloc int[buffer], stackalloc float[scores]);
+        }
+        else
+        {
+            using Scratch scratch = new Scratch(buffer + scores);
+            Run(q, k, v, output, keyMask, attentionWeights, start, end, MemoryMarshal.Cast<float, int>(scratch.Span[..buffer]), scratch.Span[buffer..]);
+        }
+    }
+
+    /// <summary>Items [start, end): one head of one batch item each (item = batch item · Heads + head), or with heads in
+    /// lanes one batch item each.</summary>
+    private static void Run(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+                            ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end, Span<int> keep, Span<float> scores)
+    {
+        CrossAttentionShape shape = TKernel.Shape;
+        int heads = TKernel.HeadsInLanes ? 1 : shape.Heads;
+        int columns = TKernel.HeadsInLanes ? shape.D : shape.HeadSize;
+        int weightsPerItem = shape.WeightsLength / heads;
+        ref float qBase = ref MemoryMarshal.GetReference(q);
+        ref float kBase = ref MemoryMarshal.GetReference(k);
+        ref float vBase = ref MemoryMarshal.GetReference(v);
+        ref float oBase = ref MemoryMarshal.GetReference(output);
+        ref float wBase = ref MemoryMarshal.GetReference(attentionWeights);
+        bool writeWeights = !attentionWeights.IsEmpty;
+        int maskedItem = -1, keptItem = -1;
+        for (int item = start; item < end; item++)
+        {
+            int b = item / heads, h = item - (b * heads);
+            int rows = (b * shape.QueryLength) + (h * columns);
+            int keys = (b * shape.KeyValueLength) + (h * columns);
+            // Only where weights are written: without them the offset is bounded by no span (and checked arithmetic
+            // would throw on it).
+            int weights = writeWeights ? item * weightsPerItem : 0;
+            if (b != keptItem && b != maskedItem)
+            {
+                bool attended = KeyMasks.Fill(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * shape.Lkv, shape.Lkv), shape.Lkv) != 0;
+                (keptItem, maskedItem) = attended ? (b, maskedItem) : (keptItem, b);
+            }
+
+            if (b == maskedItem)
+            {
+                // Every key of this batch item is masked: the item's output columns and weights are zeros.
+                for (int i = 0; i < shape.Lq; i++)
+                {
+                    output.Slice(rows + (i * shape.D), columns).Clear();
+                }
+
+                if (writeWeights)
+                {
+                    attentionWeights.Slice(weights, weightsPerItem).Clear();
+                }
+
+                continue;
+            }
+
+            TKernel.AttendItem(
+                ref Unsafe.Add(ref qBase, rows), ref Unsafe.Add(ref kBase, keys), ref Unsafe.Add(ref vBase, keys), ref Unsafe.Add(ref oBase, rows),
+                ref writeWeights ? ref Unsafe.Add(ref wBase, weights) : ref MemoryMarshal.GetReference(scores), writeWeights,
+                ref MemoryMarshal.GetReference(keep), ref MemoryMarshal.GetReference(scores));
+        }
+    }
+
+    /// <summary>The whole layer on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
+    public static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output,
+                               ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+    {
+        CrossAttentionShape shape = TKernel.Shape;
+        int queryLength = batch * shape.QueryLength, keyLength = batch * shape.KeyValueLength;
+        using Scratch scratch = new Scratch((2 * queryLength) + (2 * keyLength));
+        Span<float> keys = scratch.Span.Slice(2 * queryLength, keyLength), values = scratch.Span.Slice((2 * queryLength) + keyLength, keyLength);
+        ProjectKeysAndValues(context, weights, keys, values, batch);
+        ForwardCore(queries, keys, values, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span.Slice(queryLength, queryLength));
+    }
+
+    /// <summary>The whole layer on a projected context, on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
+    public static void Forward(ReadOnlySpan<float> queries, ProjectedContext context, CrossAttentionWeights weights, Span<float> output,
+                               ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+    {
+        int queryLength = batch * TKernel.Shape.QueryLength;
+        using Scratch scratch = new Scratch(2 * queryLength);
+        ForwardCore(queries, context.KeyStorage, context.ValueStorage, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span[queryLength..]);
+    }
+
+    /// <summary>Projects the keys and values of <paramref name="context"/> into <paramref name="into"/>, on validated arguments.</summary>
+    public static void ProjectContext(ReadOnlySpan<float> context, CrossAttentionWeights weights, ProjectedContext into, int batch) =>
+        ProjectKeysAndValues(context, weights, into.KeyStorage, into.ValueStorage, batch);
+
+    private static void ProjectKeysAndValues(ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> keys, Span<float> values, int batch)
+    {
+        int rows = batch * TKernel.Shape.Lkv;
+        TKernel.ProjectContextRows(context, rows, weights.Wk, weights.Bk, keys);
+        TKernel.ProjectContextRows(context, rows, weights.Wv, weights.Bv, values);
+    }
+
+    /// <summary>Q projection, attention on projected keys and values, output projection (a fully masked row's output is Bo).</summary>
+    private static void ForwardCore(ReadOnlySpan<float> queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, CrossAttentionWeights weights,
+                                    Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch, Span<float> q, Span<float> attended)
+    {
+        int rows = batch * TKernel.Shape.Lq;
+        TKernel.ProjectQueries(queries, rows, weights.Wq, weights.Bq, q);
+        Attend(q, keys, values, attended, keyMask, attentionWeights, batch);
+        TKernel.ProjectQueries(attended, rows, weights.Wo, weights.Bo, output);
+    }
+}

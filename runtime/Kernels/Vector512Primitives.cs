@@ -1,0 +1,88 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using static CrossAttention.Kernels.ExpPolynomial;
+
+namespace CrossAttention.Kernels;
+
+/// <summary>
+/// The <c>Vector512</c> building blocks of the <see cref="KernelPath.Specialized512"/> tier (AVX-512): the float
+/// <c>exp</c>, the horizontal reductions that turn 16 (or 4) dot-product accumulators into one vector of sums, and
+/// lane maxima and sums. Every method inlines into generated code and is built from the portable vector APIs (the
+/// reductions fold each vector to 256 bits, then reduce as <see cref="Vector256Primitives"/> does), so the tier's
+/// code is exact on any CPU, fast where <see cref="IsSupported"/>. Called by generated code only.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Vector512Primitives
+{
+    /// <summary>
+    /// True when this CPU runs the tier at speed: the runtime accelerates <c>Vector512</c> (AVX-512 present, and not
+    /// turned off by <c>DOTNET_EnableAVX512F=0</c> or <c>DOTNET_PreferredVectorBitWidth=256</c>).
+    /// </summary>
+    public static bool IsSupported => Vector512.IsHardwareAccelerated;
+
+    /// <summary>e^x per lane (<see cref="ExpPolynomial"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        // The native min/max return their second operand (x86) when either is NaN: x second keeps NaN.
+        Vector512<float> clamped = Vector512.MinNative(Vector512.Create(MaxArgument), Vector512.MaxNative(Vector512.Create(MinArgument), x));
+        Vector512<float> n = Vector512.Round(clamped * Vector512.Create(Log2E));
+        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), clamped);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+
+        Vector512<float> y = Vector512.FusedMultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
+        y = Vector512.FusedMultiplyAdd(y, r, Vector512.Create(P2));
+        y = Vector512.FusedMultiplyAdd(y, r, Vector512.Create(P3));
+        y = Vector512.FusedMultiplyAdd(y, r, Vector512.Create(P4));
+        y = Vector512.FusedMultiplyAdd(y, r, Vector512.Create(P5));
+        y = Vector512.FusedMultiplyAdd(y, r * r, r) + Vector512.Create(1f);
+
+        Vector512<int> bits = Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n) + Vector512.Create(127), 23);
+        // x < min is false for NaN, so NaN survives and only x below the range (−∞ included) becomes 0.
+        return Vector512.AndNot(y * bits.AsSingle(), Vector512.LessThan(x, Vector512.Create(MinArgument)));
+    }
+
+    /// <summary>
+    /// Lane <c>t</c> of the result is the sum of the 16 lanes of <c>a{t}</c>: sixteen dot-product accumulators in, one
+    /// vector of sixteen dot products out.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Reduce(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+                                          Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7,
+                                          Vector512<float> a8, Vector512<float> a9, Vector512<float> a10, Vector512<float> a11,
+                                          Vector512<float> a12, Vector512<float> a13, Vector512<float> a14, Vector512<float> a15) =>
+        Vector512.Create(
+            Vector256Primitives.Reduce(Fold(a0), Fold(a1), Fold(a2), Fold(a3), Fold(a4), Fold(a5), Fold(a6), Fold(a7)),
+            Vector256Primitives.Reduce(Fold(a8), Fold(a9), Fold(a10), Fold(a11), Fold(a12), Fold(a13), Fold(a14), Fold(a15)));
+
+    /// <summary>Lane <c>t</c> of the result is the sum of the 16 lanes of <c>a{t}</c>, for four accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Reduce4(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3) =>
+        Vector256Primitives.Reduce4(Fold(a0), Fold(a1), Fold(a2), Fold(a3));
+
+    /// <summary>The largest lane (NaN if a lane is NaN and the comparison meets it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalMax(Vector512<float> v) => Vector256Primitives.HorizontalMax(Vector256.MaxNative(v.GetLower(), v.GetUpper()));
+
+    /// <summary>The largest of four lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalMax(Vector128<float> v) => Vector128Primitives.HorizontalMax(v);
+
+    /// <summary>The sum of the 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalSum(Vector512<float> v) => Vector256Primitives.HorizontalSum(Fold(v));
+
+    /// <summary>The two halves added: 16 lanes to 8, each the sum of lanes t and t + 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fold(Vector512<float> v) => v.GetLower() + v.GetUpper();
+
+    /// <summary>
+    /// <c>y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ + b</c> with W and b in their PyTorch layout
+    /// (<c>outputs</c> = <c>b.Length</c>): the projections of every shape's layer at this width, one runtime kernel
+    /// (<see cref="VectorLinear{TWidth, TVector}"/>), split over threads when asked for and worth it.
+    /// </summary>
+    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
+        VectorLinear<Width512, Vector512<float>>.Project(x, rows, w, b, y);
+}
