@@ -55,13 +55,7 @@ public sealed partial class CrossAttentionGenerator
             EmitLinearRows(w, plan, LinearPlan.RowBlock, LinearPlan.OutputBlock);
             w.Close();
             w.Line();
-            w.Open("if (r + 1 < rows)");
-            EmitLinearRows(w, plan, 2, LinearPlan.OutputBlock);
-            w.Line("r += 2;");
-            w.Close();
-            w.Line();
-
-            w.Open("if (r < rows)");
+            w.Open("for (; r < rows; r++)");
             EmitLinearRows(w, plan, 1, plan.SingleRowOutputBlock);
             w.Close();
             w.Close();
@@ -101,7 +95,23 @@ public sealed partial class CrossAttentionGenerator
                 }
             }
 
-            foreach (Chunk chunk in Chunks(plan.Inputs, plan.Lanes, inLoop: false))
+            // Whole input vectors in a loop of a few a turn (offsets from the loop variable c), the rest unrolled after it.
+            int looped = plan.LoopedChunks;
+            if (looped > 0)
+            {
+                // References advanced to the turn's column, so every load is at a constant offset from one of them.
+                w.Open($"for (int c = 0; c < {looped * plan.Lanes}; c += {LinearPlan.ChunksPerIteration * plan.Lanes})");
+                w.Line("ref float xc = ref Unsafe.Add(ref xr, c);");
+                w.Line("ref float wc = ref Unsafe.Add(ref wo, c);");
+                foreach (Chunk chunk in Chunks(LinearPlan.ChunksPerIteration * plan.Lanes, plan.Lanes, inLoop: false))
+                {
+                    EmitLinearChunk(w, plan, rows, outputs, chunk, "xc", "wc");
+                }
+
+                w.Close();
+            }
+
+            foreach (Chunk chunk in Chunks(plan.Inputs, plan.Lanes, inLoop: false, firstFull: looped))
             {
                 EmitLinearChunk(w, plan, rows, outputs, chunk);
             }
@@ -133,17 +143,17 @@ public sealed partial class CrossAttentionGenerator
         }
 
         /// <summary>One input vector of every row in the block, multiplied into every output's accumulator.</summary>
-        private static void EmitLinearChunk(IndentedWriter w, LinearPlan plan, int rows, int outputs, Chunk chunk)
+        private static void EmitLinearChunk(IndentedWriter w, LinearPlan plan, int rows, int outputs, Chunk chunk, string x = "xr", string weights = "wo")
         {
             w.Open();
             for (int r = 0; r < rows; r++)
             {
-                w.Line($"V x{r} = {Load(plan.Lanes, plan.TailLanes, "xr", r * plan.Inputs, chunk, maskTail: true)};");
+                w.Line($"V x{r} = {Load(plan.Lanes, plan.TailLanes, x, r * plan.Inputs, chunk, maskTail: true)};");
             }
 
             for (int t = 0; t < outputs; t++)
             {
-                string weight = Load(plan.Lanes, plan.TailLanes, "wo", t * plan.Inputs, chunk, maskTail: false);
+                string weight = Load(plan.Lanes, plan.TailLanes, weights, t * plan.Inputs, chunk, maskTail: false);
                 if (rows == 1)
                 {
                     w.Line($"a0_{t} = Vec.FusedMultiplyAdd(x0, {weight}, a0_{t});");

@@ -205,22 +205,24 @@ public sealed partial class CrossAttentionGenerator
             w.Line("{");
             w.Line("}");
             w.Line();
-            EmitForwarders(w, members, dispatch);
+            EmitForwarders(w, members, dispatch, inheritDocumentation: true);
             w.Close();
             w.Close();
         }
 
-        private static void EmitForwarders(IndentedWriter w, Member[] members, string dispatch)
+        /// <summary>The members, each forwarding to <paramref name="dispatch"/>; documented in full, or (the nested
+        /// <c>Kernel</c>'s, which implement the interface) with the interface's documentation.</summary>
+        private static void EmitForwarders(IndentedWriter w, Member[] members, string dispatch, bool inheritDocumentation = false)
         {
-            w.Line("/// <summary>The shape this kernel was generated for.</summary>");
+            w.Line(inheritDocumentation ? "/// <inheritdoc/>" : "/// <summary>The shape this kernel was generated for.</summary>");
             w.Line($"public static {Shape} Shape => {dispatch}.Shape;");
             w.Line();
-            w.Line("/// <summary>Which path the calls take on this machine: the widest <c>Specialized…</c> tier the CPU accelerates, else the generic fallback.</summary>");
+            w.Line(inheritDocumentation ? "/// <inheritdoc/>" : "/// <summary>Which path the calls take on this machine: the widest <c>Specialized…</c> tier the CPU accelerates, else the generic fallback.</summary>");
             w.Line($"public static {Path} KernelPath => {dispatch}.KernelPath;");
             foreach (Member member in members)
             {
                 w.Line();
-                w.Line($"/// <summary>{member.Summary}</summary>");
+                w.Line(inheritDocumentation ? "/// <inheritdoc/>" : $"/// <summary>{member.Summary}</summary>");
                 w.Line($"public static {member.Return} {member.Name}({member.Parameters}) =>");
                 w.Line($"    {dispatch}.{member.Name}({member.Arguments});");
             }

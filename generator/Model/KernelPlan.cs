@@ -57,7 +57,7 @@ internal sealed record HeadTraversal(int HeadSize, int Lanes, int FullChunks, in
 /// <summary>
 /// How one projection <c>y[rows, Outputs] = x[rows, Inputs] · W[Outputs, Inputs]ᵀ + b</c> is computed. Inputs of up to
 /// <c>KernelPlanner.MaxUnrolledProjectionChunks</c> vectors are <see cref="Generated"/>: register blocks of 3 rows × 4
-/// outputs (then a block of 2 rows, or of 1 row × one output per lane, for the rows left over), one accumulator each,
+/// outputs (then blocks of 1 row × one output per lane for the rows left over), one accumulator each,
 /// over the inputs unrolled whole (dot-product form, so W is read in its PyTorch layout), reduced once. Wider inputs go
 /// to the runtime's kernel of the tier (<c>P.Project</c>), which walks them in a loop: as fast there (measured: within
 /// noise at 512 and 768 inputs), while at 64 inputs the unrolled code is 1.3–1.6× faster.
@@ -83,6 +83,12 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int Lanes, bool Gener
     /// <summary>Outputs per register block of a single row (decoder steps are single rows): one vector's lanes, so its
     /// sums are one full reduction.</summary>
     public int SingleRowOutputBlock => Lanes;
+
+    /// <summary>Whole input vectors walked by a loop of <see cref="ChunksPerIteration"/> a turn (0: all unrolled).</summary>
+    public int LoopedChunks => FullChunks >= 2 * ChunksPerIteration ? FullChunks / ChunksPerIteration * ChunksPerIteration : 0;
+
+    /// <summary>Input vectors per turn of the loop over the inputs.</summary>
+    public const int ChunksPerIteration = 2;
 }
 
 /// <summary>

@@ -59,41 +59,41 @@ namespace Demo
             {
             }
 
-            /// <summary>The shape this kernel was generated for.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.Shape;
 
-            /// <summary>Which path the calls take on this machine: the widest <c>Specialized…</c> tier the CPU accelerates, else the generic fallback.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.KernelPath;
 
-            /// <summary>Attention on projected <c>q [B, 1, 512]</c>, <c>k</c>, <c>v [B, 32, 512]</c> into <c>output [B, 1, 512]</c>.</summary>
+            /// <inheritdoc/>
             public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.Attend(q, k, v, output);
 
-            /// <summary>Attention on projected <c>q [B, 1, 512]</c>, <c>k</c>, <c>v [B, 32, 512]</c> into <c>output [B, 1, 512]</c>, with a key mask <c>[B, 32]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 1, 32]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
-            /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 1, 512]</c> and <c>context [B, 32, 512]</c> into <c>output [B, 1, 512]</c>.</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.Forward(queries, context, weights, output);
 
-            /// <summary>The whole layer on <c>queries [B, 1, 512]</c> and <c>context [B, 32, 512]</c> into <c>output [B, 1, 512]</c>, with a key mask <c>[B, 32]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 1, 32]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
-            /// <summary>Projects the keys and values of <c>context [B, 32, 512]</c> once, for many <c>Forward</c> steps.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.ProjectContext(context, weights);
 
-            /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
+            /// <inheritdoc/>
             public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.ProjectContext(context, weights, into);
 
-            /// <summary>The whole layer on <c>queries [B, 1, 512]</c> and a projected context: Q projection, attention, output projection.</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.Forward(queries, context, weights, output);
 
-            /// <summary>The whole layer on a projected context, with a key mask <c>[B, 32]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 1, 32]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.DecodeKernel, global::CrossAttention.Generated.Tier256.DecodeKernel, global::CrossAttention.Generated.Tier128.DecodeKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }

@@ -63,41 +63,41 @@ namespace Demo.Models
                     {
                     }
 
-                    /// <summary>The shape this kernel was generated for.</summary>
+                    /// <inheritdoc/>
                     public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.Shape;
 
-                    /// <summary>Which path the calls take on this machine: the widest <c>Specialized…</c> tier the CPU accelerates, else the generic fallback.</summary>
+                    /// <inheritdoc/>
                     public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.KernelPath;
 
-                    /// <summary>Attention on projected <c>q [B, 2, 16]</c>, <c>k</c>, <c>v [B, 3, 16]</c> into <c>output [B, 2, 16]</c>.</summary>
+                    /// <inheritdoc/>
                     public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
                         global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.Attend(q, k, v, output);
 
-                    /// <summary>Attention on projected <c>q [B, 2, 16]</c>, <c>k</c>, <c>v [B, 3, 16]</c> into <c>output [B, 2, 16]</c>, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
+                    /// <inheritdoc/>
                     public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                         global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
-                    /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 2, 16]</c> and <c>context [B, 3, 16]</c> into <c>output [B, 2, 16]</c>.</summary>
+                    /// <inheritdoc/>
                     public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                         global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.Forward(queries, context, weights, output);
 
-                    /// <summary>The whole layer on <c>queries [B, 2, 16]</c> and <c>context [B, 3, 16]</c> into <c>output [B, 2, 16]</c>, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
+                    /// <inheritdoc/>
                     public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                         global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
-                    /// <summary>Projects the keys and values of <c>context [B, 3, 16]</c> once, for many <c>Forward</c> steps.</summary>
+                    /// <inheritdoc/>
                     public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
                         global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.ProjectContext(context, weights);
 
-                    /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
+                    /// <inheritdoc/>
                     public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
                         global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.ProjectContext(context, weights, into);
 
-                    /// <summary>The whole layer on <c>queries [B, 2, 16]</c> and a projected context: Q projection, attention, output projection.</summary>
+                    /// <inheritdoc/>
                     public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                         global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.Forward(queries, context, weights, output);
 
-                    /// <summary>The whole layer on a projected context, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
+                    /// <inheritdoc/>
                     public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                         global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
                 }
@@ -119,9 +119,9 @@ namespace CrossAttention.Generated.Tier256
 
     // Vector256 (8 lanes, 16 registers): heads in vector lanes — 3 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 2 heads; softmax is one vector operation per key for every head;
-    //       2 query row(s) unrolled, keys and heads unrolled, head dimension 1 vector(s) of 8;
+    //       2 query rows in a loop, keys and heads unrolled, head dimension 1 vector(s) of 8;
     //       projections: 16 → 16 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
-    //       about 220 statements in the attention method, far inside the JIT's optimization limits.
+    //       about 118 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector256 code behind Demo.Models.Outer.Holder.Nested: Lq=2, Lkv=3, D=16, Heads=2, head size 8, KvDim=16, Scale=0.35355338.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     file readonly struct NestedKernel : global::CrossAttention.Kernels.IGeneratedKernel
@@ -162,10 +162,10 @@ namespace CrossAttention.Generated.Tier256
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
 
-            // Query row 0
+            for (int i = 0; i < 2; i++)
             {
-                ref float qi = ref Unsafe.Add(ref q, 0);
-                ref float oi = ref Unsafe.Add(ref o, 0);
+                ref float qi = ref Unsafe.Add(ref q, i * 16);
+                ref float oi = ref Unsafe.Add(ref o, i * 16);
 
                 // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
                 V s0;
@@ -243,98 +243,7 @@ namespace CrossAttention.Generated.Tier256
 
                 if (writeWeights)
                 {
-                    ref float wi = ref Unsafe.Add(ref w, 0);
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 6) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 7) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 2) = p2.GetElement(0);
-                    Unsafe.Add(ref wi, 8) = p2.GetElement(1);
-                }
-            }
-
-            // Query row 1
-            {
-                ref float qi = ref Unsafe.Add(ref q, 16);
-                ref float oi = ref Unsafe.Add(ref o, 16);
-
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
-                    s0 = P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 24);
-                    s1 = P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
-                }
-                V s2;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 40);
-                    s2 = P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s2 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s2, negativeInfinity);
-                }
-
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(Vec.MaxNative(s0, s1), s2);
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                V inverse = Vec.Create(1f) / ((p0 + p1) + p2);
-                p0 *= inverse;
-                p1 *= inverse;
-                p2 *= inverse;
-
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 8);
-                }
-
-                if (writeWeights)
-                {
-                    ref float wi = ref Unsafe.Add(ref w, 3);
+                    ref float wi = ref Unsafe.Add(ref w, i * 3);
                     Unsafe.Add(ref wi, 0) = p0.GetElement(0);
                     Unsafe.Add(ref wi, 6) = p0.GetElement(1);
                     Unsafe.Add(ref wi, 1) = p1.GetElement(0);
@@ -442,60 +351,7 @@ namespace CrossAttention.Generated.Tier256
                 }
             }
 
-            if (r + 1 < rows)
-            {
-                ref float xr = ref Unsafe.Add(ref x, r * 16);
-                ref float yr = ref Unsafe.Add(ref y, r * 16);
-                for (int o = 0; o < 16; o += 4)
-                {
-                    ref float wo = ref Unsafe.Add(ref w, o * 16);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 16);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 24);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    (P.Reduce4(a0_0, a0_1, a0_2, a0_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
-                    (P.Reduce4(a1_0, a1_1, a1_2, a1_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 16), (nuint)o);
-                }
-                r += 2;
-            }
-
-            if (r < rows)
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 16);
                 ref float yr = ref Unsafe.Add(ref y, r * 16);
@@ -552,9 +408,9 @@ namespace CrossAttention.Generated.Tier128
 
     // Vector128 (4 lanes, 32 registers): heads in vector lanes — 3 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 2 heads; softmax is one vector operation per key for every head;
-    //       2 query row(s) unrolled, keys and heads unrolled, head dimension 2 vector(s) of 4;
+    //       2 query rows in a loop, keys and heads unrolled, head dimension 2 vector(s) of 4;
     //       projections: 16 → 16 in blocks of 3 rows × 4 outputs (4 for a single row), inputs unrolled;
-    //       about 228 statements in the attention method, far inside the JIT's optimization limits.
+    //       about 122 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector128 code behind Demo.Models.Outer.Holder.Nested: Lq=2, Lkv=3, D=16, Heads=2, head size 8, KvDim=16, Scale=0.35355338.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     file readonly struct NestedKernel : global::CrossAttention.Kernels.IGeneratedKernel
@@ -595,10 +451,10 @@ namespace CrossAttention.Generated.Tier128
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
 
-            // Query row 0
+            for (int i = 0; i < 2; i++)
             {
-                ref float qi = ref Unsafe.Add(ref q, 0);
-                ref float oi = ref Unsafe.Add(ref o, 0);
+                ref float qi = ref Unsafe.Add(ref q, i * 16);
+                ref float oi = ref Unsafe.Add(ref o, i * 16);
 
                 // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
                 V s0;
@@ -692,114 +548,7 @@ namespace CrossAttention.Generated.Tier128
 
                 if (writeWeights)
                 {
-                    ref float wi = ref Unsafe.Add(ref w, 0);
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 6) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 7) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 2) = p2.GetElement(0);
-                    Unsafe.Add(ref wi, 8) = p2.GetElement(1);
-                }
-            }
-
-            // Query row 1
-            {
-                ref float qi = ref Unsafe.Add(ref q, 16);
-                ref float oi = ref Unsafe.Add(ref o, 16);
-
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 4), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 12), a1);
-                    s0 = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 20), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 24);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 28), a1);
-                    s1 = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
-                }
-                V s2;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 36), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 40);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 44), a1);
-                    s2 = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
-                    s2 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s2, negativeInfinity);
-                }
-
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(Vec.MaxNative(s0, s1), s2);
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                V inverse = Vec.Create(1f) / ((p0 + p1) + p2);
-                p0 *= inverse;
-                p1 *= inverse;
-                p2 *= inverse;
-
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                    o1.StoreUnsafe(ref oi, 4);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o1);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o1);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o1);
-                    }
-                    o0.StoreUnsafe(ref oi, 8);
-                    o1.StoreUnsafe(ref oi, 12);
-                }
-
-                if (writeWeights)
-                {
-                    ref float wi = ref Unsafe.Add(ref w, 3);
+                    ref float wi = ref Unsafe.Add(ref w, i * 3);
                     Unsafe.Add(ref wi, 0) = p0.GetElement(0);
                     Unsafe.Add(ref wi, 6) = p0.GetElement(1);
                     Unsafe.Add(ref wi, 1) = p1.GetElement(0);
@@ -859,89 +608,52 @@ namespace CrossAttention.Generated.Tier128
                     V a2_1 = V.Zero;
                     V a2_2 = V.Zero;
                     V a2_3 = V.Zero;
+                    for (int c = 0; c < 16; c += 8)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 16);
-                        V x2 = Vec.LoadUnsafe(ref xr, 32);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        V x1 = Vec.LoadUnsafe(ref xr, 20);
-                        V x2 = Vec.LoadUnsafe(ref xr, 36);
-                        V w0 = Vec.LoadUnsafe(ref wo, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 20);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 36);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 52);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 24);
-                        V x2 = Vec.LoadUnsafe(ref xr, 40);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 12);
-                        V x1 = Vec.LoadUnsafe(ref xr, 28);
-                        V x2 = Vec.LoadUnsafe(ref xr, 44);
-                        V w0 = Vec.LoadUnsafe(ref wo, 12);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 28);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 44);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 60);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 16);
+                            V x2 = Vec.LoadUnsafe(ref xc, 32);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 16);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 32);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 48);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 4);
+                            V x1 = Vec.LoadUnsafe(ref xc, 20);
+                            V x2 = Vec.LoadUnsafe(ref xc, 36);
+                            V w0 = Vec.LoadUnsafe(ref wc, 4);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 20);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 36);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 52);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
                     }
                     (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 16), (nuint)o);
@@ -949,7 +661,7 @@ namespace CrossAttention.Generated.Tier128
                 }
             }
 
-            if (r + 1 < rows)
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 16);
                 ref float yr = ref Unsafe.Add(ref y, r * 16);
@@ -960,118 +672,24 @@ namespace CrossAttention.Generated.Tier128
                     V a0_1 = V.Zero;
                     V a0_2 = V.Zero;
                     V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
+                    for (int c = 0; c < 16; c += 8)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 16);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        V x1 = Vec.LoadUnsafe(ref xr, 20);
-                        V w0 = Vec.LoadUnsafe(ref wo, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 20);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 36);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 52);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 24);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 12);
-                        V x1 = Vec.LoadUnsafe(ref xr, 28);
-                        V w0 = Vec.LoadUnsafe(ref wo, 12);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 28);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 44);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 60);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
-                    (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 16), (nuint)o);
-                }
-                r += 2;
-            }
-
-            if (r < rows)
-            {
-                ref float xr = ref Unsafe.Add(ref x, r * 16);
-                ref float yr = ref Unsafe.Add(ref y, r * 16);
-                for (int o = 0; o < 16; o += 4)
-                {
-                    ref float wo = ref Unsafe.Add(ref w, o * 16);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 0), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 16), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 32), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 48), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 4), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 20), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 36), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 52), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 8), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 24), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 40), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 56), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 12);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 12), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 28), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 44), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 60), a0_3);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 0), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 16), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 32), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 48), a0_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 4);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 4), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 20), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 36), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 52), a0_3);
+                        }
                     }
                     (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                 }

@@ -57,41 +57,41 @@ partial record GlobalRecord
         {
         }
 
-        /// <summary>The shape this kernel was generated for.</summary>
+        /// <inheritdoc/>
         public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.Shape;
 
-        /// <summary>Which path the calls take on this machine: the widest <c>Specialized…</c> tier the CPU accelerates, else the generic fallback.</summary>
+        /// <inheritdoc/>
         public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.KernelPath;
 
-        /// <summary>Attention on projected <c>q [B, 1, 8]</c>, <c>k</c>, <c>v [B, 2, 8]</c> into <c>output [B, 1, 8]</c>.</summary>
+        /// <inheritdoc/>
         public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
             global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.Attend(q, k, v, output);
 
-        /// <summary>Attention on projected <c>q [B, 1, 8]</c>, <c>k</c>, <c>v [B, 2, 8]</c> into <c>output [B, 1, 8]</c>, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 1, 1, 2]</c> (empty = not written).</summary>
+        /// <inheritdoc/>
         public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
             global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
-        /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 1, 8]</c> and <c>context [B, 2, 8]</c> into <c>output [B, 1, 8]</c>.</summary>
+        /// <inheritdoc/>
         public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
             global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.Forward(queries, context, weights, output);
 
-        /// <summary>The whole layer on <c>queries [B, 1, 8]</c> and <c>context [B, 2, 8]</c> into <c>output [B, 1, 8]</c>, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 1, 1, 2]</c> (empty = not written).</summary>
+        /// <inheritdoc/>
         public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
             global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
-        /// <summary>Projects the keys and values of <c>context [B, 2, 8]</c> once, for many <c>Forward</c> steps.</summary>
+        /// <inheritdoc/>
         public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
             global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.ProjectContext(context, weights);
 
-        /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
+        /// <inheritdoc/>
         public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
             global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.ProjectContext(context, weights, into);
 
-        /// <summary>The whole layer on <c>queries [B, 1, 8]</c> and a projected context: Q projection, attention, output projection.</summary>
+        /// <inheritdoc/>
         public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
             global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.Forward(queries, context, weights, output);
 
-        /// <summary>The whole layer on a projected context, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 1, 1, 2]</c> (empty = not written).</summary>
+        /// <inheritdoc/>
         public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
             global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
     }
@@ -307,60 +307,7 @@ namespace CrossAttention.Generated.Tier128
                 }
             }
 
-            if (r + 1 < rows)
-            {
-                ref float xr = ref Unsafe.Add(ref x, r * 8);
-                ref float yr = ref Unsafe.Add(ref y, r * 8);
-                for (int o = 0; o < 8; o += 4)
-                {
-                    ref float wo = ref Unsafe.Add(ref w, o * 8);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 8);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        V x1 = Vec.LoadUnsafe(ref xr, 12);
-                        V w0 = Vec.LoadUnsafe(ref wo, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 12);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 20);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 28);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
-                    (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 8), (nuint)o);
-                }
-                r += 2;
-            }
-
-            if (r < rows)
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 8);
                 ref float yr = ref Unsafe.Add(ref y, r * 8);

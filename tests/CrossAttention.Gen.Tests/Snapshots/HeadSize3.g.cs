@@ -59,41 +59,41 @@ namespace Demo
             {
             }
 
-            /// <summary>The shape this kernel was generated for.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.Shape;
 
-            /// <summary>Which path the calls take on this machine: the widest <c>Specialized…</c> tier the CPU accelerates, else the generic fallback.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.KernelPath;
 
-            /// <summary>Attention on projected <c>q [B, 2, 6]</c>, <c>k</c>, <c>v [B, 3, 6]</c> into <c>output [B, 2, 6]</c>.</summary>
+            /// <inheritdoc/>
             public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.Attend(q, k, v, output);
 
-            /// <summary>Attention on projected <c>q [B, 2, 6]</c>, <c>k</c>, <c>v [B, 3, 6]</c> into <c>output [B, 2, 6]</c>, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
-            /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 2, 6]</c> and <c>context [B, 3, 6]</c> into <c>output [B, 2, 6]</c>.</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.Forward(queries, context, weights, output);
 
-            /// <summary>The whole layer on <c>queries [B, 2, 6]</c> and <c>context [B, 3, 6]</c> into <c>output [B, 2, 6]</c>, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
-            /// <summary>Projects the keys and values of <c>context [B, 3, 6]</c> once, for many <c>Forward</c> steps.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.ProjectContext(context, weights);
 
-            /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
+            /// <inheritdoc/>
             public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.ProjectContext(context, weights, into);
 
-            /// <summary>The whole layer on <c>queries [B, 2, 6]</c> and a projected context: Q projection, attention, output projection.</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.Forward(queries, context, weights, output);
 
-            /// <summary>The whole layer on a projected context, with a key mask <c>[B, 3]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 2, 2, 3]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }
@@ -111,11 +111,11 @@ namespace CrossAttention.Generated.Tier128
     using Vec = global::System.Runtime.Intrinsics.Vector128;
     using P = global::CrossAttention.Kernels.Vector128Primitives;
 
-    // Vector128 (4 lanes, 32 registers): keys in vector lanes; 2 query row(s) unrolled; 3 key(s) unrolled, scores kept in registers;
+    // Vector128 (4 lanes, 32 registers): keys in vector lanes; 2 query rows in a loop; 3 key(s) unrolled, scores kept in registers;
     //       head dimension: 3 columns in one vector assembled lane by lane;
     //       scores as 1 vector(s) of 4 keys (the last holds 3), 4 dot-product accumulators per vector; weighted sum over 1 output vector(s) at a time, keys alternating between 4 accumulator set(s);
     //       projections: 6 → 6 in blocks of 3 rows × 4 outputs (4 for a single row), inputs unrolled;
-    //       about 90 statements per head, far inside the JIT's optimization limits.
+    //       about 53 statements per head, far inside the JIT's optimization limits.
     /// <summary>The Vector128 code behind Demo.HeadSize3: Lq=2, Lkv=3, D=6, Heads=2, head size 3, KvDim=6, Scale=0.57735026.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     file readonly struct HeadSize3Kernel : global::CrossAttention.Kernels.IGeneratedKernel
@@ -156,10 +156,10 @@ namespace CrossAttention.Generated.Tier128
             V scale = Vec.Create(0.57735026f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
 
-            // Query row 0
+            for (int i = 0; i < 2; i++)
             {
-                ref float qi = ref Unsafe.Add(ref q, 0);
-                ref float oi = ref Unsafe.Add(ref o, 0);
+                ref float qi = ref Unsafe.Add(ref q, i * 6);
+                ref float oi = ref Unsafe.Add(ref o, i * 6);
 
                 // Scores: 4 keys per vector, one accumulator per key over the head, reduced in one go.
                 V s0;
@@ -210,68 +210,7 @@ namespace CrossAttention.Generated.Tier128
 
                 if (writeWeights)
                 {
-                    ref float wi = ref Unsafe.Add(ref w, 0);
-                    Unsafe.Add(ref wi, 0) = Unsafe.Add(ref scores, 0) * inverse;
-                    Unsafe.Add(ref wi, 1) = Unsafe.Add(ref scores, 1) * inverse;
-                    Unsafe.Add(ref wi, 2) = Unsafe.Add(ref scores, 2) * inverse;
-                }
-            }
-
-            // Query row 1
-            {
-                ref float qi = ref Unsafe.Add(ref q, 6);
-                ref float oi = ref Unsafe.Add(ref o, 6);
-
-                // Scores: 4 keys per vector, one accumulator per key over the head, reduced in one go.
-                V s0;
-                {
-                    V qc0 = Vec.Create(Unsafe.Add(ref qi, 0), Unsafe.Add(ref qi, 1), Unsafe.Add(ref qi, 2), 0f);
-                    V a0 = qc0 * Vec.Create(Unsafe.Add(ref k, 0), Unsafe.Add(ref k, 1), Unsafe.Add(ref k, 2), 0f);
-                    V a1 = qc0 * Vec.Create(Unsafe.Add(ref k, 6), Unsafe.Add(ref k, 7), Unsafe.Add(ref k, 8), 0f);
-                    V a2 = qc0 * Vec.Create(Unsafe.Add(ref k, 12), Unsafe.Add(ref k, 13), Unsafe.Add(ref k, 14), 0f);
-                    s0 = P.Reduce(a0, a1, a2, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, 0).AsSingle(), s0, negativeInfinity);
-                }
-                float max = P.HorizontalMax(s0);
-
-                // Softmax: subtract the row maximum, exponentiate, keep attended lanes only.
-                V shift = Vec.Create(max);
-                V p0 = P.Exp(s0 - shift) & Vec.LoadUnsafe(ref keep, 0).AsSingle();
-                p0.StoreUnsafe(ref scores, 0);
-                float inverse = 1f / P.HorizontalSum(p0);
-                V inverses = Vec.Create(inverse);
-
-                // Weighted sum of value rows.
-                {
-                    V o0_0 = Vec.Create(-0f);
-                    V o1_0 = Vec.Create(-0f);
-                    V o2_0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 0));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.Create(Unsafe.Add(ref v, 0), Unsafe.Add(ref v, 1), Unsafe.Add(ref v, 2), 0f), o0_0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 1));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.Create(Unsafe.Add(ref v, 6), Unsafe.Add(ref v, 7), Unsafe.Add(ref v, 8), 0f), o1_0);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 2));
-                        o2_0 = Vec.FusedMultiplyAdd(p, Vec.Create(Unsafe.Add(ref v, 12), Unsafe.Add(ref v, 13), Unsafe.Add(ref v, 14), 0f), o2_0);
-                    }
-                    {
-                        V r = (((o0_0 + o1_0) + o2_0) * inverses);
-                        Unsafe.Add(ref oi, 0) = r.GetElement(0);
-                        Unsafe.Add(ref oi, 1) = r.GetElement(1);
-                        Unsafe.Add(ref oi, 2) = r.GetElement(2);
-                    }
-                }
-
-                if (writeWeights)
-                {
-                    ref float wi = ref Unsafe.Add(ref w, 3);
+                    ref float wi = ref Unsafe.Add(ref w, i * 3);
                     Unsafe.Add(ref wi, 0) = Unsafe.Add(ref scores, 0) * inverse;
                     Unsafe.Add(ref wi, 1) = Unsafe.Add(ref scores, 1) * inverse;
                     Unsafe.Add(ref wi, 2) = Unsafe.Add(ref scores, 2) * inverse;
@@ -427,97 +366,7 @@ namespace CrossAttention.Generated.Tier128
                 }
             }
 
-            if (r + 1 < rows)
-            {
-                ref float xr = ref Unsafe.Add(ref x, r * 6);
-                ref float yr = ref Unsafe.Add(ref y, r * 6);
-                for (int o = 0; o < 4; o += 4)
-                {
-                    ref float wo = ref Unsafe.Add(ref w, o * 6);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
-                    {
-                        V x0 = (tailMask & Vec.LoadUnsafe(ref xr, 2));
-                        V x1 = (tailMask & Vec.LoadUnsafe(ref xr, 8));
-                        V w0 = Vec.LoadUnsafe(ref wo, 2);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 14);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 20);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 6);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 6);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 12);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 18);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
-                    (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 6), (nuint)o);
-                }
-                {
-                    ref float wo = ref Unsafe.Add(ref w, 24);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    {
-                        V x0 = (tailMask & Vec.LoadUnsafe(ref xr, 2));
-                        V x1 = (tailMask & Vec.LoadUnsafe(ref xr, 8));
-                        V w0 = Vec.LoadUnsafe(ref wo, 2);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 6);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 6);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                    }
-                    {
-                        V sums = P.Reduce(a0_0, a0_1, V.Zero, V.Zero);
-                        Unsafe.Add(ref yr, 4 + 0) = sums.GetElement(0) + Unsafe.Add(ref b, 4 + 0);
-                        Unsafe.Add(ref yr, 4 + 1) = sums.GetElement(1) + Unsafe.Add(ref b, 4 + 1);
-                    }
-                    {
-                        V sums = P.Reduce(a1_0, a1_1, V.Zero, V.Zero);
-                        Unsafe.Add(ref Unsafe.Add(ref yr, 6), 4 + 0) = sums.GetElement(0) + Unsafe.Add(ref b, 4 + 0);
-                        Unsafe.Add(ref Unsafe.Add(ref yr, 6), 4 + 1) = sums.GetElement(1) + Unsafe.Add(ref b, 4 + 1);
-                    }
-                }
-                r += 2;
-            }
-
-            if (r < rows)
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 6);
                 ref float yr = ref Unsafe.Add(ref y, r * 6);

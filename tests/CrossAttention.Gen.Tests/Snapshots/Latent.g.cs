@@ -59,41 +59,41 @@ namespace Demo
             {
             }
 
-            /// <summary>The shape this kernel was generated for.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.Shape;
 
-            /// <summary>Which path the calls take on this machine: the widest <c>Specialized…</c> tier the CPU accelerates, else the generic fallback.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.KernelPath;
 
-            /// <summary>Attention on projected <c>q [B, 4, 64]</c>, <c>k</c>, <c>v [B, 2, 64]</c> into <c>output [B, 4, 64]</c>.</summary>
+            /// <inheritdoc/>
             public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.Attend(q, k, v, output);
 
-            /// <summary>Attention on projected <c>q [B, 4, 64]</c>, <c>k</c>, <c>v [B, 2, 64]</c> into <c>output [B, 4, 64]</c>, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 4, 2]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
-            /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 4, 64]</c> and <c>context [B, 2, 64]</c> into <c>output [B, 4, 64]</c>.</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.Forward(queries, context, weights, output);
 
-            /// <summary>The whole layer on <c>queries [B, 4, 64]</c> and <c>context [B, 2, 64]</c> into <c>output [B, 4, 64]</c>, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 4, 2]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
-            /// <summary>Projects the keys and values of <c>context [B, 2, 64]</c> once, for many <c>Forward</c> steps.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.ProjectContext(context, weights);
 
-            /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
+            /// <inheritdoc/>
             public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.ProjectContext(context, weights, into);
 
-            /// <summary>The whole layer on <c>queries [B, 4, 64]</c> and a projected context: Q projection, attention, output projection.</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.Forward(queries, context, weights, output);
 
-            /// <summary>The whole layer on a projected context, with a key mask <c>[B, 2]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 8, 4, 2]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier256.LatentKernel, global::CrossAttention.Generated.Tier128.LatentKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }
@@ -113,9 +113,9 @@ namespace CrossAttention.Generated.Tier256
 
     // Vector256 (8 lanes, 16 registers): heads in vector lanes — 2 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 8 heads; softmax is one vector operation per key for every head;
-    //       4 query row(s) unrolled, keys and heads unrolled, head dimension 1 vector(s) of 8;
+    //       4 query rows in a loop, keys and heads unrolled, head dimension 1 vector(s) of 8;
     //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
-    //       about 608 statements in the attention method, far inside the JIT's optimization limits.
+    //       about 160 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector256 code behind Demo.Latent: Lq=4, Lkv=2, D=64, Heads=8, head size 8, KvDim=64, Scale=0.35355338.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     file readonly struct LatentKernel : global::CrossAttention.Kernels.IGeneratedKernel
@@ -156,10 +156,10 @@ namespace CrossAttention.Generated.Tier256
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
 
-            // Query row 0
+            for (int i = 0; i < 4; i++)
             {
-                ref float qi = ref Unsafe.Add(ref q, 0);
-                ref float oi = ref Unsafe.Add(ref o, 0);
+                ref float qi = ref Unsafe.Add(ref q, i * 64);
+                ref float oi = ref Unsafe.Add(ref o, i * 64);
 
                 // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
                 V s0;
@@ -314,541 +314,7 @@ namespace CrossAttention.Generated.Tier256
 
                 if (writeWeights)
                 {
-                    ref float wi = ref Unsafe.Add(ref w, 0);
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 8) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 16) = p0.GetElement(2);
-                    Unsafe.Add(ref wi, 24) = p0.GetElement(3);
-                    Unsafe.Add(ref wi, 32) = p0.GetElement(4);
-                    Unsafe.Add(ref wi, 40) = p0.GetElement(5);
-                    Unsafe.Add(ref wi, 48) = p0.GetElement(6);
-                    Unsafe.Add(ref wi, 56) = p0.GetElement(7);
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 9) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 17) = p1.GetElement(2);
-                    Unsafe.Add(ref wi, 25) = p1.GetElement(3);
-                    Unsafe.Add(ref wi, 33) = p1.GetElement(4);
-                    Unsafe.Add(ref wi, 41) = p1.GetElement(5);
-                    Unsafe.Add(ref wi, 49) = p1.GetElement(6);
-                    Unsafe.Add(ref wi, 57) = p1.GetElement(7);
-                }
-            }
-
-            // Query row 1
-            {
-                ref float qi = ref Unsafe.Add(ref q, 64);
-                ref float oi = ref Unsafe.Add(ref o, 64);
-
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
-                    V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 16);
-                    V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 24);
-                    V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 32);
-                    V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 40);
-                    V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
-                    V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 56);
-                    s0 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 72);
-                    V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 80);
-                    V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 88);
-                    V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 96);
-                    V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 104);
-                    V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
-                    V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 120);
-                    s1 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
-                }
-
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(s0, s1);
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V inverse = Vec.Create(1f) / (p0 + p1);
-                p0 *= inverse;
-                p1 *= inverse;
-
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 8);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 16);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 24);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(4));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(4));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 32);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(5));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(5));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 40);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(6));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(6));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 48);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(7));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(7));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 56);
-                }
-
-                if (writeWeights)
-                {
-                    ref float wi = ref Unsafe.Add(ref w, 2);
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 8) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 16) = p0.GetElement(2);
-                    Unsafe.Add(ref wi, 24) = p0.GetElement(3);
-                    Unsafe.Add(ref wi, 32) = p0.GetElement(4);
-                    Unsafe.Add(ref wi, 40) = p0.GetElement(5);
-                    Unsafe.Add(ref wi, 48) = p0.GetElement(6);
-                    Unsafe.Add(ref wi, 56) = p0.GetElement(7);
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 9) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 17) = p1.GetElement(2);
-                    Unsafe.Add(ref wi, 25) = p1.GetElement(3);
-                    Unsafe.Add(ref wi, 33) = p1.GetElement(4);
-                    Unsafe.Add(ref wi, 41) = p1.GetElement(5);
-                    Unsafe.Add(ref wi, 49) = p1.GetElement(6);
-                    Unsafe.Add(ref wi, 57) = p1.GetElement(7);
-                }
-            }
-
-            // Query row 2
-            {
-                ref float qi = ref Unsafe.Add(ref q, 128);
-                ref float oi = ref Unsafe.Add(ref o, 128);
-
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
-                    V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 16);
-                    V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 24);
-                    V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 32);
-                    V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 40);
-                    V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
-                    V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 56);
-                    s0 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 72);
-                    V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 80);
-                    V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 88);
-                    V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 96);
-                    V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 104);
-                    V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
-                    V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 120);
-                    s1 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
-                }
-
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(s0, s1);
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V inverse = Vec.Create(1f) / (p0 + p1);
-                p0 *= inverse;
-                p1 *= inverse;
-
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 8);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 16);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 24);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(4));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(4));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 32);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(5));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(5));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 40);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(6));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(6));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 48);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(7));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(7));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 56);
-                }
-
-                if (writeWeights)
-                {
-                    ref float wi = ref Unsafe.Add(ref w, 4);
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 8) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 16) = p0.GetElement(2);
-                    Unsafe.Add(ref wi, 24) = p0.GetElement(3);
-                    Unsafe.Add(ref wi, 32) = p0.GetElement(4);
-                    Unsafe.Add(ref wi, 40) = p0.GetElement(5);
-                    Unsafe.Add(ref wi, 48) = p0.GetElement(6);
-                    Unsafe.Add(ref wi, 56) = p0.GetElement(7);
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 9) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 17) = p1.GetElement(2);
-                    Unsafe.Add(ref wi, 25) = p1.GetElement(3);
-                    Unsafe.Add(ref wi, 33) = p1.GetElement(4);
-                    Unsafe.Add(ref wi, 41) = p1.GetElement(5);
-                    Unsafe.Add(ref wi, 49) = p1.GetElement(6);
-                    Unsafe.Add(ref wi, 57) = p1.GetElement(7);
-                }
-            }
-
-            // Query row 3
-            {
-                ref float qi = ref Unsafe.Add(ref q, 192);
-                ref float oi = ref Unsafe.Add(ref o, 192);
-
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
-                    V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 16);
-                    V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 24);
-                    V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 32);
-                    V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 40);
-                    V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
-                    V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 56);
-                    s0 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 72);
-                    V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 80);
-                    V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 88);
-                    V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 96);
-                    V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 104);
-                    V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
-                    V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 120);
-                    s1 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
-                }
-
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(s0, s1);
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V inverse = Vec.Create(1f) / (p0 + p1);
-                p0 *= inverse;
-                p1 *= inverse;
-
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 8);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 16);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 24);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(4));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(4));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 32);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(5));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(5));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 40);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(6));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(6));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 48);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(7));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(7));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 56);
-                }
-
-                if (writeWeights)
-                {
-                    ref float wi = ref Unsafe.Add(ref w, 6);
+                    ref float wi = ref Unsafe.Add(ref w, i * 2);
                     Unsafe.Add(ref wi, 0) = p0.GetElement(0);
                     Unsafe.Add(ref wi, 8) = p0.GetElement(1);
                     Unsafe.Add(ref wi, 16) = p0.GetElement(2);
@@ -918,173 +384,52 @@ namespace CrossAttention.Generated.Tier256
                     V a2_1 = V.Zero;
                     V a2_2 = V.Zero;
                     V a2_3 = V.Zero;
+                    for (int c = 0; c < 64; c += 16)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 64);
-                        V x2 = Vec.LoadUnsafe(ref xr, 128);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 64);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 192);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 72);
-                        V x2 = Vec.LoadUnsafe(ref xr, 136);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 72);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 136);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 200);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 80);
-                        V x2 = Vec.LoadUnsafe(ref xr, 144);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 208);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 88);
-                        V x2 = Vec.LoadUnsafe(ref xr, 152);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 152);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 216);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        V x1 = Vec.LoadUnsafe(ref xr, 96);
-                        V x2 = Vec.LoadUnsafe(ref xr, 160);
-                        V w0 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 160);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 224);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 40);
-                        V x1 = Vec.LoadUnsafe(ref xr, 104);
-                        V x2 = Vec.LoadUnsafe(ref xr, 168);
-                        V w0 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 168);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 232);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 48);
-                        V x1 = Vec.LoadUnsafe(ref xr, 112);
-                        V x2 = Vec.LoadUnsafe(ref xr, 176);
-                        V w0 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 112);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 176);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 240);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 56);
-                        V x1 = Vec.LoadUnsafe(ref xr, 120);
-                        V x2 = Vec.LoadUnsafe(ref xr, 184);
-                        V w0 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 184);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 248);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 64);
+                            V x2 = Vec.LoadUnsafe(ref xc, 128);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 64);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 128);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 192);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 8);
+                            V x1 = Vec.LoadUnsafe(ref xc, 72);
+                            V x2 = Vec.LoadUnsafe(ref xc, 136);
+                            V w0 = Vec.LoadUnsafe(ref wc, 8);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 72);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 136);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 200);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
                     }
                     (P.Reduce4(a0_0, a0_1, a0_2, a0_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     (P.Reduce4(a1_0, a1_1, a1_2, a1_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 64), (nuint)o);
@@ -1092,156 +437,7 @@ namespace CrossAttention.Generated.Tier256
                 }
             }
 
-            if (r + 1 < rows)
-            {
-                ref float xr = ref Unsafe.Add(ref x, r * 64);
-                ref float yr = ref Unsafe.Add(ref y, r * 64);
-                for (int o = 0; o < 64; o += 4)
-                {
-                    ref float wo = ref Unsafe.Add(ref w, o * 64);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 64);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 64);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 192);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 72);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 72);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 136);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 200);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 80);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 208);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 88);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 152);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 216);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        V x1 = Vec.LoadUnsafe(ref xr, 96);
-                        V w0 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 160);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 224);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 40);
-                        V x1 = Vec.LoadUnsafe(ref xr, 104);
-                        V w0 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 168);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 232);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 48);
-                        V x1 = Vec.LoadUnsafe(ref xr, 112);
-                        V w0 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 112);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 176);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 240);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 56);
-                        V x1 = Vec.LoadUnsafe(ref xr, 120);
-                        V w0 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 184);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 248);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    (P.Reduce4(a0_0, a0_1, a0_2, a0_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
-                    (P.Reduce4(a1_0, a1_1, a1_2, a1_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 64), (nuint)o);
-                }
-                r += 2;
-            }
-
-            if (r < rows)
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 64);
@@ -1256,93 +452,32 @@ namespace CrossAttention.Generated.Tier256
                     V a0_5 = V.Zero;
                     V a0_6 = V.Zero;
                     V a0_7 = V.Zero;
+                    for (int c = 0; c < 64; c += 16)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 0), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 64), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 128), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 192), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 256), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 320), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 384), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 448), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 8), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 72), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 136), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 200), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 264), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 328), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 392), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 456), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 16), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 80), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 144), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 208), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 272), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 336), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 400), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 464), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 24), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 88), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 152), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 216), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 280), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 344), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 408), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 472), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 32), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 96), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 160), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 224), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 288), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 352), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 416), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 480), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 40);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 40), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 104), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 168), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 232), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 296), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 360), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 424), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 488), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 48), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 112), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 176), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 240), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 304), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 368), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 432), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 496), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 56);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 56), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 120), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 184), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 248), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 312), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 376), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 440), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 504), a0_7);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 0), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 64), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 128), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 192), a0_3);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 256), a0_4);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 320), a0_5);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 384), a0_6);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 448), a0_7);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 8);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 8), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 72), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 136), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 200), a0_3);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 264), a0_4);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 328), a0_5);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 392), a0_6);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 456), a0_7);
+                        }
                     }
                     (P.Reduce(a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                 }
@@ -1362,11 +497,11 @@ namespace CrossAttention.Generated.Tier128
     using Vec = global::System.Runtime.Intrinsics.Vector128;
     using P = global::CrossAttention.Kernels.Vector128Primitives;
 
-    // Vector128 (4 lanes, 32 registers): keys in vector lanes; 4 query row(s) unrolled; 2 key(s) unrolled, scores kept in registers;
+    // Vector128 (4 lanes, 32 registers): keys in vector lanes; 4 query rows in a loop; 2 key(s) unrolled, scores kept in registers;
     //       head dimension: 2 vector(s) of 4, unrolled;
     //       scores as 1 vector(s) of 4 keys (the last holds 2), 4 dot-product accumulators per vector; weighted sum over 2 output vector(s) at a time, keys alternating between 2 accumulator set(s);
     //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (4 for a single row), inputs unrolled;
-    //       about 200 statements per head, far inside the JIT's optimization limits.
+    //       about 58 statements per head, far inside the JIT's optimization limits.
     /// <summary>The Vector128 code behind Demo.Latent: Lq=4, Lkv=2, D=64, Heads=8, head size 8, KvDim=64, Scale=0.35355338.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     file readonly struct LatentKernel : global::CrossAttention.Kernels.IGeneratedKernel
@@ -1407,10 +542,10 @@ namespace CrossAttention.Generated.Tier128
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
 
-            // Query row 0
+            for (int i = 0; i < 4; i++)
             {
-                ref float qi = ref Unsafe.Add(ref q, 0);
-                ref float oi = ref Unsafe.Add(ref o, 0);
+                ref float qi = ref Unsafe.Add(ref q, i * 64);
+                ref float oi = ref Unsafe.Add(ref o, i * 64);
 
                 // Scores: 4 keys per vector, one accumulator per key over the head, reduced in one go.
                 V s0;
@@ -1457,175 +592,7 @@ namespace CrossAttention.Generated.Tier128
 
                 if (writeWeights)
                 {
-                    ref float wi = ref Unsafe.Add(ref w, 0);
-                    Unsafe.Add(ref wi, 0) = Unsafe.Add(ref scores, 0) * inverse;
-                    Unsafe.Add(ref wi, 1) = Unsafe.Add(ref scores, 1) * inverse;
-                }
-            }
-
-            // Query row 1
-            {
-                ref float qi = ref Unsafe.Add(ref q, 64);
-                ref float oi = ref Unsafe.Add(ref o, 64);
-
-                // Scores: 4 keys per vector, one accumulator per key over the head, reduced in one go.
-                V s0;
-                {
-                    V qc0 = Vec.LoadUnsafe(ref qi, 0);
-                    V a0 = qc0 * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = qc0 * Vec.LoadUnsafe(ref k, 64);
-                    V qc4 = Vec.LoadUnsafe(ref qi, 4);
-                    a0 = Vec.FusedMultiplyAdd(qc4, Vec.LoadUnsafe(ref k, 4), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc4, Vec.LoadUnsafe(ref k, 68), a1);
-                    s0 = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, 0).AsSingle(), s0, negativeInfinity);
-                }
-                float max = P.HorizontalMax(s0);
-
-                // Softmax: subtract the row maximum, exponentiate, keep attended lanes only.
-                V shift = Vec.Create(max);
-                V p0 = P.Exp(s0 - shift) & Vec.LoadUnsafe(ref keep, 0).AsSingle();
-                p0.StoreUnsafe(ref scores, 0);
-                float inverse = 1f / P.HorizontalSum(p0);
-                V inverses = Vec.Create(inverse);
-
-                // Weighted sum of value rows.
-                {
-                    V o0_0 = Vec.Create(-0f);
-                    V o0_1 = Vec.Create(-0f);
-                    V o1_0 = Vec.Create(-0f);
-                    V o1_1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 0));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o0_1);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 1));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o1_1);
-                    }
-                    ((o0_0 + o1_0) * inverses).StoreUnsafe(ref oi, 0);
-                    ((o0_1 + o1_1) * inverses).StoreUnsafe(ref oi, 4);
-                }
-
-                if (writeWeights)
-                {
-                    ref float wi = ref Unsafe.Add(ref w, 2);
-                    Unsafe.Add(ref wi, 0) = Unsafe.Add(ref scores, 0) * inverse;
-                    Unsafe.Add(ref wi, 1) = Unsafe.Add(ref scores, 1) * inverse;
-                }
-            }
-
-            // Query row 2
-            {
-                ref float qi = ref Unsafe.Add(ref q, 128);
-                ref float oi = ref Unsafe.Add(ref o, 128);
-
-                // Scores: 4 keys per vector, one accumulator per key over the head, reduced in one go.
-                V s0;
-                {
-                    V qc0 = Vec.LoadUnsafe(ref qi, 0);
-                    V a0 = qc0 * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = qc0 * Vec.LoadUnsafe(ref k, 64);
-                    V qc4 = Vec.LoadUnsafe(ref qi, 4);
-                    a0 = Vec.FusedMultiplyAdd(qc4, Vec.LoadUnsafe(ref k, 4), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc4, Vec.LoadUnsafe(ref k, 68), a1);
-                    s0 = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, 0).AsSingle(), s0, negativeInfinity);
-                }
-                float max = P.HorizontalMax(s0);
-
-                // Softmax: subtract the row maximum, exponentiate, keep attended lanes only.
-                V shift = Vec.Create(max);
-                V p0 = P.Exp(s0 - shift) & Vec.LoadUnsafe(ref keep, 0).AsSingle();
-                p0.StoreUnsafe(ref scores, 0);
-                float inverse = 1f / P.HorizontalSum(p0);
-                V inverses = Vec.Create(inverse);
-
-                // Weighted sum of value rows.
-                {
-                    V o0_0 = Vec.Create(-0f);
-                    V o0_1 = Vec.Create(-0f);
-                    V o1_0 = Vec.Create(-0f);
-                    V o1_1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 0));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o0_1);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 1));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o1_1);
-                    }
-                    ((o0_0 + o1_0) * inverses).StoreUnsafe(ref oi, 0);
-                    ((o0_1 + o1_1) * inverses).StoreUnsafe(ref oi, 4);
-                }
-
-                if (writeWeights)
-                {
-                    ref float wi = ref Unsafe.Add(ref w, 4);
-                    Unsafe.Add(ref wi, 0) = Unsafe.Add(ref scores, 0) * inverse;
-                    Unsafe.Add(ref wi, 1) = Unsafe.Add(ref scores, 1) * inverse;
-                }
-            }
-
-            // Query row 3
-            {
-                ref float qi = ref Unsafe.Add(ref q, 192);
-                ref float oi = ref Unsafe.Add(ref o, 192);
-
-                // Scores: 4 keys per vector, one accumulator per key over the head, reduced in one go.
-                V s0;
-                {
-                    V qc0 = Vec.LoadUnsafe(ref qi, 0);
-                    V a0 = qc0 * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = qc0 * Vec.LoadUnsafe(ref k, 64);
-                    V qc4 = Vec.LoadUnsafe(ref qi, 4);
-                    a0 = Vec.FusedMultiplyAdd(qc4, Vec.LoadUnsafe(ref k, 4), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc4, Vec.LoadUnsafe(ref k, 68), a1);
-                    s0 = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, 0).AsSingle(), s0, negativeInfinity);
-                }
-                float max = P.HorizontalMax(s0);
-
-                // Softmax: subtract the row maximum, exponentiate, keep attended lanes only.
-                V shift = Vec.Create(max);
-                V p0 = P.Exp(s0 - shift) & Vec.LoadUnsafe(ref keep, 0).AsSingle();
-                p0.StoreUnsafe(ref scores, 0);
-                float inverse = 1f / P.HorizontalSum(p0);
-                V inverses = Vec.Create(inverse);
-
-                // Weighted sum of value rows.
-                {
-                    V o0_0 = Vec.Create(-0f);
-                    V o0_1 = Vec.Create(-0f);
-                    V o1_0 = Vec.Create(-0f);
-                    V o1_1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 0));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o0_1);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 1));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o1_1);
-                    }
-                    ((o0_0 + o1_0) * inverses).StoreUnsafe(ref oi, 0);
-                    ((o0_1 + o1_1) * inverses).StoreUnsafe(ref oi, 4);
-                }
-
-                if (writeWeights)
-                {
-                    ref float wi = ref Unsafe.Add(ref w, 6);
+                    ref float wi = ref Unsafe.Add(ref w, i * 2);
                     Unsafe.Add(ref wi, 0) = Unsafe.Add(ref scores, 0) * inverse;
                     Unsafe.Add(ref wi, 1) = Unsafe.Add(ref scores, 1) * inverse;
                 }
@@ -1681,341 +648,52 @@ namespace CrossAttention.Generated.Tier128
                     V a2_1 = V.Zero;
                     V a2_2 = V.Zero;
                     V a2_3 = V.Zero;
+                    for (int c = 0; c < 64; c += 8)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 64);
-                        V x2 = Vec.LoadUnsafe(ref xr, 128);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 64);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 192);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        V x1 = Vec.LoadUnsafe(ref xr, 68);
-                        V x2 = Vec.LoadUnsafe(ref xr, 132);
-                        V w0 = Vec.LoadUnsafe(ref wo, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 68);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 132);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 196);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 72);
-                        V x2 = Vec.LoadUnsafe(ref xr, 136);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 72);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 136);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 200);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 12);
-                        V x1 = Vec.LoadUnsafe(ref xr, 76);
-                        V x2 = Vec.LoadUnsafe(ref xr, 140);
-                        V w0 = Vec.LoadUnsafe(ref wo, 12);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 76);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 140);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 204);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 80);
-                        V x2 = Vec.LoadUnsafe(ref xr, 144);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 208);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 20);
-                        V x1 = Vec.LoadUnsafe(ref xr, 84);
-                        V x2 = Vec.LoadUnsafe(ref xr, 148);
-                        V w0 = Vec.LoadUnsafe(ref wo, 20);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 84);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 148);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 212);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 88);
-                        V x2 = Vec.LoadUnsafe(ref xr, 152);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 152);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 216);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 28);
-                        V x1 = Vec.LoadUnsafe(ref xr, 92);
-                        V x2 = Vec.LoadUnsafe(ref xr, 156);
-                        V w0 = Vec.LoadUnsafe(ref wo, 28);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 92);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 156);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 220);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        V x1 = Vec.LoadUnsafe(ref xr, 96);
-                        V x2 = Vec.LoadUnsafe(ref xr, 160);
-                        V w0 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 160);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 224);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 36);
-                        V x1 = Vec.LoadUnsafe(ref xr, 100);
-                        V x2 = Vec.LoadUnsafe(ref xr, 164);
-                        V w0 = Vec.LoadUnsafe(ref wo, 36);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 100);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 164);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 228);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 40);
-                        V x1 = Vec.LoadUnsafe(ref xr, 104);
-                        V x2 = Vec.LoadUnsafe(ref xr, 168);
-                        V w0 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 168);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 232);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 44);
-                        V x1 = Vec.LoadUnsafe(ref xr, 108);
-                        V x2 = Vec.LoadUnsafe(ref xr, 172);
-                        V w0 = Vec.LoadUnsafe(ref wo, 44);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 108);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 172);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 236);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 48);
-                        V x1 = Vec.LoadUnsafe(ref xr, 112);
-                        V x2 = Vec.LoadUnsafe(ref xr, 176);
-                        V w0 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 112);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 176);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 240);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 52);
-                        V x1 = Vec.LoadUnsafe(ref xr, 116);
-                        V x2 = Vec.LoadUnsafe(ref xr, 180);
-                        V w0 = Vec.LoadUnsafe(ref wo, 52);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 116);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 180);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 244);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 56);
-                        V x1 = Vec.LoadUnsafe(ref xr, 120);
-                        V x2 = Vec.LoadUnsafe(ref xr, 184);
-                        V w0 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 184);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 248);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 60);
-                        V x1 = Vec.LoadUnsafe(ref xr, 124);
-                        V x2 = Vec.LoadUnsafe(ref xr, 188);
-                        V w0 = Vec.LoadUnsafe(ref wo, 60);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 124);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 188);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 252);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 64);
+                            V x2 = Vec.LoadUnsafe(ref xc, 128);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 64);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 128);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 192);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 4);
+                            V x1 = Vec.LoadUnsafe(ref xc, 68);
+                            V x2 = Vec.LoadUnsafe(ref xc, 132);
+                            V w0 = Vec.LoadUnsafe(ref wc, 4);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 68);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 132);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 196);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
                     }
                     (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 64), (nuint)o);
@@ -2023,7 +701,7 @@ namespace CrossAttention.Generated.Tier128
                 }
             }
 
-            if (r + 1 < rows)
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 64);
@@ -2034,394 +712,24 @@ namespace CrossAttention.Generated.Tier128
                     V a0_1 = V.Zero;
                     V a0_2 = V.Zero;
                     V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
+                    for (int c = 0; c < 64; c += 8)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 64);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 64);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 192);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        V x1 = Vec.LoadUnsafe(ref xr, 68);
-                        V w0 = Vec.LoadUnsafe(ref wo, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 68);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 132);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 196);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 72);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 72);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 136);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 200);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 12);
-                        V x1 = Vec.LoadUnsafe(ref xr, 76);
-                        V w0 = Vec.LoadUnsafe(ref wo, 12);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 76);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 140);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 204);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 80);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 208);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 20);
-                        V x1 = Vec.LoadUnsafe(ref xr, 84);
-                        V w0 = Vec.LoadUnsafe(ref wo, 20);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 84);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 148);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 212);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 88);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 152);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 216);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 28);
-                        V x1 = Vec.LoadUnsafe(ref xr, 92);
-                        V w0 = Vec.LoadUnsafe(ref wo, 28);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 92);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 156);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 220);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        V x1 = Vec.LoadUnsafe(ref xr, 96);
-                        V w0 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 160);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 224);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 36);
-                        V x1 = Vec.LoadUnsafe(ref xr, 100);
-                        V w0 = Vec.LoadUnsafe(ref wo, 36);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 100);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 164);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 228);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 40);
-                        V x1 = Vec.LoadUnsafe(ref xr, 104);
-                        V w0 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 168);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 232);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 44);
-                        V x1 = Vec.LoadUnsafe(ref xr, 108);
-                        V w0 = Vec.LoadUnsafe(ref wo, 44);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 108);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 172);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 236);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 48);
-                        V x1 = Vec.LoadUnsafe(ref xr, 112);
-                        V w0 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 112);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 176);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 240);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 52);
-                        V x1 = Vec.LoadUnsafe(ref xr, 116);
-                        V w0 = Vec.LoadUnsafe(ref wo, 52);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 116);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 180);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 244);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 56);
-                        V x1 = Vec.LoadUnsafe(ref xr, 120);
-                        V w0 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 184);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 248);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 60);
-                        V x1 = Vec.LoadUnsafe(ref xr, 124);
-                        V w0 = Vec.LoadUnsafe(ref wo, 60);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 124);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 188);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 252);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
-                    (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 64), (nuint)o);
-                }
-                r += 2;
-            }
-
-            if (r < rows)
-            {
-                ref float xr = ref Unsafe.Add(ref x, r * 64);
-                ref float yr = ref Unsafe.Add(ref y, r * 64);
-                for (int o = 0; o < 64; o += 4)
-                {
-                    ref float wo = ref Unsafe.Add(ref w, o * 64);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 0), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 64), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 128), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 192), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 4), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 68), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 132), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 196), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 8), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 72), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 136), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 200), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 12);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 12), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 76), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 140), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 204), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 16), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 80), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 144), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 208), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 20);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 20), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 84), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 148), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 212), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 24), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 88), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 152), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 216), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 28);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 28), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 92), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 156), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 220), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 32), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 96), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 160), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 224), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 36);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 36), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 100), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 164), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 228), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 40);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 40), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 104), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 168), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 232), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 44);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 44), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 108), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 172), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 236), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 48), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 112), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 176), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 240), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 52);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 52), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 116), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 180), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 244), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 56);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 56), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 120), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 184), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 248), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 60);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 60), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 124), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 188), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 252), a0_3);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 0), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 64), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 128), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 192), a0_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 4);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 4), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 68), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 132), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 196), a0_3);
+                        }
                     }
                     (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                 }

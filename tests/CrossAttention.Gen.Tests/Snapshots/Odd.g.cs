@@ -59,41 +59,41 @@ namespace Demo
             {
             }
 
-            /// <summary>The shape this kernel was generated for.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.CrossAttentionShape Shape => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.Shape;
 
-            /// <summary>Which path the calls take on this machine: the widest <c>Specialized…</c> tier the CPU accelerates, else the generic fallback.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.KernelPath KernelPath => global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.KernelPath;
 
-            /// <summary>Attention on projected <c>q [B, 5, 72]</c>, <c>k</c>, <c>v [B, 7, 72]</c> into <c>output [B, 5, 72]</c>.</summary>
+            /// <inheritdoc/>
             public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.Attend(q, k, v, output);
 
-            /// <summary>Attention on projected <c>q [B, 5, 72]</c>, <c>k</c>, <c>v [B, 7, 72]</c> into <c>output [B, 5, 72]</c>, with a key mask <c>[B, 7]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 3, 5, 7]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Attend(global::System.ReadOnlySpan<float> q, global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> v, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.Attend(q, k, v, output, keyMask, attentionWeights);
 
-            /// <summary>The whole layer — Q, K, V projections, attention, output projection — on <c>queries [B, 5, 72]</c> and <c>context [B, 7, 40]</c> into <c>output [B, 5, 72]</c>.</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.Forward(queries, context, weights, output);
 
-            /// <summary>The whole layer on <c>queries [B, 5, 72]</c> and <c>context [B, 7, 40]</c> into <c>output [B, 5, 72]</c>, with a key mask <c>[B, 7]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 3, 5, 7]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
 
-            /// <summary>Projects the keys and values of <c>context [B, 7, 40]</c> once, for many <c>Forward</c> steps.</summary>
+            /// <inheritdoc/>
             public static global::CrossAttention.ProjectedContext ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.ProjectContext(context, weights);
 
-            /// <summary>Refills <paramref name="into"/> (made for this shape and batch) with the projection of <paramref name="context"/>; allocates nothing.</summary>
+            /// <inheritdoc/>
             public static void ProjectContext(global::System.ReadOnlySpan<float> context, global::CrossAttention.CrossAttentionWeights weights, global::CrossAttention.ProjectedContext into) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.ProjectContext(context, weights, into);
 
-            /// <summary>The whole layer on <c>queries [B, 5, 72]</c> and a projected context: Q projection, attention, output projection.</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.Forward(queries, context, weights, output);
 
-            /// <summary>The whole layer on a projected context, with a key mask <c>[B, 7]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, 3, 5, 7]</c> (empty = not written).</summary>
+            /// <inheritdoc/>
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier256.OddKernel, global::CrossAttention.Generated.Tier128.OddKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }
@@ -530,173 +530,52 @@ namespace CrossAttention.Generated.Tier256
                     V a2_1 = V.Zero;
                     V a2_2 = V.Zero;
                     V a2_3 = V.Zero;
+                    for (int c = 0; c < 64; c += 16)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 72);
-                        V x2 = Vec.LoadUnsafe(ref xr, 144);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 72);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 216);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 80);
-                        V x2 = Vec.LoadUnsafe(ref xr, 152);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 152);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 224);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 88);
-                        V x2 = Vec.LoadUnsafe(ref xr, 160);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 160);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 232);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 96);
-                        V x2 = Vec.LoadUnsafe(ref xr, 168);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 168);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 240);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        V x1 = Vec.LoadUnsafe(ref xr, 104);
-                        V x2 = Vec.LoadUnsafe(ref xr, 176);
-                        V w0 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 176);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 248);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 40);
-                        V x1 = Vec.LoadUnsafe(ref xr, 112);
-                        V x2 = Vec.LoadUnsafe(ref xr, 184);
-                        V w0 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 112);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 184);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 256);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 48);
-                        V x1 = Vec.LoadUnsafe(ref xr, 120);
-                        V x2 = Vec.LoadUnsafe(ref xr, 192);
-                        V w0 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 192);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 264);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 56);
-                        V x1 = Vec.LoadUnsafe(ref xr, 128);
-                        V x2 = Vec.LoadUnsafe(ref xr, 200);
-                        V w0 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 200);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 272);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 72);
+                            V x2 = Vec.LoadUnsafe(ref xc, 144);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 72);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 144);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 216);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 8);
+                            V x1 = Vec.LoadUnsafe(ref xc, 80);
+                            V x2 = Vec.LoadUnsafe(ref xc, 152);
+                            V w0 = Vec.LoadUnsafe(ref wc, 8);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 80);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 152);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 224);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
                     }
                     {
                         V x0 = Vec.LoadUnsafe(ref xr, 64);
@@ -725,172 +604,7 @@ namespace CrossAttention.Generated.Tier256
                 }
             }
 
-            if (r + 1 < rows)
-            {
-                ref float xr = ref Unsafe.Add(ref x, r * 72);
-                ref float yr = ref Unsafe.Add(ref y, r * 72);
-                for (int o = 0; o < 72; o += 4)
-                {
-                    ref float wo = ref Unsafe.Add(ref w, o * 72);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 72);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 72);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 216);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 80);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 152);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 224);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 88);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 160);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 232);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 96);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 168);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 240);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        V x1 = Vec.LoadUnsafe(ref xr, 104);
-                        V w0 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 176);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 248);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 40);
-                        V x1 = Vec.LoadUnsafe(ref xr, 112);
-                        V w0 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 112);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 184);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 256);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 48);
-                        V x1 = Vec.LoadUnsafe(ref xr, 120);
-                        V w0 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 192);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 264);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 56);
-                        V x1 = Vec.LoadUnsafe(ref xr, 128);
-                        V w0 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 200);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 272);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 64);
-                        V x1 = Vec.LoadUnsafe(ref xr, 136);
-                        V w0 = Vec.LoadUnsafe(ref wo, 64);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 136);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 208);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 280);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    (P.Reduce4(a0_0, a0_1, a0_2, a0_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
-                    (P.Reduce4(a1_0, a1_1, a1_2, a1_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 72), (nuint)o);
-                }
-                r += 2;
-            }
-
-            if (r < rows)
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 72);
                 ref float yr = ref Unsafe.Add(ref y, r * 72);
@@ -905,93 +619,32 @@ namespace CrossAttention.Generated.Tier256
                     V a0_5 = V.Zero;
                     V a0_6 = V.Zero;
                     V a0_7 = V.Zero;
+                    for (int c = 0; c < 64; c += 16)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 0), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 72), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 144), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 216), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 288), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 360), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 432), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 504), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 8), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 80), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 152), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 224), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 296), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 368), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 440), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 512), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 16), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 88), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 160), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 232), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 304), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 376), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 448), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 520), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 24), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 96), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 168), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 240), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 312), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 384), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 456), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 528), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 32), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 104), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 176), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 248), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 320), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 392), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 464), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 536), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 40);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 40), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 112), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 184), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 256), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 328), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 400), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 472), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 544), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 48), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 120), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 192), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 264), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 336), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 408), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 480), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 552), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 56);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 56), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 128), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 200), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 272), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 344), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 416), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 488), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 560), a0_7);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 0), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 72), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 144), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 216), a0_3);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 288), a0_4);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 360), a0_5);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 432), a0_6);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 504), a0_7);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 8);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 8), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 80), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 152), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 224), a0_3);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 296), a0_4);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 368), a0_5);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 440), a0_6);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 512), a0_7);
+                        }
                     }
                     {
                         V x0 = Vec.LoadUnsafe(ref xr, 64);
@@ -1058,89 +711,52 @@ namespace CrossAttention.Generated.Tier256
                     V a2_1 = V.Zero;
                     V a2_2 = V.Zero;
                     V a2_3 = V.Zero;
+                    for (int c = 0; c < 32; c += 16)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 40);
-                        V x2 = Vec.LoadUnsafe(ref xr, 80);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 48);
-                        V x2 = Vec.LoadUnsafe(ref xr, 88);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 56);
-                        V x2 = Vec.LoadUnsafe(ref xr, 96);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 136);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 64);
-                        V x2 = Vec.LoadUnsafe(ref xr, 104);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 64);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 40);
+                            V x2 = Vec.LoadUnsafe(ref xc, 80);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 40);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 80);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 120);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 8);
+                            V x1 = Vec.LoadUnsafe(ref xc, 48);
+                            V x2 = Vec.LoadUnsafe(ref xc, 88);
+                            V w0 = Vec.LoadUnsafe(ref wc, 8);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 48);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 88);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 128);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
                     }
                     {
                         V x0 = Vec.LoadUnsafe(ref xr, 32);
@@ -1169,108 +785,7 @@ namespace CrossAttention.Generated.Tier256
                 }
             }
 
-            if (r + 1 < rows)
-            {
-                ref float xr = ref Unsafe.Add(ref x, r * 40);
-                ref float yr = ref Unsafe.Add(ref y, r * 72);
-                for (int o = 0; o < 72; o += 4)
-                {
-                    ref float wo = ref Unsafe.Add(ref w, o * 40);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 40);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 48);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 56);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 136);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 64);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 64);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        V x1 = Vec.LoadUnsafe(ref xr, 72);
-                        V w0 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 72);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 112);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 152);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    (P.Reduce4(a0_0, a0_1, a0_2, a0_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
-                    (P.Reduce4(a1_0, a1_1, a1_2, a1_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 72), (nuint)o);
-                }
-                r += 2;
-            }
-
-            if (r < rows)
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 40);
                 ref float yr = ref Unsafe.Add(ref y, r * 72);
@@ -1285,49 +800,32 @@ namespace CrossAttention.Generated.Tier256
                     V a0_5 = V.Zero;
                     V a0_6 = V.Zero;
                     V a0_7 = V.Zero;
+                    for (int c = 0; c < 32; c += 16)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 0), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 40), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 80), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 120), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 160), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 200), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 240), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 280), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 8), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 48), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 88), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 128), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 168), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 208), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 248), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 288), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 16), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 56), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 96), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 136), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 176), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 216), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 256), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 296), a0_7);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 24), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 64), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 104), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 144), a0_3);
-                        a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 184), a0_4);
-                        a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 224), a0_5);
-                        a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 264), a0_6);
-                        a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 304), a0_7);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 0), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 40), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 80), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 120), a0_3);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 160), a0_4);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 200), a0_5);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 240), a0_6);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 280), a0_7);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 8);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 8), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 48), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 88), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 128), a0_3);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 168), a0_4);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 208), a0_5);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 248), a0_6);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 288), a0_7);
+                        }
                     }
                     {
                         V x0 = Vec.LoadUnsafe(ref xr, 32);
@@ -1921,215 +1419,52 @@ namespace CrossAttention.Generated.Tier128
                     V a2_1 = V.Zero;
                     V a2_2 = V.Zero;
                     V a2_3 = V.Zero;
+                    for (int c = 0; c < 40; c += 8)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 40);
-                        V x2 = Vec.LoadUnsafe(ref xr, 80);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        V x1 = Vec.LoadUnsafe(ref xr, 44);
-                        V x2 = Vec.LoadUnsafe(ref xr, 84);
-                        V w0 = Vec.LoadUnsafe(ref wo, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 44);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 84);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 124);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 48);
-                        V x2 = Vec.LoadUnsafe(ref xr, 88);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 12);
-                        V x1 = Vec.LoadUnsafe(ref xr, 52);
-                        V x2 = Vec.LoadUnsafe(ref xr, 92);
-                        V w0 = Vec.LoadUnsafe(ref wo, 12);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 52);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 92);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 132);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 56);
-                        V x2 = Vec.LoadUnsafe(ref xr, 96);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 136);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 20);
-                        V x1 = Vec.LoadUnsafe(ref xr, 60);
-                        V x2 = Vec.LoadUnsafe(ref xr, 100);
-                        V w0 = Vec.LoadUnsafe(ref wo, 20);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 60);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 100);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 140);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 64);
-                        V x2 = Vec.LoadUnsafe(ref xr, 104);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 64);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 28);
-                        V x1 = Vec.LoadUnsafe(ref xr, 68);
-                        V x2 = Vec.LoadUnsafe(ref xr, 108);
-                        V w0 = Vec.LoadUnsafe(ref wo, 28);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 68);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 108);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 148);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        V x1 = Vec.LoadUnsafe(ref xr, 72);
-                        V x2 = Vec.LoadUnsafe(ref xr, 112);
-                        V w0 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 72);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 112);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 152);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 36);
-                        V x1 = Vec.LoadUnsafe(ref xr, 76);
-                        V x2 = Vec.LoadUnsafe(ref xr, 116);
-                        V w0 = Vec.LoadUnsafe(ref wo, 36);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 76);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 116);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 156);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                        a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 40);
+                            V x2 = Vec.LoadUnsafe(ref xc, 80);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 40);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 80);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 120);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 4);
+                            V x1 = Vec.LoadUnsafe(ref xc, 44);
+                            V x2 = Vec.LoadUnsafe(ref xc, 84);
+                            V w0 = Vec.LoadUnsafe(ref wc, 4);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 44);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 84);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 124);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                        }
                     }
                     (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 72), (nuint)o);
@@ -2137,7 +1472,7 @@ namespace CrossAttention.Generated.Tier128
                 }
             }
 
-            if (r + 1 < rows)
+            for (; r < rows; r++)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 40);
                 ref float yr = ref Unsafe.Add(ref y, r * 72);
@@ -2148,256 +1483,24 @@ namespace CrossAttention.Generated.Tier128
                     V a0_1 = V.Zero;
                     V a0_2 = V.Zero;
                     V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
+                    for (int c = 0; c < 40; c += 8)
                     {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        V x1 = Vec.LoadUnsafe(ref xr, 40);
-                        V w0 = Vec.LoadUnsafe(ref wo, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 40);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 80);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 120);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        V x1 = Vec.LoadUnsafe(ref xr, 44);
-                        V w0 = Vec.LoadUnsafe(ref wo, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 44);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 84);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 124);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        V x1 = Vec.LoadUnsafe(ref xr, 48);
-                        V w0 = Vec.LoadUnsafe(ref wo, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 48);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 88);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 128);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 12);
-                        V x1 = Vec.LoadUnsafe(ref xr, 52);
-                        V w0 = Vec.LoadUnsafe(ref wo, 12);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 52);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 92);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 132);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        V x1 = Vec.LoadUnsafe(ref xr, 56);
-                        V w0 = Vec.LoadUnsafe(ref wo, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 56);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 96);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 136);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 20);
-                        V x1 = Vec.LoadUnsafe(ref xr, 60);
-                        V w0 = Vec.LoadUnsafe(ref wo, 20);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 60);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 100);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 140);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        V x1 = Vec.LoadUnsafe(ref xr, 64);
-                        V w0 = Vec.LoadUnsafe(ref wo, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 64);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 104);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 144);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 28);
-                        V x1 = Vec.LoadUnsafe(ref xr, 68);
-                        V w0 = Vec.LoadUnsafe(ref wo, 28);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 68);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 108);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 148);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        V x1 = Vec.LoadUnsafe(ref xr, 72);
-                        V w0 = Vec.LoadUnsafe(ref wo, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 72);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 112);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 152);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 36);
-                        V x1 = Vec.LoadUnsafe(ref xr, 76);
-                        V w0 = Vec.LoadUnsafe(ref wo, 36);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
-                        V w1 = Vec.LoadUnsafe(ref wo, 76);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
-                        V w2 = Vec.LoadUnsafe(ref wo, 116);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
-                        V w3 = Vec.LoadUnsafe(ref wo, 156);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
-                    }
-                    (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
-                    (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 72), (nuint)o);
-                }
-                r += 2;
-            }
-
-            if (r < rows)
-            {
-                ref float xr = ref Unsafe.Add(ref x, r * 40);
-                ref float yr = ref Unsafe.Add(ref y, r * 72);
-                for (int o = 0; o < 72; o += 4)
-                {
-                    ref float wo = ref Unsafe.Add(ref w, o * 40);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 0), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 40), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 80), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 120), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 4);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 4), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 44), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 84), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 124), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 8);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 8), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 48), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 88), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 128), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 12);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 12), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 52), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 92), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 132), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 16), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 56), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 96), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 136), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 20);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 20), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 60), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 100), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 140), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 24);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 24), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 64), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 104), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 144), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 28);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 28), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 68), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 108), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 148), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 32), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 72), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 112), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 152), a0_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref xr, 36);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 36), a0_0);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 76), a0_1);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 116), a0_2);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wo, 156), a0_3);
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 0), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 40), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 80), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 120), a0_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 4);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 4), a0_0);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 44), a0_1);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 84), a0_2);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, Vec.LoadUnsafe(ref wc, 124), a0_3);
+                        }
                     }
                     (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                 }
