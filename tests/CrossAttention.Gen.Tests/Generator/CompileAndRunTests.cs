@@ -73,33 +73,45 @@ public sealed class CompileAndRunTests
         Assembly assembly = Load(compilation);
         foreach (DrawnShape drawn in shapes)
         {
-            ICrossAttention kernel = Kernel(assembly, $"Drawn.{drawn.Name}");
-            CrossAttentionShape shape = kernel.Shape;
+            ICrossAttention registered = Kernel(assembly, $"Drawn.{drawn.Name}");
+            CrossAttentionShape shape = registered.Shape;
             Assert.Equal(new CrossAttentionShape(drawn.Lq, drawn.Lkv, drawn.D, drawn.Heads, drawn.KvDim, drawn.Scale), shape);
 
-            var random = new Random(seed ^ drawn.Name.GetHashCode(StringComparison.Ordinal));
-            int batch = 1 + random.Next(2);
-            float[] q = Data.Uniform(random, batch * shape.QueryLength);
-            float[] k = Data.Uniform(random, batch * shape.KeyValueLength);
-            float[] v = Data.Uniform(random, batch * shape.KeyValueLength);
-            bool[] mask = Data.Mask(random, batch, shape.Lkv);
-            var output = new float[q.Length];
-            var weights = new float[batch * shape.WeightsLength];
-            kernel.Attend(q, k, v, output, mask, weights);
-
-            Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
-            Tolerance.Close(expected.Output, output, $"{drawn.Name} {drawn.Attribute} (seed {seed}): output");
-            Tolerance.Close(expected.Weights, weights, $"{drawn.Name} {drawn.Attribute} (seed {seed}): weights");
-
-            // The layer too: its projections are generated per (input, output) size.
-            float[] context = Data.Uniform(random, batch * shape.Lkv * shape.KvDim);
-            var layerWeights = CrossAttentionWeights.CreateRandom(shape, seed);
-            var layerOutput = new float[q.Length];
-            kernel.Forward(q, context, layerWeights, layerOutput, mask, weights);
-            Reference.Result layer = Reference.Forward(shape, q, context, layerWeights, mask);
-            Tolerance.Close(layer.Output, layerOutput, $"{drawn.Name} {drawn.Attribute} (seed {seed}): Forward output");
-            Tolerance.Close(layer.Weights, weights, $"{drawn.Name} {drawn.Attribute} (seed {seed}): Forward weights");
+            // Every tier generated for the shape (emulated where this CPU lacks it), each against the reference.
+            var tiered = (CrossAttention.Kernels.ITieredKernel)registered;
+            foreach (KernelPath tier in tiered.Tiers)
+            {
+                Check(drawn, tiered.OnTier(tier), tier, seed);
+            }
         }
+    }
+
+    /// <summary>One tier of a drawn shape against the float64 reference: Attend with a mask and weights, then Forward.</summary>
+    private static void Check(DrawnShape drawn, ICrossAttention kernel, KernelPath tier, int seed)
+    {
+        CrossAttentionShape shape = kernel.Shape;
+        var random = new Random(seed ^ drawn.Name.GetHashCode(StringComparison.Ordinal));
+        int batch = 1 + random.Next(2);
+        float[] q = Data.Uniform(random, batch * shape.QueryLength);
+        float[] k = Data.Uniform(random, batch * shape.KeyValueLength);
+        float[] v = Data.Uniform(random, batch * shape.KeyValueLength);
+        bool[] mask = Data.Mask(random, batch, shape.Lkv);
+        var output = new float[q.Length];
+        var weights = new float[batch * shape.WeightsLength];
+        kernel.Attend(q, k, v, output, mask, weights);
+
+        Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
+        Tolerance.Close(expected.Output, output, $"{drawn.Name} {drawn.Attribute} {tier} (seed {seed}): output");
+        Tolerance.Close(expected.Weights, weights, $"{drawn.Name} {drawn.Attribute} {tier} (seed {seed}): weights");
+
+        // The layer too: its projections are generated (narrow inputs) or the runtime's (wide ones).
+        float[] context = Data.Uniform(random, batch * shape.Lkv * shape.KvDim);
+        var layerWeights = CrossAttentionWeights.CreateRandom(shape, seed);
+        var layerOutput = new float[q.Length];
+        kernel.Forward(q, context, layerWeights, layerOutput, mask, weights);
+        Reference.Result layer = Reference.Forward(shape, q, context, layerWeights, mask);
+        Tolerance.Close(layer.Output, layerOutput, $"{drawn.Name} {drawn.Attribute} {tier} (seed {seed}): Forward output");
+        Tolerance.Close(layer.Weights, weights, $"{drawn.Name} {drawn.Attribute} {tier} (seed {seed}): Forward weights");
     }
 
     /// <summary>
