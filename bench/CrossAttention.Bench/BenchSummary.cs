@@ -46,9 +46,11 @@ internal static class BenchSummary
         double? peakGflops = FmaPeakBenchmark.FlopsPerCall / Median(reports, typeof(FmaPeakBenchmark));
         double? bandwidthGBs = MemoryBandwidthBenchmark.BytesPerCall / Median(reports, typeof(MemoryBandwidthBenchmark));
         double? peak512Gflops = Vector512FmaPeakBenchmark.FlopsPerCall / Median(reports, typeof(Vector512FmaPeakBenchmark));
+        double? peak128Gflops = Vector128FmaPeakBenchmark.FlopsPerCall / Median(reports, typeof(Vector128FmaPeakBenchmark));
         var markdown = new StringBuilder();
         markdown.AppendLine($"FMA peak (Vector256, 1 thread): {Cell(peakGflops, "F1", " GFLOP/s")}  ");
         markdown.AppendLine($"FMA peak (Vector512, 1 thread; what AVX-512 code such as ONNX Runtime's can reach): {Cell(peak512Gflops, "F1", " GFLOP/s")}  ");
+        markdown.AppendLine($"FMA peak (Vector128, 1 thread): {Cell(peak128Gflops, "F1", " GFLOP/s")}  ");
         markdown.AppendLine($"Memory read bandwidth (Vector256 sum of 1 GiB, 1 thread): {Cell(bandwidthGBs, "F1", " GB/s")}");
         foreach (CallTable table in tables)
         {
@@ -58,12 +60,47 @@ internal static class BenchSummary
             table.Append(markdown, reports, peakGflops, bandwidthGBs);
         }
 
+        AppendTiers(markdown, reports, new Dictionary<KernelPath, double?>
+        {
+            [KernelPath.Specialized512] = peak512Gflops,
+            [KernelPath.Specialized256] = peakGflops,
+            [KernelPath.Specialized128] = peak128Gflops,
+        });
+
         string text = markdown.ToString();
         Console.WriteLine();
         Console.WriteLine(text);
         string path = Path.Combine(summaries[0].ResultsDirectoryPath, "summary.md");
         File.WriteAllText(path, text);
         Console.WriteLine($"Written to {path}");
+    }
+
+    /// <summary>
+    /// Each tier this CPU runs, per shape and call (<see cref="TierBenchmarks"/>): time per call, GFLOP/s and the
+    /// fraction of the FMA peak of the tier's own width.
+    /// </summary>
+    private static void AppendTiers(StringBuilder markdown, BenchmarkReport[] reports, Dictionary<KernelPath, double?> peaks)
+    {
+        var tiers = reports.Where(r => r.BenchmarkCase.Descriptor.Type == typeof(TierBenchmarks) && r.BenchmarkCase.Parameters["Case"] is string { Length: > 0 })
+            .Select(r => (Case: ((string)r.BenchmarkCase.Parameters["Case"]).Split(' '), Ns: r.ResultStatistics?.Median))
+            .ToArray();
+        if (tiers.Length == 0)
+        {
+            return;
+        }
+
+        markdown.AppendLine();
+        markdown.AppendLine("### By tier");
+        markdown.AppendLine();
+        markdown.AppendLine("| shape | call | tier | ns | GFLOP/s | % of the tier's FMA peak |");
+        markdown.AppendLine("|---|---|---|--:|--:|--:|");
+        foreach ((string[] c, double? ns) in tiers)
+        {
+            CrossAttentionShape shape = BenchShapes.All.Single(s => s.Name == c[0]).Shape;
+            var tier = Enum.Parse<KernelPath>(c[2]);
+            double? gflops = (c[1] == "Forward" ? LayerWork.ForwardFlops(shape) : shape.AttendFlops) / ns;
+            markdown.AppendLine($"| {c[0]} | {c[1]} | {tier} | {Cell(ns, "N1")} | {Cell(gflops, "F1")} | {Cell(100 * gflops / peaks[tier], "F0", "%")} |");
+        }
     }
 
     /// <summary>One call kind's table: its benchmark class, the work of one call, and any columns only it has.</summary>
