@@ -49,7 +49,9 @@ internal static class BenchSummary
         double? peak128Gflops = Vector128FmaPeakBenchmark.FlopsPerCall / Median(reports, typeof(Vector128FmaPeakBenchmark));
         var markdown = new StringBuilder();
         markdown.AppendLine($"FMA peak (Vector256, 1 thread): {Cell(peakGflops, "F1", " GFLOP/s")}  ");
-        markdown.AppendLine($"FMA peak (Vector512, 1 thread; what AVX-512 code such as ONNX Runtime's can reach): {Cell(peak512Gflops, "F1", " GFLOP/s")}  ");
+        markdown.AppendLine(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated
+            ? $"FMA peak (Vector512, 1 thread; what AVX-512 code such as ONNX Runtime's can reach): {Cell(peak512Gflops, "F1", " GFLOP/s")}  "
+            : $"FMA peak (Vector512, 1 thread): not accelerated on this CPU (emulated in software: {Cell(peak512Gflops, "F1", " GFLOP/s")})  ");
         markdown.AppendLine($"FMA peak (Vector128, 1 thread): {Cell(peak128Gflops, "F1", " GFLOP/s")}  ");
         markdown.AppendLine($"Memory read bandwidth (Vector256 sum of 1 GiB, 1 thread): {Cell(bandwidthGBs, "F1", " GB/s")}");
         foreach (CallTable table in tables)

@@ -1,5 +1,4 @@
 using System;
-using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -14,7 +13,6 @@ namespace CrossAttention.Kernels;
 /// constants here too.
 /// </summary>
 /// <typeparam name="TKernel">A generated tier.</typeparam>
-[EditorBrowsable(EditorBrowsableState.Never)]
 internal static class TierKernel<TKernel>
     where TKernel : struct, IGeneratedKernel
 {

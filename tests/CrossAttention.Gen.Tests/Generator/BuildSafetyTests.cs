@@ -92,6 +92,9 @@ public sealed class BuildSafetyTests
     [InlineData("namespace CrossAttention.System { } namespace CrossAttention.Generated.System { } namespace N { [CrossAttention(4, 2, 64, 8)] public static partial class K; }")]
     [InlineData("namespace N { public class CrossAttentionShape { } public class KernelPath { } public class Kernels { } [CrossAttention(32, 256, 512, 8)] public static partial class K; }")]
     [InlineData("namespace N { public partial class Outer { public class Span<T> { } public class global { } [CrossAttention(4, 2, 64, 8)] public static partial class K; } }")]
+    // The tier aliases V, Vec and P, and the tier namespaces, against user types of those names.
+    [InlineData("public class V { } public class Vec { } public class P { } public class Vector512Primitives { } [CrossAttention(32, 256, 512, 8)] public static partial class K;")]
+    [InlineData("namespace CrossAttention { public class V { } public class Vec { } public class P { } } namespace CrossAttention.Generated { public class P { } } namespace N { [CrossAttention(5, 7, 72, 3, KvDim = 40)] public static partial class K; }")]
     public void User_types_that_shadow_names_do_not_change_the_generated_code(string declarations)
     {
         var (output, diagnostics, files) = Generate("using CrossAttention; " + declarations);
