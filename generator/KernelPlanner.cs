@@ -17,7 +17,6 @@ internal static class KernelPlanner
     /// <summary>Statements one query row may take for its key blocks and keys to be unrolled.</summary>
     public const int KeyUnrollBudget = 480;
 
-
     /// <summary>Most head vectors a query row keeps in registers across key blocks (with one score accumulator per lane).</summary>
     public const int MaxPreloadedQueryChunks = 4;
 
@@ -46,9 +45,8 @@ internal static class KernelPlanner
 
     /// <summary>
     /// The plans of a shape that passed <see cref="ShapeRules.Validate"/> and <see cref="CheckGeneratable"/>: one per
-    /// tier the shape fills, widest first. A wider tier is planned as the next narrower one — the same code, so it is
-    /// emitted once and CPUs of that width run the narrower tier — unless the shape fills its vectors (see
-    /// <see cref="FillsLanes"/>).
+    /// tier the shape fills (<see cref="FillsLanes"/>), widest first, and the <c>Vector128</c> tier always. A wider tier
+    /// the shape does not fill is not planned: its code would be the narrower tier's, which CPUs of that width then run.
     /// </summary>
     public static ShapePlan Plan(KernelSpec spec)
     {
@@ -160,8 +158,8 @@ internal static class KernelPlanner
     /// <summary>Score FMAs per query row with heads in lanes (keys × heads × head vectors); beyond, a row is too long.</summary>
     public const int MaxHeadsInLanesProducts = 128;
 
-    /// <summary>Projections with inputs of up to this many vectors are generated, unrolled whole; wider ones call the
-    /// runtime's kernel of the tier.</summary>
+    /// <summary>Projections with inputs of up to this many vectors are generated (walking the inputs two vectors a turn);
+    /// wider ones call the runtime's kernel of the tier.</summary>
     public const int MaxUnrolledProjectionChunks = 16;
 
     private static LinearPlan PlanLinear(int inputs, int outputs, int lanes) =>

@@ -57,10 +57,11 @@ internal sealed record HeadTraversal(int HeadSize, int Lanes, int FullChunks, in
 /// <summary>
 /// How one projection <c>y[rows, Outputs] = x[rows, Inputs] · W[Outputs, Inputs]ᵀ + b</c> is computed. Inputs of up to
 /// <c>KernelPlanner.MaxUnrolledProjectionChunks</c> vectors are <see cref="Generated"/>: register blocks of 3 rows × 4
-/// outputs (then blocks of 1 row × one output per lane for the rows left over), one accumulator each,
-/// over the inputs unrolled whole (dot-product form, so W is read in its PyTorch layout), reduced once. Wider inputs go
-/// to the runtime's kernel of the tier (<c>P.Project</c>), which walks them in a loop: as fast there (measured: within
-/// noise at 512 and 768 inputs), while at 64 inputs the unrolled code is 1.3–1.6× faster.
+/// outputs (then blocks of 1 row × one output per lane for the rows left over), one accumulator each, over the inputs
+/// two vectors a turn from references advanced to the turn's column (dot-product form, so W is read in its PyTorch
+/// layout), reduced once. Wider inputs go to the runtime's kernel of the tier (<c>P.Project</c>): as fast there
+/// (measured within noise at 512 and 768 inputs), while at 40–72 inputs the generated code is 1.2–1.3× faster (and
+/// within 0.96–1.18× of inputs unrolled whole, which took twice the source).
 /// </summary>
 /// <param name="Inputs">Input size (D or KvDim).</param>
 /// <param name="Outputs">Output size (D).</param>
