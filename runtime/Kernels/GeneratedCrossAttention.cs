@@ -39,7 +39,7 @@ public sealed class GeneratedCrossAttention<TWide, TMiddle, TNarrow> : ICrossAtt
 
     ICrossAttention ITieredKernel.OnTier(KernelPath tier) =>
         tier.IsSpecialized() ? new GeneratedCrossAttention<TWide, TMiddle, TNarrow>(SpecializedKernel<TWide, TMiddle, TNarrow>.TierFor(tier))
-        : throw new ArgumentOutOfRangeException(nameof(tier), tier, "a Specialized… tier");
+        : throw new ArgumentOutOfRangeException(nameof(tier), tier, "Expected Specialized512, Specialized256 or Specialized128.");
 
     /// <inheritdoc/>
     public void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output) =>
