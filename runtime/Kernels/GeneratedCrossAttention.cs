@@ -35,7 +35,7 @@ public sealed class GeneratedCrossAttention<TWide, TMiddle, TNarrow> : ICrossAtt
     /// <inheritdoc/>
     public KernelPath Path => _path;
 
-    IReadOnlyList<KernelPath> ITieredKernel.Tiers => SpecializedKernel<TWide, TMiddle, TNarrow>.Tiers;
+    IReadOnlyList<KernelPath> ITieredKernel.Tiers => SpecializedKernel<TWide, TMiddle, TNarrow>.Tiers();
 
     ICrossAttention ITieredKernel.OnTier(KernelPath tier) =>
         tier.IsSpecialized() ? new GeneratedCrossAttention<TWide, TMiddle, TNarrow>(SpecializedKernel<TWide, TMiddle, TNarrow>.TierFor(tier))

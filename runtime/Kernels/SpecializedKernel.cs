@@ -35,10 +35,11 @@ public static class SpecializedKernel<TWide, TMiddle, TNarrow>
         : TNarrow.IsSupported ? TNarrow.Tier
         : GenericCrossAttention.DefaultPath;
 
-    /// <summary>The tiers generated for the shape, widest first (a tier that would repeat a narrower one's code is not).</summary>
-    internal static IReadOnlyList<KernelPath> Tiers { get; } = DistinctTiers();
-
-    private static KernelPath[] DistinctTiers()
+    /// <summary>
+    /// The tiers generated for the shape, widest first (a tier that would repeat a narrower one's code is not). Made on
+    /// each call, for tests and the bench: nothing is computed for it when a class starts.
+    /// </summary>
+    internal static IReadOnlyList<KernelPath> Tiers()
     {
         var tiers = new List<KernelPath> { TWide.Tier };
         if (!tiers.Contains(TMiddle.Tier))
@@ -51,7 +52,7 @@ public static class SpecializedKernel<TWide, TMiddle, TNarrow>
             tiers.Add(TNarrow.Tier);
         }
 
-        return tiers.ToArray();
+        return tiers;
     }
 
     /// <summary>

@@ -62,28 +62,13 @@ public sealed class KernelTests
         TestContext.Current.SendDiagnosticMessage($"{name}: {path}");
         if (!string.IsNullOrEmpty(expected))
         {
-            Assert.Equal(TierFor(shape, Enum.Parse<KernelPath>(expected)), path);
+            Assert.Equal(TierRule.TierFor(shape, Enum.Parse<KernelPath>(expected)), path);
         }
         else if (!path.IsSpecialized())
         {
             Assert.Equal(Vector.IsHardwareAccelerated ? KernelPath.GenericVector : KernelPath.GenericScalar, path);
         }
     }
-
-    /// <summary>The path a class of <paramref name="shape"/> takes on a CPU whose widest path is <paramref name="widest"/>.</summary>
-    private static KernelPath TierFor(CrossAttentionShape shape, KernelPath widest) => widest switch
-    {
-        KernelPath.Specialized512 when Fills(shape, 16) => KernelPath.Specialized512,
-        KernelPath.Specialized512 or KernelPath.Specialized256 when Fills(shape, 8) => KernelPath.Specialized256,
-        KernelPath.Specialized512 or KernelPath.Specialized256 or KernelPath.Specialized128 => KernelPath.Specialized128,
-        _ => widest,
-    };
-
-    private static bool Fills(CrossAttentionShape s, int lanes) =>
-        s.HeadSize >= lanes
-        && (s.Lkv >= lanes
-            || (s.Lkv <= 8 && s.Heads >= 2 && s.Heads <= lanes && s.HeadSize % lanes == 0 && s.HeadSize <= 64
-                && s.Lkv * s.Heads * (s.HeadSize / lanes) <= 128));
 
     [Theory]
     [MemberData(nameof(Names))]

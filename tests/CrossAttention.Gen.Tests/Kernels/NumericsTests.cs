@@ -39,24 +39,16 @@ public sealed class NumericsTests
     [Fact]
     public void A_tier_is_generated_when_the_shape_fills_its_vectors_and_the_128_bit_tier_always()
     {
-        // Filled: a head at least one vector wide, and keys filling a vector or heads in the lanes (Lkv ≤ 8, 2 ≤ heads
-        // ≤ lanes, head size a multiple of the lanes up to 64, Lkv × heads × head vectors ≤ 128).
-        static bool Fills(CrossAttentionShape s, int lanes) =>
-            s.HeadSize >= lanes
-            && (s.Lkv >= lanes
-                || (s.Lkv <= 8 && s.Heads >= 2 && s.Heads <= lanes && s.HeadSize % lanes == 0 && s.HeadSize <= 64
-                    && s.Lkv * s.Heads * (s.HeadSize / lanes) <= 128));
-
         foreach ((string name, ICrossAttention kernel) in TestKernels.All)
         {
             int headSize = kernel.Shape.HeadSize;
             var expected = new List<KernelPath>();
-            if (Fills(kernel.Shape, 16))
+            if (TierRule.Fills(kernel.Shape, 16))
             {
                 expected.Add(KernelPath.Specialized512);
             }
 
-            if (Fills(kernel.Shape, 8))
+            if (TierRule.Fills(kernel.Shape, 8))
             {
                 expected.Add(KernelPath.Specialized256);
             }
