@@ -6,7 +6,7 @@ namespace CrossAttention.Bench;
 
 /// <summary>
 /// <c>Attend</c> per SPEC §8 shape: the generated kernel against the generic fallback (each shape's baseline, so
-/// Ratio reads as generic/generated), plus a scalar loop at latent and medium.
+/// Ratio reads as generic/generated), plus a scalar loop and the same attention written with TensorPrimitives, at every shape.
 /// </summary>
 /// <remarks>
 /// Methods are named <c>{Shape}_{Contender}</c> with the shape as category: <c>--filter '*Latent*'</c> selects a
@@ -23,6 +23,7 @@ public class AttendBenchmarks : ICheckedBenchmarks
     private AttendCase _caption = null!;
     private AttendCase _medium = null!;
     private AttendCase _odd = null!;
+    private AttendCase _whisper = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -32,10 +33,11 @@ public class AttendBenchmarks : ICheckedBenchmarks
         _caption = new AttendCase(CaptionAttention.Shape);
         _medium = new AttendCase(MediumAttention.Shape);
         _odd = new AttendCase(OddAttention.Shape);
+        _whisper = new AttendCase(WhisperAttention.Shape);
     }
 
     Span<float> ICheckedBenchmarks.Output(string category, int index) =>
-        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd).Output;
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);
@@ -87,4 +89,43 @@ public class AttendBenchmarks : ICheckedBenchmarks
 
     [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
     public void Odd_OnnxRuntime() => _odd.Onnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_Generated() => WhisperAttention.Attend(_whisper.Q, _whisper.K, _whisper.V, _whisper.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_Generic() => _whisper.Generic.Attend(_whisper.Q, _whisper.K, _whisper.V, _whisper.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_OnnxRuntime() => _whisper.Onnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
+    public void Latent_TensorPrimitives() => _latent.TensorPrimitives.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
+    public void Decode_ScalarLoop() => _decode.Scalar.Attend(_decode.Q, _decode.K, _decode.V, _decode.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Decode)]
+    public void Decode_TensorPrimitives() => _decode.TensorPrimitives.Attend(_decode.Q, _decode.K, _decode.V, _decode.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
+    public void Caption_ScalarLoop() => _caption.Scalar.Attend(_caption.Q, _caption.K, _caption.V, _caption.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Caption)]
+    public void Caption_TensorPrimitives() => _caption.TensorPrimitives.Attend(_caption.Q, _caption.K, _caption.V, _caption.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Medium)]
+    public void Medium_TensorPrimitives() => _medium.TensorPrimitives.Attend(_medium.Q, _medium.K, _medium.V, _medium.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
+    public void Odd_ScalarLoop() => _odd.Scalar.Attend(_odd.Q, _odd.K, _odd.V, _odd.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
+    public void Odd_TensorPrimitives() => _odd.TensorPrimitives.Attend(_odd.Q, _odd.K, _odd.V, _odd.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_ScalarLoop() => _whisper.Scalar.Attend(_whisper.Q, _whisper.K, _whisper.V, _whisper.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_TensorPrimitives() => _whisper.TensorPrimitives.Attend(_whisper.Q, _whisper.K, _whisper.V, _whisper.Output);
 }

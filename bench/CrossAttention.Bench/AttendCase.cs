@@ -22,6 +22,7 @@ internal sealed class AttendCase
         Output = new float[shape.QueryLength];
         Generic = new GenericCrossAttention(shape);
         Scalar = new ScalarAttention(shape);
+        TensorPrimitives = new TensorPrimitivesAttention(shape);
     }
 
     public float[] Q { get; }
@@ -35,6 +36,8 @@ internal sealed class AttendCase
     public GenericCrossAttention Generic { get; }
 
     public ScalarAttention Scalar { get; }
+
+    public TensorPrimitivesAttention TensorPrimitives { get; }
 
     /// <summary>ONNX Runtime's MultiHeadAttention on the same q, k, v into the same output (made on first use).</summary>
     public OnnxRunner Onnx => _onnx ??= new OnnxRunner(

@@ -19,6 +19,9 @@ internal static partial class MediumAttention;
 [CrossAttention(lq: 5, lkv: 7, d: 72, heads: 3, KvDim = 40)]
 internal static partial class OddAttention;
 
+[CrossAttention(lq: 1, lkv: 1500, d: 384, heads: 6)]
+internal static partial class WhisperAttention;
+
 /// <summary>A benchmark shape by its SPEC §8 name, with the path its generated kernel takes on this machine.</summary>
 internal sealed record BenchShape(string Name, CrossAttentionShape Shape, KernelPath GeneratedPath);
 
@@ -34,6 +37,7 @@ internal static class BenchShapes
     public const string Caption = "caption";
     public const string Medium = "medium";
     public const string Odd = "odd";
+    public const string Whisper = "whisper";
 
     /// <summary>In SPEC §8 order, the order of every table.</summary>
     public static IReadOnlyList<BenchShape> All { get; } =
@@ -43,16 +47,18 @@ internal static class BenchShapes
         new(Caption, CaptionAttention.Shape, CaptionAttention.KernelPath),
         new(Medium, MediumAttention.Shape, MediumAttention.KernelPath),
         new(Odd, OddAttention.Shape, OddAttention.KernelPath),
+        new(Whisper, WhisperAttention.Shape, WhisperAttention.KernelPath),
     ];
 
-    /// <summary>The one of five values that belongs to <paramref name="shape"/> (a category name).</summary>
-    public static T ByName<T>(string shape, T latent, T decode, T caption, T medium, T odd) => shape switch
+    /// <summary>The one of the values that belongs to <paramref name="shape"/> (a category name).</summary>
+    public static T ByName<T>(string shape, T latent, T decode, T caption, T medium, T odd, T whisper) => shape switch
     {
         Latent => latent,
         Decode => decode,
         Caption => caption,
         Medium => medium,
         Odd => odd,
+        Whisper => whisper,
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "Not a benchmark shape."),
     };
 }
@@ -68,6 +74,9 @@ internal static class Contenders
 
     /// <summary><see cref="ScalarAttention"/>, for "generic ≥ 3× a scalar loop" (SPEC §9).</summary>
     public const string ScalarLoop = nameof(ScalarLoop);
+
+    /// <summary><see cref="TensorPrimitivesAttention"/>, for "generic faster than the attention written with TensorPrimitives" (SPEC §9).</summary>
+    public const string TensorPrimitives = nameof(TensorPrimitives);
 
     /// <summary>ONNX Runtime on one intra-op thread (<see cref="OnnxModels"/>), the SPEC §9 peer.</summary>
     public const string OnnxRuntime = nameof(OnnxRuntime);

@@ -21,6 +21,8 @@ internal static class BenchSummary
         new("Attend", typeof(AttendBenchmarks), shape => shape.AttendFlops,
             new("scalar loop ns", row => Cell(row.Ns(Contenders.ScalarLoop), "N1")),
             new("scalar/generic", row => Cell(row.Ns(Contenders.ScalarLoop) / row.Ns(Contenders.Generic), "F2", "×")),
+            new("TensorPrimitives ns", row => Cell(row.Ns(Contenders.TensorPrimitives), "N1")),
+            new("TensorPrimitives/generic", row => Cell(row.Ns(Contenders.TensorPrimitives) / row.Ns(Contenders.Generic), "F2", "×")),
             OnnxNs, OnnxRatio),
         new("Forward", typeof(ForwardBenchmarks), LayerWork.ForwardFlops, OnnxNs, OnnxRatio),
         new("Decoder step: Forward on a ProjectedContext", typeof(StepBenchmarks), LayerWork.StepFlops,

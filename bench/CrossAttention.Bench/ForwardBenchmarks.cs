@@ -19,6 +19,7 @@ public class ForwardBenchmarks : ICheckedBenchmarks
     private LayerCase _caption = null!;
     private LayerCase _medium = null!;
     private LayerCase _odd = null!;
+    private LayerCase _whisper = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -28,10 +29,11 @@ public class ForwardBenchmarks : ICheckedBenchmarks
         _caption = new LayerCase(CaptionAttention.Shape, CaptionAttention.ProjectContext);
         _medium = new LayerCase(MediumAttention.Shape, MediumAttention.ProjectContext);
         _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
+        _whisper = new LayerCase(WhisperAttention.Shape, WhisperAttention.ProjectContext);
     }
 
     Span<float> ICheckedBenchmarks.Output(string category, int index) =>
-        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd).Output;
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Forward(_latent.Queries, _latent.Context, _latent.Weights, _latent.Output);
@@ -77,4 +79,13 @@ public class ForwardBenchmarks : ICheckedBenchmarks
 
     [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
     public void Odd_OnnxRuntime() => _odd.ForwardOnnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_Generated() => WhisperAttention.Forward(_whisper.Queries, _whisper.Context, _whisper.Weights, _whisper.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_Generic() => _whisper.Generic.Forward(_whisper.Queries, _whisper.Context, _whisper.Weights, _whisper.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_OnnxRuntime() => _whisper.ForwardOnnx.Run();
 }

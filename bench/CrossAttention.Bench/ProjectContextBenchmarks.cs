@@ -22,6 +22,7 @@ public class ProjectContextBenchmarks : ICheckedBenchmarks
     private LayerCase _caption = null!;
     private LayerCase _medium = null!;
     private LayerCase _odd = null!;
+    private LayerCase _whisper = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -31,13 +32,14 @@ public class ProjectContextBenchmarks : ICheckedBenchmarks
         _caption = new LayerCase(CaptionAttention.Shape, CaptionAttention.ProjectContext);
         _medium = new LayerCase(MediumAttention.Shape, MediumAttention.ProjectContext);
         _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
+        _whisper = new LayerCase(WhisperAttention.Shape, WhisperAttention.ProjectContext);
     }
 
     int ICheckedBenchmarks.OutputCount(string category) => 2;
 
     Span<float> ICheckedBenchmarks.Output(string category, int index)
     {
-        ProjectedContext refilled = BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd).Refilled;
+        ProjectedContext refilled = BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper).Refilled;
         return index == 0 ? refilled.KeyStorage : refilled.ValueStorage;
     }
 
@@ -70,4 +72,10 @@ public class ProjectContextBenchmarks : ICheckedBenchmarks
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Odd)]
     public void Odd_Generic() => _odd.Generic.ProjectContext(_odd.Context, _odd.Weights, _odd.Refilled);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_Generated() => WhisperAttention.ProjectContext(_whisper.Context, _whisper.Weights, _whisper.Refilled);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_Generic() => _whisper.Generic.ProjectContext(_whisper.Context, _whisper.Weights, _whisper.Refilled);
 }

@@ -25,6 +25,7 @@ public class StepBenchmarks : ICheckedBenchmarks
     private LayerCase _caption = null!;
     private LayerCase _medium = null!;
     private LayerCase _odd = null!;
+    private LayerCase _whisper = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -34,10 +35,11 @@ public class StepBenchmarks : ICheckedBenchmarks
         _caption = new LayerCase(CaptionAttention.Shape, CaptionAttention.ProjectContext);
         _medium = new LayerCase(MediumAttention.Shape, MediumAttention.ProjectContext);
         _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
+        _whisper = new LayerCase(WhisperAttention.Shape, WhisperAttention.ProjectContext);
     }
 
     Span<float> ICheckedBenchmarks.Output(string category, int index) =>
-        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd).Output;
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Forward(_latent.Queries, _latent.GeneratedContext, _latent.Weights, _latent.Output);
@@ -83,4 +85,13 @@ public class StepBenchmarks : ICheckedBenchmarks
 
     [Benchmark, BenchmarkCategory(BenchShapes.Odd)]
     public void Odd_OnnxRuntime() => _odd.StepOnnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_Generated() => WhisperAttention.Forward(_whisper.Queries, _whisper.GeneratedContext, _whisper.Weights, _whisper.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_Generic() => _whisper.Generic.Forward(_whisper.Queries, _whisper.GenericContext, _whisper.Weights, _whisper.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
+    public void Whisper_OnnxRuntime() => _whisper.StepOnnx.Run();
 }
