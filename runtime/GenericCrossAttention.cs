@@ -18,6 +18,9 @@ public sealed class GenericCrossAttention : ICrossAttention
     /// <summary>Key counts up to this keep their scores on the stack; longer rows use the thread's scratch buffer.</summary>
     private const int StackScoreLimit = 4096;
 
+    /// <summary>The vector path scores as many query rows at once as fit this many floats (at least one row).</summary>
+    private const int ScoreBlockLength = 1024;
+
     private readonly bool _vector;
 
     /// <summary>Creates the generic kernel for <paramref name="shape"/>.</summary>
@@ -195,30 +198,320 @@ public sealed class GenericCrossAttention : ICrossAttention
                              ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end)
     {
         CrossAttentionShape s = Shape;
-        using var scratch = new Scratch(s.Lkv <= StackScoreLimit ? 0 : s.Lkv);
-        Span<float> scores = s.Lkv <= StackScoreLimit ? stackalloc float[StackScoreLimit].Slice(0, s.Lkv) : scratch.Span;
+
+        // The vector path scores a block of query rows at once, so that rows of a few keys still fill vectors in the
+        // exponential; the scalar path goes row by row.
+        int blockRows = _vector ? Math.Clamp(ScoreBlockLength / s.Lkv, 1, s.Lq) : 1;
+        int length = blockRows * s.Lkv;
+        using var scratch = new Scratch(length <= StackScoreLimit ? 0 : length);
+        Span<float> scores = length <= StackScoreLimit ? stackalloc float[StackScoreLimit].Slice(0, length) : scratch.Span;
+        for (int item = start; item < end; item++)
         {
-            for (int item = start; item < end; item++)
+            int b = item / s.Heads, h = item % s.Heads;
+            ReadOnlySpan<bool> mask = keyMask.IsEmpty ? default : keyMask.Slice(b * s.Lkv, s.Lkv);
+            ReadOnlySpan<float> kItem = k.Slice(b * s.KeyValueLength, s.KeyValueLength);
+            ReadOnlySpan<float> vItem = v.Slice(b * s.KeyValueLength, s.KeyValueLength);
+            if (_vector)
             {
-                int b = item / s.Heads, h = item % s.Heads;
-                ReadOnlySpan<bool> mask = keyMask.IsEmpty ? default : keyMask.Slice(b * s.Lkv, s.Lkv);
-                ReadOnlySpan<float> kItem = k.Slice(b * s.KeyValueLength, s.KeyValueLength);
-                ReadOnlySpan<float> vItem = v.Slice(b * s.KeyValueLength, s.KeyValueLength);
-                for (int i = 0; i < s.Lq; i++)
-                {
-                    int row = (b * s.Lq + i) * s.D + h * s.HeadSize;
-                    Span<float> weights = attentionWeights.IsEmpty
-                        ? default
-                        : attentionWeights.Slice(((item * s.Lq) + i) * s.Lkv, s.Lkv);
-                    AttendRow(q.Slice(row, s.HeadSize), kItem[(h * s.HeadSize)..], vItem[(h * s.HeadSize)..],
-                              output.Slice(row, s.HeadSize), mask, weights, scores);
-                }
+                AttendItemVector(q, kItem[(h * s.HeadSize)..], vItem[(h * s.HeadSize)..], output, mask,
+                                 attentionWeights.IsEmpty ? default : attentionWeights.Slice(item * s.Lq * s.Lkv, s.Lq * s.Lkv),
+                                 b, h, blockRows, scores);
+                continue;
+            }
+
+            for (int i = 0; i < s.Lq; i++)
+            {
+                int row = (b * s.Lq + i) * s.D + h * s.HeadSize;
+                Span<float> weights = attentionWeights.IsEmpty
+                    ? default
+                    : attentionWeights.Slice(((item * s.Lq) + i) * s.Lkv, s.Lkv);
+                AttendRow(q.Slice(row, s.HeadSize), kItem[(h * s.HeadSize)..], vItem[(h * s.HeadSize)..],
+                          output.Slice(row, s.HeadSize), mask, weights, scores);
             }
         }
     }
 
     /// <summary>
-    /// One query row of one head. <paramref name="keys"/> and <paramref name="values"/> start at this head's first
+    /// One head of one batch item on the vector path, <paramref name="blockRows"/> query rows at a time: scores four
+    /// keys per pass over the query row, a max-subtracted exponential over the whole block's scores, then each
+    /// output vector summed over the keys in registers. <paramref name="keys"/> and <paramref name="values"/> start at
+    /// the head's first column of key row 0 (row stride D); <paramref name="weights"/> is the item's [Lq, Lkv] block or
+    /// empty.
+    /// </summary>
+    private void AttendItemVector(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> output,
+                                  ReadOnlySpan<bool> mask, Span<float> weights, int b, int h, int blockRows, Span<float> scores)
+    {
+        CrossAttentionShape s = Shape;
+        int d = s.D, dh = s.HeadSize, lkv = s.Lkv;
+        if (!mask.IsEmpty && !mask.Contains(true))
+        {
+            // Every key masked: the head's output columns and weights are zeros.
+            for (int i = 0; i < s.Lq; i++)
+            {
+                output.Slice((b * s.Lq + i) * d + h * dh, dh).Clear();
+            }
+
+            weights.Clear();
+            return;
+        }
+
+        ref float k = ref MemoryMarshal.GetReference(keys);
+        ref float v = ref MemoryMarshal.GetReference(values);
+        for (int first = 0; first < s.Lq; first += blockRows)
+        {
+            int rows = Math.Min(blockRows, s.Lq - first);
+            Span<float> block = scores[..(rows * lkv)];
+            ref float rowsStart = ref Unsafe.Add(ref MemoryMarshal.GetReference(q), (b * s.Lq + first) * d + h * dh);
+            if (lkv < 4)
+            {
+                // Too few keys to share a query row between four: four (row, key) pairs at a time instead.
+                FewKeyScores(ref rowsStart, ref k, d, dh, lkv, s.Scale, block);
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                Span<float> row = block.Slice(r * lkv, lkv);
+                if (lkv >= 4)
+                {
+                    Scores(ref Unsafe.Add(ref rowsStart, r * d), ref k, d, dh, s.Scale, row);
+                }
+
+                float max = float.NegativeInfinity;
+                for (int j = 0; j < row.Length; j++)
+                {
+                    if (!mask.IsEmpty && !mask[j])
+                    {
+                        row[j] = float.NegativeInfinity;
+                        continue;
+                    }
+
+                    float score = row[j];
+                    max = float.IsNaN(score) || score > max ? score : max;
+                }
+
+                Subtract(row, max);
+            }
+
+            Exp(block);
+            for (int r = 0; r < rows; r++)
+            {
+                Span<float> p = block.Slice(r * lkv, lkv);
+                float inverse = 1f / Sum(p);
+                WeightedSum(p, ref v, d, mask, inverse, output.Slice((b * s.Lq + first + r) * d + h * dh, dh));
+                if (!weights.IsEmpty)
+                {
+                    Span<float> w = weights.Slice((first + r) * lkv, lkv);
+                    for (int j = 0; j < w.Length; j++)
+                    {
+                        w[j] = mask.IsEmpty || mask[j] ? p[j] * inverse : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>scores[j] = scale · (query · key j), four keys per pass so each query vector is loaded once for four.</summary>
+    private static void Scores(ref float x, ref float k, int d, int dh, float scale, Span<float> scores)
+    {
+        ref float s = ref MemoryMarshal.GetReference(scores);
+        int j = 0;
+        for (; j + 4 <= scores.Length; j += 4)
+        {
+            ref float k0 = ref Unsafe.Add(ref k, j * d);
+            ref float k1 = ref Unsafe.Add(ref k0, d);
+            ref float k2 = ref Unsafe.Add(ref k1, d);
+            ref float k3 = ref Unsafe.Add(ref k2, d);
+            Dot4(ref x, ref x, ref x, ref x, ref k0, ref k1, ref k2, ref k3, dh, scale, ref Unsafe.Add(ref s, j));
+        }
+
+        for (; j < scores.Length; j++)
+        {
+            scores[j] = Dot(ref x, ref Unsafe.Add(ref k, j * d), dh) * scale;
+        }
+    }
+
+    /// <summary>
+    /// block[r · lkv + j] = scale · (query row r · key j) for fewer than four keys: four (row, key) pairs per pass, so
+    /// four sums are in flight however few the keys.
+    /// </summary>
+    private static void FewKeyScores(ref float q, ref float k, int d, int dh, int lkv, float scale, Span<float> block)
+    {
+        ref float s = ref MemoryMarshal.GetReference(block);
+        int t = 0;
+        for (; t + 4 <= block.Length; t += 4)
+        {
+            Dot4(ref Unsafe.Add(ref q, (t / lkv) * d), ref Unsafe.Add(ref q, ((t + 1) / lkv) * d),
+                 ref Unsafe.Add(ref q, ((t + 2) / lkv) * d), ref Unsafe.Add(ref q, ((t + 3) / lkv) * d),
+                 ref Unsafe.Add(ref k, (t % lkv) * d), ref Unsafe.Add(ref k, ((t + 1) % lkv) * d),
+                 ref Unsafe.Add(ref k, ((t + 2) % lkv) * d), ref Unsafe.Add(ref k, ((t + 3) % lkv) * d),
+                 dh, scale, ref Unsafe.Add(ref s, t));
+        }
+
+        for (; t < block.Length; t++)
+        {
+            block[t] = Dot(ref Unsafe.Add(ref q, (t / lkv) * d), ref Unsafe.Add(ref k, (t % lkv) * d), dh) * scale;
+        }
+    }
+
+    /// <summary>destination[0..4) = scale · (x_t · k_t), the four sums side by side (a vector each, then a tail).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4(ref float x0, ref float x1, ref float x2, ref float x3, ref float k0, ref float k1, ref float k2, ref float k3,
+                             int dh, float scale, ref float destination)
+    {
+        int lanes = Vector<float>.Count, whole = dh - (dh % lanes);
+        Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero, a2 = Vector<float>.Zero, a3 = Vector<float>.Zero;
+        for (int c = 0; c < whole; c += lanes)
+        {
+            a0 += Vector.LoadUnsafe(ref x0, (nuint)c) * Vector.LoadUnsafe(ref k0, (nuint)c);
+            a1 += Vector.LoadUnsafe(ref x1, (nuint)c) * Vector.LoadUnsafe(ref k1, (nuint)c);
+            a2 += Vector.LoadUnsafe(ref x2, (nuint)c) * Vector.LoadUnsafe(ref k2, (nuint)c);
+            a3 += Vector.LoadUnsafe(ref x3, (nuint)c) * Vector.LoadUnsafe(ref k3, (nuint)c);
+        }
+
+        float s0 = Vector.Sum(a0), s1 = Vector.Sum(a1), s2 = Vector.Sum(a2), s3 = Vector.Sum(a3);
+        for (int c = whole; c < dh; c++)
+        {
+            s0 += Unsafe.Add(ref x0, c) * Unsafe.Add(ref k0, c);
+            s1 += Unsafe.Add(ref x1, c) * Unsafe.Add(ref k1, c);
+            s2 += Unsafe.Add(ref x2, c) * Unsafe.Add(ref k2, c);
+            s3 += Unsafe.Add(ref x3, c) * Unsafe.Add(ref k3, c);
+        }
+
+        destination = s0 * scale;
+        Unsafe.Add(ref destination, 1) = s1 * scale;
+        Unsafe.Add(ref destination, 2) = s2 * scale;
+        Unsafe.Add(ref destination, 3) = s3 * scale;
+    }
+
+    /// <summary>x · k over <paramref name="dh"/> floats: a vector at a time, then a tail.</summary>
+    private static float Dot(ref float x, ref float k, int dh)
+    {
+        int lanes = Vector<float>.Count, whole = dh - (dh % lanes);
+        Vector<float> a = Vector<float>.Zero;
+        for (int c = 0; c < whole; c += lanes)
+        {
+            a += Vector.LoadUnsafe(ref x, (nuint)c) * Vector.LoadUnsafe(ref k, (nuint)c);
+        }
+
+        float sum = Vector.Sum(a);
+        for (int c = whole; c < dh; c++)
+        {
+            sum += Unsafe.Add(ref x, c) * Unsafe.Add(ref k, c);
+        }
+
+        return sum;
+    }
+
+    /// <summary>row[j] −= max.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Subtract(Span<float> row, float max)
+    {
+        int j = 0;
+        ref float start = ref MemoryMarshal.GetReference(row);
+        var shift = new Vector<float>(max);
+        for (; j <= row.Length - Vector<float>.Count; j += Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref start, (nuint)j) - shift).StoreUnsafe(ref start, (nuint)j);
+        }
+
+        for (; j < row.Length; j++)
+        {
+            row[j] -= max;
+        }
+    }
+
+    /// <summary>x = e^x over a block of shifted scores (−∞, a masked key, becomes 0).</summary>
+    private static void Exp(Span<float> block)
+    {
+        int j = 0;
+        ref float start = ref MemoryMarshal.GetReference(block);
+        for (; j <= block.Length - Vector<float>.Count; j += Vector<float>.Count)
+        {
+            PortableMath.Exp(Vector.LoadUnsafe(ref start, (nuint)j)).StoreUnsafe(ref start, (nuint)j);
+        }
+
+        for (; j < block.Length; j++)
+        {
+            block[j] = MathF.Exp(block[j]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sum(ReadOnlySpan<float> row)
+    {
+        int j = 0;
+        float sum = 0f;
+        if (row.Length >= Vector<float>.Count)
+        {
+            ref float start = ref MemoryMarshal.GetReference(row);
+            Vector<float> total = Vector<float>.Zero;
+            for (; j <= row.Length - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                total += Vector.LoadUnsafe(ref start, (nuint)j);
+            }
+
+            sum = Vector.Sum(total);
+        }
+
+        for (; j < row.Length; j++)
+        {
+            sum += row[j];
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// output = inverse · Σ_j p[j] · value row j over the attended keys, one output vector at a time summed in two
+    /// registers. Sums start at −0, the identity of +, so a single attended key reproduces its value row bit for bit.
+    /// </summary>
+    private static void WeightedSum(ReadOnlySpan<float> p, ref float v, int d, ReadOnlySpan<bool> mask, float inverse, Span<float> output)
+    {
+        int dh = output.Length, lanes = Vector<float>.Count, lkv = p.Length, c = 0;
+        ref float o = ref MemoryMarshal.GetReference(output);
+        var scale = new Vector<float>(inverse);
+        for (; c + lanes <= dh; c += lanes)
+        {
+            Vector<float> a0 = new(-0f), a1 = new(-0f);
+            ref float vc = ref Unsafe.Add(ref v, c);
+            int j = 0;
+            if (mask.IsEmpty)
+            {
+                for (; j + 2 <= lkv; j += 2)
+                {
+                    a0 += new Vector<float>(p[j]) * Vector.LoadUnsafe(ref vc, (nuint)(j * d));
+                    a1 += new Vector<float>(p[j + 1]) * Vector.LoadUnsafe(ref vc, (nuint)((j + 1) * d));
+                }
+            }
+
+            for (; j < lkv; j++)
+            {
+                if (mask.IsEmpty || mask[j])
+                {
+                    a0 += new Vector<float>(p[j]) * Vector.LoadUnsafe(ref vc, (nuint)(j * d));
+                }
+            }
+
+            ((a0 + a1) * scale).StoreUnsafe(ref o, (nuint)c);
+        }
+
+        for (; c < dh; c++)
+        {
+            float sum = -0f;
+            for (int j = 0; j < lkv; j++)
+            {
+                if (mask.IsEmpty || mask[j])
+                {
+                    sum += p[j] * Unsafe.Add(ref v, (j * d) + c);
+                }
+            }
+
+            Unsafe.Add(ref o, c) = sum * inverse;
+        }
+    }
+
+    /// <summary>
+    /// One query row of one head on the scalar path. <paramref name="keys"/> and <paramref name="values"/> start at this head's first
     /// column of key row 0 and have row stride D.
     /// </summary>
     private void AttendRow(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
@@ -269,26 +562,10 @@ public sealed class GenericCrossAttention : ICrossAttention
     }
 
     /// <summary>scores[j] = e^(scores[j] − max), returning their sum; −∞ scores (masked keys) become 0.</summary>
-    private float ExpShifted(Span<float> scores, float max)
+    private static float ExpShifted(Span<float> scores, float max)
     {
-        int j = 0;
         float sum = 0f;
-        if (_vector && scores.Length >= Vector<float>.Count)
-        {
-            ref float start = ref MemoryMarshal.GetReference(scores);
-            var shift = new Vector<float>(max);
-            Vector<float> total = Vector<float>.Zero;
-            for (; j <= scores.Length - Vector<float>.Count; j += Vector<float>.Count)
-            {
-                Vector<float> e = PortableMath.Exp(Vector.LoadUnsafe(ref start, (nuint)j) - shift);
-                e.StoreUnsafe(ref start, (nuint)j);
-                total += e;
-            }
-
-            sum = Vector.Sum(total);
-        }
-
-        for (; j < scores.Length; j++)
+        for (int j = 0; j < scores.Length; j++)
         {
             float e = float.IsNegativeInfinity(scores[j]) ? 0f : MathF.Exp(scores[j] - max);
             scores[j] = e;
@@ -298,22 +575,10 @@ public sealed class GenericCrossAttention : ICrossAttention
         return sum;
     }
 
-    private float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        int i = 0;
         float sum = 0f;
-        if (_vector && a.Length >= Vector<float>.Count)
-        {
-            Vector<float> acc = Vector<float>.Zero;
-            for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                acc += new Vector<float>(a[i..]) * new Vector<float>(b[i..]);
-            }
-
-            sum = Vector.Sum(acc);
-        }
-
-        for (; i < a.Length; i++)
+        for (int i = 0; i < a.Length; i++)
         {
             sum += a[i] * b[i];
         }
@@ -322,37 +587,17 @@ public sealed class GenericCrossAttention : ICrossAttention
     }
 
     /// <summary>destination += factor · source.</summary>
-    private void MultiplyAdd(float factor, ReadOnlySpan<float> source, Span<float> destination)
+    private static void MultiplyAdd(float factor, ReadOnlySpan<float> source, Span<float> destination)
     {
-        int i = 0;
-        if (_vector)
-        {
-            var f = new Vector<float>(factor);
-            for (; i <= source.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                (new Vector<float>(destination[i..]) + f * new Vector<float>(source[i..])).CopyTo(destination[i..]);
-            }
-        }
-
-        for (; i < source.Length; i++)
+        for (int i = 0; i < source.Length; i++)
         {
             destination[i] += factor * source[i];
         }
     }
 
-    private void Multiply(Span<float> destination, float factor)
+    private static void Multiply(Span<float> destination, float factor)
     {
-        int i = 0;
-        if (_vector)
-        {
-            var f = new Vector<float>(factor);
-            for (; i <= destination.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                (new Vector<float>(destination[i..]) * f).CopyTo(destination[i..]);
-            }
-        }
-
-        for (; i < destination.Length; i++)
+        for (int i = 0; i < destination.Length; i++)
         {
             destination[i] *= factor;
         }
