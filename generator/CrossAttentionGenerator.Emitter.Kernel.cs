@@ -75,7 +75,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"public static int ScoreBufferLength => {Int(plan.ScoreBufferLength)};");
             w.Line();
             w.Line("/// <summary>Score-buffer rows an item uses.</summary>");
-            w.Line($"public static int ScoreRows => {Int(plan.QueryBlockRows)};");
+            w.Line($"public static int ScoreRows => {Int(plan.ScoreRows)};");
             w.Line();
             EmitProjectionEntry(w, "ProjectQueries", plan.QueryProjection, $"D = {Int(spec.D)} to D columns (the query and output projections)");
             w.Line();
@@ -85,6 +85,10 @@ public sealed partial class CrossAttentionGenerator
             if (plan.HeadsInLanes)
             {
                 EmitHeadsInLanesKernel(w, plan, cancellationToken);
+            }
+            else if (plan.QueryLanes)
+            {
+                EmitQueryLanesKernel(w, plan);
             }
             else
             {
@@ -99,6 +103,20 @@ public sealed partial class CrossAttentionGenerator
 
             w.Close();
             w.Close();
+        }
+
+        /// <summary>One head of one batch item by the runtime's query-lanes kernel of the tier, with this shape's sizes.</summary>
+        private static void EmitQueryLanesKernel(IndentedWriter w, KernelPlan plan)
+        {
+            KernelSpec spec = plan.Spec;
+            w.Line("/// <summary>");
+            w.Line("/// One head of one batch item, query rows in the vector lanes. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at the head's first column of query row 0,");
+            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {Int(spec.D)}); <paramref name=\"w\"/> at the head's [{Int(spec.Lq)}, {Int(spec.Lkv)}] weights.");
+            w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended, 0 for masked keys; <paramref name=\"scores\"/>: the kernel's scratch.");
+            w.Line("/// </summary>");
+            w.Line("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>");
+            w.Line($"    P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, {Int(plan.ScoreBufferLength * plan.ScoreRows)}, " +
+                   $"{Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.HeadSize)}, {FloatLiteral(spec.ResolvedScale)});");
         }
 
         /// <summary>The vectors of one head row in the order they are written: the tail first, then whole vectors.</summary>

@@ -136,6 +136,17 @@ public sealed partial class CrossAttentionGenerator
                 };
             }
 
+            if (plan.QueryLanes)
+            {
+                return new[]
+                {
+                    $"{title}: query rows in vector lanes, {2 * lanes} at a time, by the runtime's {plan.Tier.Vector} kernel: per block of rows the",
+                    $"      queries transposed once, scores in blocks of 6 keys × 2 row vectors, softmax down the keys lane by lane,",
+                    $"      weighted sum in blocks of 6 rows × 2 column vectors over tiles of 64 value rows copied together;",
+                    $"      projections: {projections}.",
+                };
+            }
+
             return new[]
             {
                 $"{title}: keys in vector lanes; " +

@@ -114,6 +114,10 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int Lanes, bool Gener
 /// <param name="ValueGroupChunks">Output accumulators per pass of the weighted sum (vectors of the head).</param>
 /// <param name="ValueSplit">Independent accumulator sets the keys of the weighted sum alternate between, to hide FMA
 /// latency when a head has few vectors.</param>
+/// <param name="QueryLanes">Query rows in the vector lanes, by the runtime's kernel of the tier (<c>P.AttendQueryLanes</c>):
+/// chosen for many query rows (at least two vectors of them) over a head of whole pairs of vectors, where every score
+/// becomes an FMA of a broadcast key element with a vector of rows and the keys and values are read once per block of
+/// rows rather than once per pair of rows.</param>
 /// <param name="EstimatedStatements">Size of the per-head method, in emitted statements.</param>
 /// <param name="Projections">The distinct projections of the layer: D → D (Q and output) and, when KvDim ≠ D, KvDim → D (K and V).</param>
 /// <param name="Info">An Info diagnostic message when the shape is only partly unrolled; null when fully unrolled.</param>
@@ -130,6 +134,7 @@ internal sealed record KernelPlan(
     int QueryBlockRows,
     int ValueGroupChunks,
     int ValueSplit,
+    bool QueryLanes,
     int EstimatedStatements,
     EquatableArray<LinearPlan> Projections,
     string? Info)
@@ -141,6 +146,18 @@ internal sealed record KernelPlan(
 
     /// <summary>Floats in a score buffer row and in the key-mask buffer: one vector per key block.</summary>
     public int ScoreBufferLength => KeyBlocks * Lanes;
+
+    /// <summary>
+    /// Score-buffer rows an item uses: one per query row sharing key reads, or with query rows in lanes as many as hold
+    /// the runtime kernel's scratch (<see cref="QueryLanesScratch"/>).
+    /// </summary>
+    public int ScoreRows => QueryLanes ? (int)((QueryLanesScratch + ScoreBufferLength - 1) / ScoreBufferLength) : QueryBlockRows;
+
+    /// <summary>
+    /// Floats the runtime's query-lanes kernel needs (its <c>ScratchLength</c>, which checks it): scores of every key
+    /// for two vectors of rows, those rows transposed, their inverse sums, and a tile of 64 value rows.
+    /// </summary>
+    public long QueryLanesScratch => (2L * Lanes * ((long)Spec.Lkv + Spec.HeadSize + 1)) + (64L * Spec.HeadSize);
 
     public LinearPlan QueryProjection => Projections[0];
 

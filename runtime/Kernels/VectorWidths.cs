@@ -30,6 +30,23 @@ internal interface IVectorWidth<TVector>
 
     /// <summary>Lane <c>t</c> of the result is the sum of the lanes of <c>a{t}</c>.</summary>
     static abstract Vector128<float> Reduce4(TVector a0, TVector a1, TVector a2, TVector a3);
+
+    /// <summary><paramref name="value"/> in every lane.</summary>
+    static abstract TVector Create(float value);
+
+    static abstract void Store(TVector value, ref float destination, nint offset);
+
+    static abstract TVector Add(TVector a, TVector b);
+
+    static abstract TVector Subtract(TVector a, TVector b);
+
+    static abstract TVector Multiply(TVector a, TVector b);
+
+    /// <summary>The native lane maximum (which operand a NaN yields is the platform's).</summary>
+    static abstract TVector Max(TVector a, TVector b);
+
+    /// <summary>e^x per lane, the tier's own (<see cref="ExpPolynomial"/>).</summary>
+    static abstract TVector Exp(TVector x);
 }
 
 /// <summary>The <c>Vector512</c> width (<see cref="KernelPath.Specialized512"/>).</summary>
@@ -56,6 +73,27 @@ internal readonly struct Width512 : IVectorWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Reduce4(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3) =>
         Vector512Primitives.Reduce4(a0, a1, a2, a3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Create(float value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, ref float destination, nint offset) => value.StoreUnsafe(ref Unsafe.Add(ref destination, offset));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x) => Vector512Primitives.Exp(x);
 }
 
 /// <summary>The <c>Vector256</c> width (<see cref="KernelPath.Specialized256"/>).</summary>
@@ -82,6 +120,27 @@ internal readonly struct Width256 : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Reduce4(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3) =>
         Vector256Primitives.Reduce4(a0, a1, a2, a3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Create(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, ref float destination, nint offset) => value.StoreUnsafe(ref Unsafe.Add(ref destination, offset));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x) => Vector256Primitives.Exp(x);
 }
 
 /// <summary>The <c>Vector128</c> width (<see cref="KernelPath.Specialized128"/>).</summary>
@@ -108,4 +167,25 @@ internal readonly struct Width128 : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Reduce4(Vector128<float> a0, Vector128<float> a1, Vector128<float> a2, Vector128<float> a3) =>
         Vector128Primitives.Reduce(a0, a1, a2, a3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Create(float value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float destination, nint offset) => value.StoreUnsafe(ref Unsafe.Add(ref destination, offset));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.MaxNative(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> x) => Vector128Primitives.Exp(x);
 }

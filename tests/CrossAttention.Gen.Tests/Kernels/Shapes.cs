@@ -36,6 +36,10 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 2, lkv: 999, d: 8, heads: 1)] public static partial class ManyKeysHeadSize8;
     [CrossAttention(lq: 1, lkv: 5000, d: 16, heads: 2)] public static partial class PooledScores;
 
+    // Query rows in the vector lanes on every tier, with every tail: a partial block of rows (37 = 32 + 5, 16 + 16 + 5,
+    // 8 × 4 + 5), a last register block of 4 keys (70 = 11 × 6 + 4) and a value tile of 6 (70 = 64 + 6).
+    [CrossAttention(lq: 37, lkv: 70, d: 128, heads: 2)] public static partial class QueryLanesTails;
+
     // Declarations the generator must handle: an instance class, nested classes.
     [CrossAttention(lq: 3, lkv: 4, d: 32, heads: 4)] public partial class InstanceClass;
 
@@ -79,6 +83,7 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(OverBudget)] = new StaticKernel<OverBudget.Kernel>(),
             [nameof(ManyKeysHeadSize8)] = new StaticKernel<ManyKeysHeadSize8.Kernel>(),
             [nameof(PooledScores)] = new StaticKernel<PooledScores.Kernel>(),
+            [nameof(QueryLanesTails)] = new StaticKernel<QueryLanesTails.Kernel>(),
             [nameof(InstanceClass)] = new StaticKernel<InstanceClass.Kernel>(),
             [nameof(Outer.Middle.Nested)] = new StaticKernel<Outer.Middle.Nested.Kernel>(),
             ["Outer.Hidden"] = Outer.HiddenKernel,
