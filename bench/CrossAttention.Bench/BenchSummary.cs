@@ -56,6 +56,15 @@ internal static class BenchSummary
             : $"FMA peak (Vector512, 1 thread): not accelerated on this CPU (emulated in software: {Cell(peak512Gflops, "F1", " GFLOP/s")})  ");
         markdown.AppendLine($"FMA peak (Vector128, 1 thread): {Cell(peak128Gflops, "F1", " GFLOP/s")}  ");
         markdown.AppendLine($"Memory read bandwidth (Vector256 sum of 1 GiB, 1 thread): {Cell(bandwidthGBs, "F1", " GB/s")}");
+        double? fmaOne = MedianOf(reports, typeof(FmaThreadsBenchmark), nameof(FmaThreadsBenchmark.FmaOneThread));
+        double? fmaTwo = MedianOf(reports, typeof(FmaThreadsBenchmark), nameof(FmaThreadsBenchmark.FmaTwoThreads));
+        if (fmaOne is not null && fmaTwo is not null)
+        {
+            markdown.AppendLine();
+            markdown.AppendLine($"FMA throughput, 2 threads against 1 (Vector256): {Cell(2 * FmaThreadsBenchmark.FlopsPerThread / fmaTwo, "F1", " GFLOP/s")} "
+                                + $"against {Cell(FmaThreadsBenchmark.FlopsPerThread / fmaOne, "F1", " GFLOP/s")}, {Cell(2 * fmaOne / fmaTwo, "F2", "×")} "
+                                + "(the most a second thread can add to code at the FMA peak)");
+        }
         foreach (CallTable table in tables)
         {
             markdown.AppendLine();
@@ -156,6 +165,10 @@ internal static class BenchSummary
         /// <summary>The contender's median ns per call, or null where it did not run.</summary>
         public double? Ns(string contender) => Find(contender)?.ResultStatistics?.Median;
     }
+
+    private static double? MedianOf(BenchmarkReport[] reports, Type benchmark, string method) =>
+        reports.FirstOrDefault(r => r.BenchmarkCase.Descriptor.Type == benchmark && r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method)
+            ?.ResultStatistics?.Median;
 
     private static double? Median(BenchmarkReport[] reports, Type benchmark) =>
         reports.FirstOrDefault(r => r.BenchmarkCase.Descriptor.Type == benchmark)?.ResultStatistics?.Median;
