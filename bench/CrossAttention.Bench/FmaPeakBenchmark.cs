@@ -21,19 +21,24 @@ public class FmaPeakBenchmark
     private readonly float _start = 1f;
 
     [Benchmark]
-    public float FmaPeak()
+    public float FmaPeak() => Loop(_start, Iterations);
+
+    /// <summary>
+    /// The loop itself, <paramref name="iterations"/> times 12 FMAs from start values around <paramref name="s"/>
+    /// (<see cref="FmaThreadsBenchmark"/> runs it too).
+    /// </summary>
+    internal static float Loop(float s, int iterations)
     {
         // acc ← acc·0.999 + 0.001 converges to 1: no overflow or denormals, however many iterations.
         var m = Vector256.Create(0.999f);
         var a = Vector256.Create(0.001f);
-        float s = _start;
 
         // Distinct start values keep the JIT from merging identical chains.
         Vector256<float> a0 = Vector256.Create(s), a1 = Vector256.Create(s + 1), a2 = Vector256.Create(s + 2);
         Vector256<float> a3 = Vector256.Create(s + 3), a4 = Vector256.Create(s + 4), a5 = Vector256.Create(s + 5);
         Vector256<float> a6 = Vector256.Create(s + 6), a7 = Vector256.Create(s + 7), a8 = Vector256.Create(s + 8);
         Vector256<float> a9 = Vector256.Create(s + 9), a10 = Vector256.Create(s + 10), a11 = Vector256.Create(s + 11);
-        for (int i = 0; i < Iterations; i++)
+        for (int i = 0; i < iterations; i++)
         {
             a0 = Vector256.FusedMultiplyAdd(a0, m, a);
             a1 = Vector256.FusedMultiplyAdd(a1, m, a);
