@@ -167,20 +167,27 @@ internal static class KernelPlanner
     /// <summary>
     /// Query rows go in the vector lanes (the runtime's kernel of the tier) when there are at least two vectors of them,
     /// at least <see cref="MinQueryLanesKeys"/> keys, a head of whole pairs of vectors, and a scratch of at most
-    /// <see cref="MaxQueryLanesScratch"/> floats. Measured at the medium shape on a Zen 3 (Vector256): 1.5× faster than
-    /// keys in lanes with two rows sharing each read, which streamed a head's keys and values, rows 2 KB apart, from
-    /// the L2 cache again for every pair of rows.
+    /// <see cref="MaxQueryLanesScratch"/> floats. Measured at the medium shape on a Zen 3 (Vector256): 1.2–1.4× faster
+    /// than keys in lanes with two rows sharing each read, which streamed a head's keys and values, rows 2 KB apart,
+    /// from the L2 cache again for every pair of rows.
     /// </summary>
     public static bool IsQueryLanesShape(KernelSpec spec, int lanes) =>
         !IsHeadsInLanesShape(spec, lanes) && spec.Lq >= 2 * lanes && spec.Lkv >= MinQueryLanesKeys && spec.HeadSize % (2 * lanes) == 0
-        && (2L * lanes * ((long)spec.Lkv + spec.HeadSize + 1)) + (64L * spec.HeadSize) <= MaxQueryLanesScratch;
+        && QueryLanesScratch(spec, lanes) <= MaxQueryLanesScratch;
+
+    /// <summary>
+    /// Floats the runtime's query-lanes kernel needs (its <c>ScratchLength</c>, which checks the generated size against
+    /// it): scores of every key for two vectors of rows, those rows transposed, their inverse sums, a tile of 64 value rows.
+    /// </summary>
+    public static long QueryLanesScratch(KernelSpec spec, int lanes) =>
+        (2L * lanes * ((long)spec.Lkv + spec.HeadSize + 1)) + (64L * spec.HeadSize);
 
     /// <summary>Fewer keys than this (one tile of value rows) keep the keys in the lanes: at the caption shape (16 query rows over 49 keys)
     /// query lanes measured no faster.</summary>
     public const int MinQueryLanesKeys = 64;
 
-    /// <summary>The largest scratch (floats) a query-lanes item may take: 4M floats, what a thread keeps between calls.</summary>
-    public const long MaxQueryLanesScratch = 4L << 20;
+    /// <summary>The largest scratch a query-lanes item may take: 1M floats (4 MB; a thread keeps up to 4M between calls).</summary>
+    public const long MaxQueryLanesScratch = 1L << 20;
 
     /// <summary>Score FMAs per query row with heads in lanes (keys × heads × head vectors); beyond, a row is too long.</summary>
     public const int MaxHeadsInLanesProducts = 128;

@@ -153,11 +153,8 @@ internal sealed record KernelPlan(
     /// </summary>
     public int ScoreRows => QueryLanes ? (int)((QueryLanesScratch + ScoreBufferLength - 1) / ScoreBufferLength) : QueryBlockRows;
 
-    /// <summary>
-    /// Floats the runtime's query-lanes kernel needs (its <c>ScratchLength</c>, which checks it): scores of every key
-    /// for two vectors of rows, those rows transposed, their inverse sums, and a tile of 64 value rows.
-    /// </summary>
-    public long QueryLanesScratch => (2L * Lanes * ((long)Spec.Lkv + Spec.HeadSize + 1)) + (64L * Spec.HeadSize);
+    /// <summary>Floats the runtime's query-lanes kernel needs (<c>KernelPlanner.QueryLanesScratch</c>).</summary>
+    public long QueryLanesScratch => KernelPlanner.QueryLanesScratch(Spec, Lanes);
 
     public LinearPlan QueryProjection => Projections[0];
 
