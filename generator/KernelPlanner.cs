@@ -141,7 +141,7 @@ internal static class KernelPlanner
         bool queryLanes = IsQueryLanesShape(spec, lanes);
         if (queryLanes)
         {
-            estimate = 4;
+            estimate = 4; // the attention method is one call of the runtime's kernel
             info = string.Format(CultureInfo.InvariantCulture,
                 "the {0} in the vector lanes, two vectors of them at a time; the {1} in loops",
                 Count(spec.Lq, "query row"), Count(spec.Lkv, "key"));

@@ -32,11 +32,20 @@ internal static class QueryLanesAttention<TWidth, TVector>
     /// Attention of one head: <paramref name="q"/>, <paramref name="o"/> at the head's first column of query row 0,
     /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride <paramref name="d"/>); <paramref name="w"/>
     /// at the head's [Lq, Lkv] weights when <paramref name="writeWeights"/>; <paramref name="keep"/>: −1 for attended
-    /// keys (at least one), 0 for masked ones. The head size is a whole number of pairs of vectors.
+    /// keys (at least one), 0 for masked ones; <paramref name="scratch"/> holds <paramref name="scratchLength"/> floats
+    /// (at least <see cref="ScratchLength"/>). The head size is a whole number of pairs of vectors.
     /// </summary>
     public static void Attend(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep,
-                              ref float scratch, int lq, int lkv, int d, int headSize, float scale)
+                              ref float scratch, int scratchLength, int lq, int lkv, int d, int headSize, float scale)
     {
+        // The generated size is a constant of the shape; one short of what the kernel needs would be a generator bug,
+        // reported here rather than written past.
+        if (scratchLength < ScratchLength(lkv, headSize))
+        {
+            throw new InvalidOperationException(
+                $"A generated kernel gave {scratchLength} floats of scratch; Lkv = {lkv}, head size {headSize} need {ScratchLength(lkv, headSize)}.");
+        }
+
         int lanes = TWidth.Lanes, block = 2 * lanes;
         ref float scores = ref scratch;                                 // [lkv][block]: row lanes per key
         ref float queries = ref Unsafe.Add(ref scores, lkv * block);    // [headSize][block]: the block's rows, transposed
@@ -134,26 +143,34 @@ internal static class QueryLanesAttention<TWidth, TVector>
             ref float s = ref Unsafe.Add(ref scores, j * block);
             TWidth.Store(a00, ref s, 0);
             TWidth.Store(a01, ref s, lanes);
-            if (count == 6)
+            if (count > 1)
             {
                 TWidth.Store(a10, ref s, block);
                 TWidth.Store(a11, ref s, block + lanes);
-                TWidth.Store(a20, ref s, 2 * block);
-                TWidth.Store(a21, ref s, (2 * block) + lanes);
-                TWidth.Store(a30, ref s, 3 * block);
-                TWidth.Store(a31, ref s, (3 * block) + lanes);
-                TWidth.Store(a40, ref s, 4 * block);
-                TWidth.Store(a41, ref s, (4 * block) + lanes);
-                TWidth.Store(a50, ref s, 5 * block);
-                TWidth.Store(a51, ref s, (5 * block) + lanes);
-                continue;
             }
 
-            ReadOnlySpan<TVector> rest = [a10, a11, a20, a21, a30, a31, a40, a41];
-            for (int t = 1; t < count; t++)
+            if (count > 2)
             {
-                TWidth.Store(rest[(2 * t) - 2], ref s, t * block);
-                TWidth.Store(rest[(2 * t) - 1], ref s, (t * block) + lanes);
+                TWidth.Store(a20, ref s, 2 * block);
+                TWidth.Store(a21, ref s, (2 * block) + lanes);
+            }
+
+            if (count > 3)
+            {
+                TWidth.Store(a30, ref s, 3 * block);
+                TWidth.Store(a31, ref s, (3 * block) + lanes);
+            }
+
+            if (count > 4)
+            {
+                TWidth.Store(a40, ref s, 4 * block);
+                TWidth.Store(a41, ref s, (4 * block) + lanes);
+            }
+
+            if (count > 5)
+            {
+                TWidth.Store(a50, ref s, 5 * block);
+                TWidth.Store(a51, ref s, (5 * block) + lanes);
             }
         }
     }

@@ -80,19 +80,13 @@ public static class Vector512Primitives
 
     /// <summary>
     /// One head of one batch item with the query rows in the vector lanes (<see cref="QueryLanesAttention{TWidth, TVector}"/>),
-    /// for generated kernels of many query rows. <paramref name="scratchLength"/> is what <paramref name="scratch"/> holds;
-    /// a generated size short of what the kernel needs is a generator bug, reported rather than written past.
+    /// for generated kernels of many query rows. <paramref name="scratchLength"/> is what <paramref name="scratch"/> holds:
+    /// one short of what the kernel needs throws <see cref="InvalidOperationException"/> before anything is written.
     /// </summary>
     public static void AttendQueryLanes(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep,
-                                        ref float scratch, int scratchLength, int lq, int lkv, int d, int headSize, float scale)
-    {
-        if (scratchLength < QueryLanesAttention<Width512, Vector512<float>>.ScratchLength(lkv, headSize))
-        {
-            throw new InvalidOperationException($"A generated kernel gave {scratchLength} floats of scratch; Lkv = {lkv}, head size {headSize} need {QueryLanesAttention<Width512, Vector512<float>>.ScratchLength(lkv, headSize)}.");
-        }
-
-        QueryLanesAttention<Width512, Vector512<float>>.Attend(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scratch, lq, lkv, d, headSize, scale);
-    }
+                                        ref float scratch, int scratchLength, int lq, int lkv, int d, int headSize, float scale) =>
+        QueryLanesAttention<Width512, Vector512<float>>.Attend(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scratch, scratchLength,
+                                                                 lq, lkv, d, headSize, scale);
 
     /// <summary>
     /// <c>y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ + b</c> with W and b in their PyTorch layout
