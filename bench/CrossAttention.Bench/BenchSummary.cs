@@ -65,6 +65,15 @@ internal static class BenchSummary
                                 + $"against {Cell(FmaThreadsBenchmark.FlopsPerThread / fmaOne, "F1", " GFLOP/s")}, {Cell(2 * fmaOne / fmaTwo, "F2", "×")} "
                                 + "(the most a second thread can add to code at the FMA peak)");
         }
+        double? ceiling = MedianOf(reports, typeof(MicroKernelCeilingBenchmark), nameof(MicroKernelCeilingBenchmark.MicroKernelInL1));
+        if (ceiling is not null)
+        {
+            double? ceilingGflops = MicroKernelCeilingBenchmark.FlopsPerCall / ceiling;
+            markdown.AppendLine();
+            markdown.AppendLine($"Register-blocked 6×16 micro-kernel on data in L1 (Vector256, 1 thread; the most a projection reaches in JIT code here): "
+                                + $"{Cell(ceilingGflops, "F1", " GFLOP/s")}, {Cell(100 * ceilingGflops / peakGflops, "F0", "% of the FMA peak")}");
+        }
+
         foreach (CallTable table in tables)
         {
             markdown.AppendLine();
