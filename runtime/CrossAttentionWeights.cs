@@ -13,7 +13,7 @@ namespace CrossAttention;
 /// <see cref="CrossAttentionShape.D"/> and <see cref="CrossAttentionShape.KvDim"/> (a decoder step with Lq = 1 and a
 /// full pass share them).
 /// </remarks>
-public sealed class CrossAttentionWeights
+public sealed partial class CrossAttentionWeights
 {
     private readonly float[] _wq, _bq, _wk, _bk, _wv, _bv, _wo, _bo;
 
