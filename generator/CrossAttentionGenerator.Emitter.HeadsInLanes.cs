@@ -17,7 +17,7 @@ public sealed partial class CrossAttentionGenerator
             KernelSpec spec = plan.Spec;
             w.Line("/// <summary>");
             w.Line("/// All heads of one batch item, heads in the vector lanes. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at query row 0,");
-            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.D}); <paramref name=\"w\"/> at the item's [{spec.Heads}, {spec.Lq}, {spec.Lkv}] weights;");
+            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.KvWidth}); <paramref name=\"w\"/> at the item's [{spec.Heads}, {spec.Lq}, {spec.Lkv}] weights;");
             w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.");
             w.Line("/// </summary>");
             w.Open("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
@@ -43,8 +43,9 @@ public sealed partial class CrossAttentionGenerator
                 {
                     for (int c = 0; c < chunks; c++)
                     {
-                        int column = (h * spec.HeadSize) + (c * lanes);
-                        string query = $"Vec.LoadUnsafe(ref qi, {column})", key = $"Vec.LoadUnsafe(ref k, {(j * spec.D) + column})";
+                        // Query head h reads key/value head h / GroupSize (the same head without grouped-query attention).
+                        int column = (h * spec.HeadSize) + (c * lanes), kvColumn = (h / spec.GroupSize * spec.HeadSize) + (c * lanes);
+                        string query = $"Vec.LoadUnsafe(ref qi, {column})", key = $"Vec.LoadUnsafe(ref k, {(j * spec.KvWidth) + kvColumn})";
                         w.Line(c == 0
                             ? $"V a{h} = {query} * {key};"
                             : $"a{h} = Vec.FusedMultiplyAdd({query}, {key}, a{h});");
@@ -87,7 +88,7 @@ public sealed partial class CrossAttentionGenerator
                     w.Line($"V p = Vec.Shuffle(p{j}, Vec.Create({h}));");
                     for (int c = 0; c < chunks; c++)
                     {
-                        w.Line($"o{c} = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, {(j * spec.D) + (h * spec.HeadSize) + (c * lanes)}), o{c});");
+                        w.Line($"o{c} = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, {(j * spec.KvWidth) + (h / spec.GroupSize * spec.HeadSize) + (c * lanes)}), o{c});");
                     }
 
                     w.Close();

@@ -58,7 +58,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"{ToolName}\", \"{ToolVersion}\")]");
             w.Open($"file readonly struct {codeStruct} : global::CrossAttention.Kernels.IGeneratedKernel");
             w.Line("/// <summary>The shape as the attribute gives it.</summary>");
-            w.Line($"public static {Shape} Shape {{ get; }} = new({Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.Heads)}, {Int(spec.KvDim)}, {FloatLiteral(spec.Scale)});");
+            w.Line($"public static {Shape} Shape {{ get; }} = new({Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.Heads)}, {Int(spec.KvDim)}, {FloatLiteral(spec.Scale)}{ShapeOptions(spec)});");
             w.Line();
             w.Line("/// <summary>The tier this code is.</summary>");
             w.Line($"public static global::CrossAttention.KernelPath Tier => global::CrossAttention.KernelPath.{tier.Path};");
@@ -79,7 +79,9 @@ public sealed partial class CrossAttentionGenerator
             w.Line();
             EmitProjectionEntry(w, "ProjectQueries", plan.QueryProjection, $"D = {Int(spec.D)} to D columns (the query and output projections)");
             w.Line();
-            EmitProjectionEntry(w, "ProjectContextRows", plan.ContextProjection, $"KvDim = {Int(spec.ResolvedKvDim)} to D = {Int(spec.D)} columns (the key and value projections)");
+            EmitProjectionEntry(w, "ProjectContextRows", plan.ContextProjection, spec.KvWidth == spec.D
+                ? $"KvDim = {Int(spec.ResolvedKvDim)} to D = {Int(spec.D)} columns (the key and value projections)"
+                : $"KvDim = {Int(spec.ResolvedKvDim)} to KvHeads · dh = {Int(spec.KvWidth)} columns (the key and value projections)");
             w.Line();
             cancellationToken.ThrowIfCancellationRequested();
             if (plan.HeadsInLanes)
@@ -111,12 +113,12 @@ public sealed partial class CrossAttentionGenerator
             KernelSpec spec = plan.Spec;
             w.Line("/// <summary>");
             w.Line("/// One head of one batch item, query rows in the vector lanes. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at the head's first column of query row 0,");
-            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {Int(spec.D)}); <paramref name=\"w\"/> at the head's [{Int(spec.Lq)}, {Int(spec.Lkv)}] weights.");
+            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {Int(spec.KvWidth)}); <paramref name=\"w\"/> at the head's [{Int(spec.Lq)}, {Int(spec.Lkv)}] weights.");
             w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended, 0 for masked keys; <paramref name=\"scores\"/>: the kernel's scratch.");
             w.Line("/// </summary>");
             w.Line("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>");
             w.Line($"    P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, {Int(plan.ScoreBufferLength * plan.ScoreRows)}, " +
-                   $"{Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.HeadSize)}, {FloatLiteral(spec.ResolvedScale)});");
+                   $"{Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.KvWidth)}, {Int(spec.HeadSize)}, {FloatLiteral(spec.ResolvedScale)});");
         }
 
         /// <summary>The vectors of one head row in the order they are written: the tail first, then whole vectors.</summary>

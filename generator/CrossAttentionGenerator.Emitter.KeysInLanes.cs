@@ -19,7 +19,7 @@ public sealed partial class CrossAttentionGenerator
             KernelSpec spec = plan.Spec;
             w.Line("/// <summary>");
             w.Line($"/// One head of one batch item. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at the head's first column of query row 0,");
-            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.D}); <paramref name=\"w\"/> at the head's [{spec.Lq}, {spec.Lkv}] weights.");
+            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.KvWidth}); <paramref name=\"w\"/> at the head's [{spec.Lq}, {spec.Lkv}] weights.");
             w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name=\"scores\"/>: scratch.");
             w.Line("/// </summary>");
             w.Open("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
@@ -106,7 +106,7 @@ public sealed partial class CrossAttentionGenerator
                 {
                     w.Line($"V s{kb};");
                     w.Open();
-                    EmitScoreBlock(w, plan, KeysIn(plan, kb), "k", kb * lanes * spec.D, $"s{kb}", Int(kb * lanes));
+                    EmitScoreBlock(w, plan, KeysIn(plan, kb), "k", kb * lanes * spec.KvWidth, $"s{kb}", Int(kb * lanes));
                     w.Close();
                 }
 
@@ -118,7 +118,7 @@ public sealed partial class CrossAttentionGenerator
                 if (plan.FullKeyBlocks > 0)
                 {
                     w.Open($"for (int kb = 0; kb < {plan.FullKeyBlocks}; kb++)");
-                    w.Line($"ref float kr = ref Unsafe.Add(ref k, kb * {lanes * spec.D});");
+                    w.Line($"ref float kr = ref Unsafe.Add(ref k, kb * {lanes * spec.KvWidth});");
                     EmitScoreBlock(w, plan, lanes, "kr", 0, "V s", $"(nuint)(kb * {lanes})");
                     w.Line($"s.StoreUnsafe(ref scores, (nuint)(kb * {lanes}));");
                     w.Line("maxima = Vec.MaxNative(maxima, s);");
@@ -129,7 +129,7 @@ public sealed partial class CrossAttentionGenerator
                 {
                     int kb = plan.KeyBlocks - 1;
                     w.Open();
-                    EmitScoreBlock(w, plan, plan.KeyTailLanes, "k", kb * lanes * spec.D, "V s", Int(kb * lanes));
+                    EmitScoreBlock(w, plan, plan.KeyTailLanes, "k", kb * lanes * spec.KvWidth, "V s", Int(kb * lanes));
                     w.Line($"s.StoreUnsafe(ref scores, {kb * lanes});");
                     w.Line("maxima = Vec.MaxNative(maxima, s);");
                     w.Close();
@@ -197,7 +197,7 @@ public sealed partial class CrossAttentionGenerator
 
                 for (int t = 0; t < keys; t++)
                 {
-                    string key = Load(plan, keyRef, keyRowBase + (t * spec.D), chunk, maskTail: true);
+                    string key = Load(plan, keyRef, keyRowBase + (t * spec.KvWidth), chunk, maskTail: true);
                     w.Line(first && !accumulate
                         ? $"V a{t} = {query} * {key};"
                         : $"a{t} = Vec.FusedMultiplyAdd({query}, {key}, a{t});");
@@ -295,25 +295,25 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int j = 0; j < spec.Lkv; j++)
                 {
-                    EmitValueKey(w, plan, group, Int(j), "v", j * spec.D, j % split);
+                    EmitValueKey(w, plan, group, Int(j), "v", j * spec.KvWidth, j % split);
                 }
             }
             else if (split == 2)
             {
                 w.Open($"for (int j = 0; j < {spec.Lkv - 1}; j += 2)");
-                w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.D});");
+                w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.KvWidth});");
                 EmitValueKey(w, plan, group, "j", "vr", 0, 0);
-                EmitValueKey(w, plan, group, "j + 1", "vr", spec.D, 1);
+                EmitValueKey(w, plan, group, "j + 1", "vr", spec.KvWidth, 1);
                 w.Close();
                 if (spec.Lkv % 2 == 1)
                 {
-                    EmitValueKey(w, plan, group, Int(spec.Lkv - 1), "v", (spec.Lkv - 1) * spec.D, 0);
+                    EmitValueKey(w, plan, group, Int(spec.Lkv - 1), "v", (spec.Lkv - 1) * spec.KvWidth, 0);
                 }
             }
             else
             {
                 w.Open($"for (int j = 0; j < {spec.Lkv}; j++)");
-                w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.D});");
+                w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.KvWidth});");
                 EmitValueKey(w, plan, group, "j", "vr", 0, 0);
                 w.Close();
             }

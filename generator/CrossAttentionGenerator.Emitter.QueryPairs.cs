@@ -27,7 +27,7 @@ public sealed partial class CrossAttentionGenerator
             if (whole > 0)
             {
                 w.Open($"for (int j = 0; j < {whole}; j += 4)");
-                w.Line($"ref float kr = ref Unsafe.Add(ref k, j * {spec.D});");
+                w.Line($"ref float kr = ref Unsafe.Add(ref k, j * {spec.KvWidth});");
                 EmitPairScoreBlock(w, plan, 4, "(nuint)j");
                 w.Close();
             }
@@ -35,7 +35,7 @@ public sealed partial class CrossAttentionGenerator
             if (spec.Lkv > whole)
             {
                 w.Open();
-                w.Line($"ref float kr = ref Unsafe.Add(ref k, {whole * spec.D});");
+                w.Line($"ref float kr = ref Unsafe.Add(ref k, {whole * spec.KvWidth});");
                 EmitPairScoreBlock(w, plan, spec.Lkv - whole, Int(whole));
                 w.Close();
             }
@@ -82,7 +82,7 @@ public sealed partial class CrossAttentionGenerator
                 w.Line($"V x1 = {Load(plan, "qi", spec.D, chunk, maskTail: true)};");
                 for (int t = 0; t < keys; t++)
                 {
-                    w.Line($"V k{t} = {Load(plan, "kr", t * spec.D, chunk, maskTail: true)};");
+                    w.Line($"V k{t} = {Load(plan, "kr", t * spec.KvWidth, chunk, maskTail: true)};");
                     w.Line($"a0_{t} = Vec.FusedMultiplyAdd(x0, k{t}, a0_{t});");
                     w.Line($"a1_{t} = Vec.FusedMultiplyAdd(x1, k{t}, a1_{t});");
                 }
@@ -115,7 +115,7 @@ public sealed partial class CrossAttentionGenerator
             w.Open($"for (int j = 0; j < {spec.Lkv}; j++)");
             w.Open("if (Unsafe.Add(ref keep, j) != 0)");
             w.Line("V p0 = Vec.Create(Unsafe.Add(ref scores, j)), p1 = Vec.Create(Unsafe.Add(ref scores1, j));");
-            w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.D});");
+            w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.KvWidth});");
             for (int x = 0; x < group.Count; x++)
             {
                 w.Line($"V value{x} = {Load(plan, "vr", 0, group[x], maskTail: false)};");

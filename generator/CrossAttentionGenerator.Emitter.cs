@@ -29,7 +29,13 @@ public sealed partial class CrossAttentionGenerator
 
         public static string ShapeText(KernelSpec spec) => string.Format(CultureInfo.InvariantCulture,
             "Lq={0}, Lkv={1}, D={2}, Heads={3}, head size {4}, KvDim={5}, Scale={6}",
-            spec.Lq, spec.Lkv, spec.D, spec.Heads, spec.HeadSize, spec.ResolvedKvDim, FloatText(spec.ResolvedScale));
+            spec.Lq, spec.Lkv, spec.D, spec.Heads, spec.HeadSize, spec.ResolvedKvDim, FloatText(spec.ResolvedScale))
+            + (spec.ResolvedKvHeads != spec.Heads ? ", KvHeads=" + Int(spec.ResolvedKvHeads) : "")
+            + (spec.Causal ? ", Causal" : "");
+
+        /// <summary>The named arguments of <c>new CrossAttentionShape(…)</c> beyond the scale, for the options that are set.</summary>
+        internal static string ShapeOptions(KernelSpec spec) =>
+            (spec.KvHeads != 0 ? ", kvHeads: " + Int(spec.KvHeads) : "") + (spec.Causal ? ", causal: true" : "");
 
         public static string Emit(ShapePlan shape, CancellationToken cancellationToken)
         {
@@ -172,7 +178,7 @@ public sealed partial class CrossAttentionGenerator
 
         private static Member[] Members(KernelSpec spec)
         {
-            string tensors = $"<c>q [B, {spec.Lq}, {spec.D}]</c>, <c>k</c>, <c>v [B, {spec.Lkv}, {spec.D}]</c> into <c>output [B, {spec.Lq}, {spec.D}]</c>";
+            string tensors = $"<c>q [B, {spec.Lq}, {spec.D}]</c>, <c>k</c>, <c>v [B, {spec.Lkv}, {spec.KvWidth}]</c> into <c>output [B, {spec.Lq}, {spec.D}]</c>";
             string layer = $"<c>queries [B, {spec.Lq}, {spec.D}]</c> and <c>context [B, {spec.Lkv}, {spec.ResolvedKvDim}]</c> into <c>output [B, {spec.Lq}, {spec.D}]</c>";
             string options = $"with a key mask <c>[B, {spec.Lkv}]</c> (<c>true</c> = attend; empty = all keys) and the probabilities <c>attentionWeights [B, {spec.Heads}, {spec.Lq}, {spec.Lkv}]</c> (empty = not written)";
             string attend = $"{Floats} q, {Floats} k, {Floats} v, {MutableFloats} output";

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using CrossAttention.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -137,8 +138,9 @@ public sealed partial class CrossAttentionGenerator
             int lkv = (int)attribute.ConstructorArguments[1].Value!;
             int d = (int)attribute.ConstructorArguments[2].Value!;
             int heads = (int)attribute.ConstructorArguments[3].Value!;
-            int kvDim = 0;
+            int kvDim = 0, kvHeads = 0;
             float scale = 0f;
+            bool causal = false;
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
             {
                 switch (argument.Key)
@@ -149,10 +151,16 @@ public sealed partial class CrossAttentionGenerator
                     case "Scale" when argument.Value.Value is float value:
                         scale = value;
                         break;
+                    case "KvHeads" when argument.Value.Value is int value:
+                        kvHeads = value;
+                        break;
+                    case "Causal" when argument.Value.Value is bool value:
+                        causal = value;
+                        break;
                 }
             }
 
-            ShapeError error = ShapeRules.Validate(lq, lkv, d, heads, kvDim, scale, out _, out string message);
+            ShapeError error = ShapeRules.Validate(lq, lkv, d, heads, kvDim, scale, kvHeads, causal, out _, out string message);
             if (error != ShapeError.None)
             {
                 DiagnosticDescriptor descriptor = error switch
@@ -161,6 +169,8 @@ public sealed partial class CrossAttentionGenerator
                     ShapeError.HeadsDoNotDivideD => DiagnosticDescriptors.HeadsDoNotDivideD,
                     ShapeError.InvalidKvDim => DiagnosticDescriptors.InvalidKvDim,
                     ShapeError.InvalidScale => DiagnosticDescriptors.InvalidScale,
+                    ShapeError.InvalidKvHeads => DiagnosticDescriptors.InvalidKvHeads,
+                    ShapeError.CausalWithMoreQueries => DiagnosticDescriptors.CausalWithMoreQueries,
                     _ => DiagnosticDescriptors.ShapeTooLarge,
                 };
                 diagnostics.Add(DiagnosticInfo.Create(descriptor, at, name, message));
@@ -168,6 +178,14 @@ public sealed partial class CrossAttentionGenerator
             else if (KernelPlanner.CheckGeneratable(lkv) is { } tooLarge)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeTooLarge, at, name, tooLarge));
+            }
+            else if (causal)
+            {
+                string arguments = string.Join(", ", new[] { lq, lkv, d, heads }.Select(n => n.ToString(CultureInfo.InvariantCulture)))
+                                   + (kvDim != 0 ? $", kvDim: {kvDim.ToString(CultureInfo.InvariantCulture)}" : "")
+                                   + (scale != 0f ? $", scale: {Emitter.FloatLiteral(scale)}" : "")
+                                   + (kvHeads != 0 ? $", kvHeads: {kvHeads.ToString(CultureInfo.InvariantCulture)}" : "");
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CausalNotGenerated, at, name, arguments));
             }
 
             if (diagnostics.Count > 0)
@@ -183,7 +201,7 @@ public sealed partial class CrossAttentionGenerator
 
             var hierarchy = new HierarchyInfo(new EquatableArray<string>(namespaces.ToImmutableArray()),
                                               new EquatableArray<TypeDeclarationInfo>(containing.ToImmutableArray()), Describe(type));
-            return new ParseResult(new KernelSpec(hierarchy, lq, lkv, d, heads, kvDim, scale), at, EquatableArray<DiagnosticInfo>.Empty);
+            return new ParseResult(new KernelSpec(hierarchy, lq, lkv, d, heads, kvDim, scale, kvHeads, causal), at, EquatableArray<DiagnosticInfo>.Empty);
         }
 
         private static readonly ParseResult Nothing = new(null, null, EquatableArray<DiagnosticInfo>.Empty);

@@ -67,6 +67,21 @@ internal static class DiagnosticDescriptors
         "'{0}' has [CrossAttention] {1} times: a class gets the kernel of one shape; keep one attribute (on one of its declarations)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor InvalidKvHeads = new(
+        "CXA0013", "Invalid KvHeads",
+        "[CrossAttention] on '{0}': {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor CausalWithMoreQueries = new(
+        "CXA0014", "Causal needs Lq <= Lkv",
+        "[CrossAttention] on '{0}': {1}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor CausalNotGenerated = new(
+        "CXA0015", "Causal kernels are not generated yet",
+        "[CrossAttention] on '{0}': Causal = true is a valid shape, but generated kernels do not run causal masking yet; remove Causal from the attribute and use new GenericCrossAttention(new CrossAttentionShape({1}, causal: true)), which computes it on every CPU",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor PartlyUnrolled = new(
         "CXA0100", "Kernel partly unrolled",
         "The kernel for '{0}' ({1}) is specialized but too large to unroll fully: {2}",

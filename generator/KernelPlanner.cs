@@ -133,9 +133,10 @@ internal static class KernelPlanner
                     : $"the head dimension ({dh}) in a loop over groups of {HeadTraversal.ChunksPerLoopedGroup} vectors, each unrolled");
         }
 
-        var projections = spec.ResolvedKvDim == spec.D
+        // Q and O map D to D; K and V map KvDim to KvHeads · dh (D unless grouped), the same projection when both are D.
+        var projections = spec.ResolvedKvDim == spec.D && spec.KvWidth == spec.D
             ? ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes))
-            : ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes), PlanLinear(spec.ResolvedKvDim, spec.D, lanes));
+            : ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes), PlanLinear(spec.ResolvedKvDim, spec.KvWidth, lanes));
         // Keys walked in loops are read from memory for every query row: two rows sharing each read halve that traffic.
         int queryBlockRows = !unrollKeys && headUnrolled && spec.Lq >= 2 ? 2 : 1;
         bool queryLanes = IsQueryLanesShape(spec, lanes);

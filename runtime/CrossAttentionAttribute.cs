@@ -9,7 +9,7 @@ namespace CrossAttention;
 /// <remarks>
 /// Queries have <c>lq</c> tokens of <c>d</c> features, keys and values
 /// <c>lkv</c> tokens; the features are split into <c>heads</c> heads of
-/// <c>d / heads</c> columns each. Invalid shapes are compile errors (CXA0003–CXA0006).
+/// <c>d / heads</c> columns each. Invalid shapes are compile errors (CXA0003–CXA0006, CXA0013, CXA0014).
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class CrossAttentionAttribute : Attribute
@@ -43,4 +43,17 @@ public sealed class CrossAttentionAttribute : Attribute
 
     /// <summary>Score scale; 0, the default, means 1/√(D / Heads). Any finite non-zero value is used as given.</summary>
     public float Scale { get; set; }
+
+    /// <summary>
+    /// Key/value heads for grouped-query attention; 0, the default, means <see cref="Heads"/>. Must divide
+    /// <see cref="Heads"/>: query head h reads key/value head h / (Heads / KvHeads), as PyTorch's
+    /// <c>repeat_interleave</c>; 1 is multi-query attention. Keys and values are then <c>[B, Lkv, KvHeads · D / Heads]</c>.
+    /// </summary>
+    public int KvHeads { get; set; }
+
+    /// <summary>
+    /// Causal masking: query row i attends key j only if j ≤ i + (Lkv − Lq), aligned lower-right (with Lq = Lkv the usual
+    /// self-attention mask), combined with the key mask by AND. Needs Lq ≤ Lkv.
+    /// </summary>
+    public bool Causal { get; set; }
 }

@@ -17,16 +17,29 @@ public sealed class CrossAttentionShape : IEquatable<CrossAttentionShape>
     /// <param name="heads">Heads, &gt; 0.</param>
     /// <param name="kvDim">Context feature size; 0 means <paramref name="d"/>.</param>
     /// <param name="scale">Score scale; 0 means 1/√(d / heads). Must be finite.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or the scale is not finite.</exception>
-    /// <exception cref="ArgumentException"><paramref name="heads"/> does not divide <paramref name="d"/>.</exception>
-    public CrossAttentionShape(int lq, int lkv, int d, int heads, int kvDim = 0, float scale = 0f)
+    /// <param name="kvHeads">
+    /// Key/value heads (grouped-query attention): query head h reads key/value head h / (heads / kvHeads), as PyTorch's
+    /// <c>repeat_interleave</c>; must divide <paramref name="heads"/>; 1 is multi-query attention; 0 means
+    /// <paramref name="heads"/>.
+    /// </param>
+    /// <param name="causal">
+    /// Query row i attends key j only if j ≤ i + (lkv − lq) (aligned lower-right), combined with any key mask by AND;
+    /// needs <paramref name="lq"/> ≤ <paramref name="lkv"/>.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, the scale is not finite, or kvHeads is negative.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="heads"/> does not divide <paramref name="d"/>, <paramref name="kvHeads"/> does not divide
+    /// <paramref name="heads"/>, or <paramref name="causal"/> with more queries than keys.
+    /// </exception>
+    public CrossAttentionShape(int lq, int lkv, int d, int heads, int kvDim = 0, float scale = 0f, int kvHeads = 0, bool causal = false)
     {
-        ShapeError error = ShapeRules.Validate(lq, lkv, d, heads, kvDim, scale, out string parameter, out string message);
+        ShapeError error = ShapeRules.Validate(lq, lkv, d, heads, kvDim, scale, kvHeads, causal, out string parameter, out string message);
         switch (error)
         {
             case ShapeError.None:
                 break;
-            case ShapeError.HeadsDoNotDivideD:
+            case ShapeError.HeadsDoNotDivideD or ShapeError.CausalWithMoreQueries:
+            case ShapeError.InvalidKvHeads when kvHeads > 0:
                 throw new ArgumentException(message, parameter);
             default:
                 throw new ArgumentOutOfRangeException(parameter, message);
@@ -39,6 +52,8 @@ public sealed class CrossAttentionShape : IEquatable<CrossAttentionShape>
         HeadSize = ShapeRules.HeadSize(d, heads);
         KvDim = ShapeRules.ResolveKvDim(d, kvDim);
         Scale = ShapeRules.ResolveScale(HeadSize, scale);
+        KvHeads = ShapeRules.ResolveKvHeads(heads, kvHeads);
+        Causal = causal;
     }
 
     /// <summary>Query tokens.</summary>
@@ -62,28 +77,43 @@ public sealed class CrossAttentionShape : IEquatable<CrossAttentionShape>
     /// <summary>Score scale (resolved: 1/√<see cref="HeadSize"/> unless set).</summary>
     public float Scale { get; }
 
+    /// <summary>Key/value heads (resolved: <see cref="Heads"/> unless set); query head h reads key/value head h / (Heads / KvHeads).</summary>
+    public int KvHeads { get; }
+
+    /// <summary>Whether query row i attends only keys j ≤ i + (Lkv − Lq), on top of any key mask.</summary>
+    public bool Causal { get; }
+
+    /// <summary>Query heads per key/value head, <c>Heads / KvHeads</c> (1 without grouped-query attention).</summary>
+    public int GroupSize => Heads / KvHeads;
+
+    /// <summary>Columns of a projected key or value row, <c>KvHeads · HeadSize</c> (<see cref="D"/> unless grouped).</summary>
+    public int KeyValueWidth => KvHeads * HeadSize;
+
     /// <summary>Elements of <c>q</c> or <c>output</c> per batch item, <c>Lq · D</c>.</summary>
     public int QueryLength => Lq * D;
 
-    /// <summary>Elements of <c>k</c> or <c>v</c> per batch item, <c>Lkv · D</c>.</summary>
-    public int KeyValueLength => Lkv * D;
+    /// <summary>Elements of <c>k</c> or <c>v</c> per batch item, <c>Lkv · KvHeads · HeadSize</c>.</summary>
+    public int KeyValueLength => Lkv * KeyValueWidth;
 
     /// <summary>Elements of <c>attentionWeights</c> per batch item, <c>Heads · Lq · Lkv</c>.</summary>
     public int WeightsLength => Heads * Lq * Lkv;
 
-    /// <summary>Floating-point operations of one <c>Attend</c> per batch item (2 per multiply-add).</summary>
-    public long AttendFlops => ShapeRules.AttendFlops(Lq, Lkv, D);
+    /// <summary>Floating-point operations of one <c>Attend</c> per batch item (2 per multiply-add; causal: the pairs seen).</summary>
+    public long AttendFlops => ShapeRules.AttendFlops(Lq, Lkv, D, Causal);
+
+    /// <summary>The keys query row <paramref name="row"/> sees before the key mask: <see cref="Lkv"/>, or fewer when causal.</summary>
+    public int VisibleKeys(int row) => ShapeRules.VisibleKeys(row, Lq, Lkv, Causal);
 
     /// <inheritdoc/>
     public bool Equals(CrossAttentionShape? other) =>
         other is not null && Lq == other.Lq && Lkv == other.Lkv && D == other.D && Heads == other.Heads
-        && KvDim == other.KvDim && Scale.Equals(other.Scale);
+        && KvDim == other.KvDim && Scale.Equals(other.Scale) && KvHeads == other.KvHeads && Causal == other.Causal;
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as CrossAttentionShape);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Lq, Lkv, D, Heads, KvDim, Scale);
+    public override int GetHashCode() => HashCode.Combine(Lq, Lkv, D, Heads, KvDim, Scale, KvHeads, Causal);
 
     /// <summary>Value equality.</summary>
     public static bool operator ==(CrossAttentionShape? left, CrossAttentionShape? right) =>
@@ -92,7 +122,12 @@ public sealed class CrossAttentionShape : IEquatable<CrossAttentionShape>
     /// <summary>Value inequality.</summary>
     public static bool operator !=(CrossAttentionShape? left, CrossAttentionShape? right) => !(left == right);
 
-    /// <summary>For example <c>Lq=4, Lkv=2, D=64, Heads=8 (head size 8), KvDim=64, Scale=0.35355338</c>.</summary>
+    /// <summary>
+    /// For example <c>Lq=4, Lkv=2, D=64, Heads=8 (head size 8), KvDim=64, Scale=0.35355338</c>, followed by
+    /// <c>, KvHeads=2</c> and <c>, Causal</c> when they are set.
+    /// </summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"Lq={Lq}, Lkv={Lkv}, D={D}, Heads={Heads} (head size {HeadSize}), KvDim={KvDim}, Scale={Scale}");
+        $"Lq={Lq}, Lkv={Lkv}, D={D}, Heads={Heads} (head size {HeadSize}), KvDim={KvDim}, Scale={Scale}")
+        + (KvHeads != Heads ? string.Create(CultureInfo.InvariantCulture, $", KvHeads={KvHeads}") : "")
+        + (Causal ? ", Causal" : "");
 }

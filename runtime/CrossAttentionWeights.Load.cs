@@ -67,7 +67,7 @@ public sealed partial class CrossAttentionWeights
         }
 
         SafeTensorsFile file = SafeTensorsFile.Open(stream, source);
-        List<Part> parts = Plan(file, shape.D, shape.KvDim, shape.D, prefix, out string naming);
+        List<Part> parts = Plan(file, shape.D, shape.KvDim, shape.KeyValueWidth, prefix, out string naming);
 
         // Every tensor is checked before anything is allocated for it, so a file that fails costs nothing.
         foreach (Part part in parts)
@@ -142,16 +142,16 @@ public sealed partial class CrossAttentionWeights
                                         + "(nn.MultiheadAttention with kdim/vdim ≠ embed_dim stores q_proj_weight, k_proj_weight and v_proj_weight instead)");
                 }
 
-                parts.Add(Weight("in_proj_weight", "Wq, Wk, Wv", d + (2 * kv), d, "[D + 2·D, D]"));
+                parts.Add(Weight("in_proj_weight", "Wq, Wk, Wv", d + (2 * kv), d, kv == d ? "[3·D, D]" : "[D + 2·KvHeads·dh, D]"));
             }
             else
             {
                 parts.Add(Weight("q_proj_weight", "Wq", d, d, "Wq [D, D]"));
-                parts.Add(Weight("k_proj_weight", "Wk", kv, kvDim, "Wk [D, KvDim]"));
-                parts.Add(Weight("v_proj_weight", "Wv", kv, kvDim, "Wv [D, KvDim]"));
+                parts.Add(Weight("k_proj_weight", "Wk", kv, kvDim, "Wk [KvHeads·dh, KvDim]"));
+                parts.Add(Weight("v_proj_weight", "Wv", kv, kvDim, "Wv [KvHeads·dh, KvDim]"));
             }
 
-            parts.Add(Bias("in_proj_bias", "Bq, Bk, Bv", d + (2 * kv), "[D + 2·D]"));
+            parts.Add(Bias("in_proj_bias", "Bq, Bk, Bv", d + (2 * kv), kv == d ? "[3·D]" : "[D + 2·KvHeads·dh]"));
             parts.Add(Weight("out_proj.weight", "Wo", d, d, "Wo [D, D]"));
             parts.Add(Bias("out_proj.bias", "Bo", d, "Bo [D]"));
             return parts;
@@ -168,10 +168,10 @@ public sealed partial class CrossAttentionWeights
             string output = Has("o_proj.weight") ? "o_proj" : "out_proj";
             parts.Add(Weight("q_proj.weight", "Wq", d, d, "Wq [D, D]"));
             parts.Add(Bias("q_proj.bias", "Bq", d, "Bq [D]"));
-            parts.Add(Weight("k_proj.weight", "Wk", kv, kvDim, "Wk [D, KvDim]"));
-            parts.Add(Bias("k_proj.bias", "Bk", kv, "Bk [D]"));
-            parts.Add(Weight("v_proj.weight", "Wv", kv, kvDim, "Wv [D, KvDim]"));
-            parts.Add(Bias("v_proj.bias", "Bv", kv, "Bv [D]"));
+            parts.Add(Weight("k_proj.weight", "Wk", kv, kvDim, "Wk [KvHeads·dh, KvDim]"));
+            parts.Add(Bias("k_proj.bias", "Bk", kv, "Bk [KvHeads·dh]"));
+            parts.Add(Weight("v_proj.weight", "Wv", kv, kvDim, "Wv [KvHeads·dh, KvDim]"));
+            parts.Add(Bias("v_proj.bias", "Bv", kv, "Bv [KvHeads·dh]"));
             parts.Add(Weight(output + ".weight", "Wo", d, d, "Wo [D, D]"));
             parts.Add(Bias(output + ".bias", "Bo", d, "Bo [D]"));
             return parts;

@@ -4,31 +4,33 @@ namespace CrossAttention;
 
 /// <summary>
 /// The projection parameters of a cross-attention layer, in the PyTorch <c>nn.Linear</c> /
-/// <c>nn.MultiheadAttention</c> layout (<c>y = x·Wᵀ + b</c>): <c>Wq [D, D]</c>, <c>Wk [D, KvDim]</c>,
-/// <c>Wv [D, KvDim]</c>, <c>Wo [D, D]</c>, biases <c>[D]</c>, row-major.
+/// <c>nn.MultiheadAttention</c> layout (<c>y = x·Wᵀ + b</c>): <c>Wq [D, D]</c>, <c>Wk [KvHeads·dh, KvDim]</c>,
+/// <c>Wv [KvHeads·dh, KvDim]</c>, <c>Wo [D, D]</c>, biases <c>Bq, Bo [D]</c> and <c>Bk, Bv [KvHeads·dh]</c>, row-major
+/// (<c>KvHeads·dh = D</c> unless the shape has grouped-query heads).
 /// </summary>
 /// <remarks>
 /// The spans are the storage: a value written through them is used by the next call. Kernels read this layout
 /// directly; nothing derived from the weights is cached anywhere. Weights fit every shape with the same
-/// <see cref="CrossAttentionShape.D"/> and <see cref="CrossAttentionShape.KvDim"/> (a decoder step with Lq = 1 and a
-/// full pass share them).
+/// <see cref="CrossAttentionShape.D"/>, <see cref="CrossAttentionShape.KvDim"/> and key/value width (a decoder step
+/// with Lq = 1 and a full pass share them).
 /// </remarks>
 public sealed partial class CrossAttentionWeights
 {
     private readonly float[] _wq, _bq, _wk, _bk, _wv, _bv, _wo, _bo;
 
-    /// <summary>All-zero weights for <paramref name="shape"/>'s D and KvDim, to fill through the span properties.</summary>
+    /// <summary>All-zero weights for <paramref name="shape"/>'s D, KvDim and key/value heads, to fill through the span properties.</summary>
     public CrossAttentionWeights(CrossAttentionShape shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
         D = shape.D;
         KvDim = shape.KvDim;
+        KeyValueWidth = shape.KeyValueWidth;
         _wq = new float[D * D];
         _bq = new float[D];
-        _wk = new float[D * KvDim];
-        _bk = new float[D];
-        _wv = new float[D * KvDim];
-        _bv = new float[D];
+        _wk = new float[KeyValueWidth * KvDim];
+        _bk = new float[KeyValueWidth];
+        _wv = new float[KeyValueWidth * KvDim];
+        _bv = new float[KeyValueWidth];
         _wo = new float[D * D];
         _bo = new float[D];
     }
@@ -44,10 +46,10 @@ public sealed partial class CrossAttentionWeights
     {
         Copy(wq, _wq, nameof(wq), $"[D, D] = [{D}, {D}]");
         Copy(bq, _bq, nameof(bq), $"[D] = [{D}]");
-        Copy(wk, _wk, nameof(wk), $"[D, KvDim] = [{D}, {KvDim}]");
-        Copy(bk, _bk, nameof(bk), $"[D] = [{D}]");
-        Copy(wv, _wv, nameof(wv), $"[D, KvDim] = [{D}, {KvDim}]");
-        Copy(bv, _bv, nameof(bv), $"[D] = [{D}]");
+        Copy(wk, _wk, nameof(wk), $"[KvHeads·dh, KvDim] = [{KeyValueWidth}, {KvDim}]");
+        Copy(bk, _bk, nameof(bk), $"[KvHeads·dh] = [{KeyValueWidth}]");
+        Copy(wv, _wv, nameof(wv), $"[KvHeads·dh, KvDim] = [{KeyValueWidth}, {KvDim}]");
+        Copy(bv, _bv, nameof(bv), $"[KvHeads·dh] = [{KeyValueWidth}]");
         Copy(wo, _wo, nameof(wo), $"[D, D] = [{D}, {D}]");
         Copy(bo, _bo, nameof(bo), $"[D] = [{D}]");
     }
@@ -82,22 +84,25 @@ public sealed partial class CrossAttentionWeights
     /// <summary>Context feature size: the input size of the K and V projections.</summary>
     public int KvDim { get; }
 
+    /// <summary>The output size of the K and V projections: KvHeads · head size (<see cref="D"/> unless grouped).</summary>
+    public int KeyValueWidth { get; }
+
     /// <summary>Query projection weight, <c>[D, D]</c>.</summary>
     public Span<float> Wq => _wq;
 
     /// <summary>Query projection bias, <c>[D]</c>.</summary>
     public Span<float> Bq => _bq;
 
-    /// <summary>Key projection weight, <c>[D, KvDim]</c>.</summary>
+    /// <summary>Key projection weight, <c>[KvHeads·dh, KvDim]</c>.</summary>
     public Span<float> Wk => _wk;
 
-    /// <summary>Key projection bias, <c>[D]</c>.</summary>
+    /// <summary>Key projection bias, <c>[KvHeads·dh]</c>.</summary>
     public Span<float> Bk => _bk;
 
-    /// <summary>Value projection weight, <c>[D, KvDim]</c>.</summary>
+    /// <summary>Value projection weight, <c>[KvHeads·dh, KvDim]</c>.</summary>
     public Span<float> Wv => _wv;
 
-    /// <summary>Value projection bias, <c>[D]</c>.</summary>
+    /// <summary>Value projection bias, <c>[KvHeads·dh]</c>.</summary>
     public Span<float> Bv => _bv;
 
     /// <summary>Output projection weight, <c>[D, D]</c>.</summary>
@@ -106,8 +111,8 @@ public sealed partial class CrossAttentionWeights
     /// <summary>Output projection bias, <c>[D]</c>.</summary>
     public Span<float> Bo => _bo;
 
-    /// <summary>True when these weights have the sizes <paramref name="shape"/> needs (its D and KvDim).</summary>
-    public bool Fits(CrossAttentionShape shape) => shape.D == D && shape.KvDim == KvDim;
+    /// <summary>True when these weights have the sizes <paramref name="shape"/> needs (its D, KvDim and key/value width).</summary>
+    public bool Fits(CrossAttentionShape shape) => shape.D == D && shape.KvDim == KvDim && shape.KeyValueWidth == KeyValueWidth;
 
     private static void Copy(ReadOnlySpan<float> source, float[] destination, string name, string shapeText)
     {

@@ -145,17 +145,20 @@ public sealed class GenericCrossAttention : ICrossAttention
         Project(attended, weights.Wo, weights.Bo, output, Shape.D);
     }
 
-    /// <summary>y = x·Wᵀ + b with D outputs, its rows split over threads when asked for and worth it.</summary>
+    /// <summary>
+    /// y = x·Wᵀ + b with as many outputs as the bias has (D, or KvHeads · dh for keys and values), its rows split over
+    /// threads when asked for and worth it.
+    /// </summary>
     private void Project(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int inputs)
     {
         int rows = x.Length / inputs;
-        if (KernelParallel.ShouldSplit(rows, 2L * rows * inputs * Shape.D))
+        if (KernelParallel.ShouldSplit(rows, 2L * rows * inputs * bias.Length))
         {
             KernelParallel.For<ProjectionWork>(rows, x, weight, bias, y, default, default, inputs, this);
         }
         else
         {
-            PortableLinear.Apply(x, weight, bias, y, inputs, Shape.D, _vector);
+            PortableLinear.Apply(x, weight, bias, y, inputs, bias.Length, _vector);
         }
     }
 
@@ -165,7 +168,7 @@ public sealed class GenericCrossAttention : ICrossAttention
         public static void Run(in KernelSpans spans, int start, int end)
         {
             var kernel = (GenericCrossAttention)spans.State!;
-            int inputs = spans.Count, outputs = kernel.Shape.D;
+            int inputs = spans.Count, outputs = spans.C.Length;
             PortableLinear.Apply(spans.A[(start * inputs)..(end * inputs)], spans.B, spans.C,
                                  spans.D[(start * outputs)..(end * outputs)], inputs, outputs, kernel._vector);
         }
@@ -207,13 +210,14 @@ public sealed class GenericCrossAttention : ICrossAttention
         Span<float> scores = length <= StackScoreLimit ? stackalloc float[StackScoreLimit].Slice(0, length) : scratch.Span;
         for (int item = start; item < end; item++)
         {
-            int b = item / s.Heads, h = item % s.Heads;
+            // Query head h reads key/value head h / GroupSize (grouped-query attention; the same head without it).
+            int b = item / s.Heads, h = item % s.Heads, kvColumn = h / s.GroupSize * s.HeadSize;
             ReadOnlySpan<bool> mask = keyMask.IsEmpty ? default : keyMask.Slice(b * s.Lkv, s.Lkv);
-            ReadOnlySpan<float> kItem = k.Slice(b * s.KeyValueLength, s.KeyValueLength);
-            ReadOnlySpan<float> vItem = v.Slice(b * s.KeyValueLength, s.KeyValueLength);
+            ReadOnlySpan<float> kItem = k.Slice(b * s.KeyValueLength, s.KeyValueLength)[kvColumn..];
+            ReadOnlySpan<float> vItem = v.Slice(b * s.KeyValueLength, s.KeyValueLength)[kvColumn..];
             if (_vector)
             {
-                AttendItemVector(q, kItem[(h * s.HeadSize)..], vItem[(h * s.HeadSize)..], output, mask,
+                AttendItemVector(q, kItem, vItem, output, mask,
                                  attentionWeights.IsEmpty ? default : attentionWeights.Slice(item * s.Lq * s.Lkv, s.Lq * s.Lkv),
                                  b, h, blockRows, scores);
                 continue;
@@ -225,8 +229,7 @@ public sealed class GenericCrossAttention : ICrossAttention
                 Span<float> weights = attentionWeights.IsEmpty
                     ? default
                     : attentionWeights.Slice(((item * s.Lq) + i) * s.Lkv, s.Lkv);
-                AttendRow(q.Slice(row, s.HeadSize), kItem[(h * s.HeadSize)..], vItem[(h * s.HeadSize)..],
-                          output.Slice(row, s.HeadSize), mask, weights, scores);
+                AttendRow(q.Slice(row, s.HeadSize), kItem, vItem, output.Slice(row, s.HeadSize), mask, s.VisibleKeys(i), weights, scores);
             }
         }
     }
@@ -235,14 +238,14 @@ public sealed class GenericCrossAttention : ICrossAttention
     /// One head of one batch item on the vector path, <paramref name="blockRows"/> query rows at a time: scores four
     /// keys per pass over the query row, a max-subtracted exponential over the whole block's scores, then each
     /// output vector summed over the keys in registers. <paramref name="keys"/> and <paramref name="values"/> start at
-    /// the head's first column of key row 0 (row stride D); <paramref name="weights"/> is the item's [Lq, Lkv] block or
-    /// empty.
+    /// the key/value head's first column of key row 0 (row stride KvHeads · dh); <paramref name="weights"/> is the item's
+    /// [Lq, Lkv] block or empty. A causal row scores only the keys it sees.
     /// </summary>
     private void AttendItemVector(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> output,
                                   ReadOnlySpan<bool> mask, Span<float> weights, int b, int h, int blockRows, Span<float> scores)
     {
         CrossAttentionShape s = Shape;
-        int d = s.D, dh = s.HeadSize, lkv = s.Lkv;
+        int d = s.D, dh = s.HeadSize, lkv = s.Lkv, kvStride = s.KeyValueWidth;
         if (!mask.IsEmpty && !mask.Contains(true))
         {
             // Every key masked: the head's output columns and weights are zeros.
@@ -265,19 +268,22 @@ public sealed class GenericCrossAttention : ICrossAttention
             if (lkv < 4)
             {
                 // Too few keys to share a query row between four: four (row, key) pairs at a time instead.
-                FewKeyScores(ref rowsStart, ref k, d, dh, lkv, s.Scale, block);
+                FewKeyScores(ref rowsStart, d, ref k, kvStride, dh, lkv, s.Scale, block);
             }
 
             for (int r = 0; r < rows; r++)
             {
                 Span<float> row = block.Slice(r * lkv, lkv);
+                int visible = s.VisibleKeys(first + r);
                 if (lkv >= 4)
                 {
-                    Scores(ref Unsafe.Add(ref rowsStart, r * d), ref k, d, dh, s.Scale, row);
+                    Scores(ref Unsafe.Add(ref rowsStart, r * d), ref k, kvStride, dh, s.Scale, row[..visible]);
                 }
 
+                // Keys the row does not see (causal) or that are masked get −∞: e^(−∞ − max) = 0.
+                row[visible..].Fill(float.NegativeInfinity);
                 float max = float.NegativeInfinity;
-                for (int j = 0; j < row.Length; j++)
+                for (int j = 0; j < visible; j++)
                 {
                     if (!mask.IsEmpty && !mask[j])
                     {
@@ -289,28 +295,43 @@ public sealed class GenericCrossAttention : ICrossAttention
                     max = float.IsNaN(score) || score > max ? score : max;
                 }
 
-                Subtract(row, max);
+                // A row with no key left (causal rows whose keys are all masked) stays −∞ and sums to 0 below.
+                if (max != float.NegativeInfinity)
+                {
+                    Subtract(row, max);
+                }
             }
 
             Exp(block);
             for (int r = 0; r < rows; r++)
             {
-                Span<float> p = block.Slice(r * lkv, lkv);
-                float inverse = 1f / Sum(p);
-                WeightedSum(p, ref v, d, mask, inverse, output.Slice((b * s.Lq + first + r) * d + h * dh, dh));
-                if (!weights.IsEmpty)
+                int visible = s.VisibleKeys(first + r);
+                Span<float> p = block.Slice(r * lkv, visible);
+                Span<float> o = output.Slice((b * s.Lq + first + r) * d + h * dh, dh);
+                Span<float> w = weights.IsEmpty ? default : weights.Slice((first + r) * lkv, lkv);
+                float total = Sum(p);
+                if (total == 0f)
                 {
-                    Span<float> w = weights.Slice((first + r) * lkv, lkv);
-                    for (int j = 0; j < w.Length; j++)
-                    {
-                        w[j] = mask.IsEmpty || mask[j] ? p[j] * inverse : 0f;
-                    }
+                    // No attended key: the row's maximum, e^0 = 1, is in every other row's sum.
+                    o.Clear();
+                    w.Clear();
+                    continue;
+                }
+
+                float inverse = 1f / total;
+                WeightedSum(p, ref v, kvStride, mask, inverse, o);
+                for (int j = 0; j < w.Length; j++)
+                {
+                    w[j] = j < visible && (mask.IsEmpty || mask[j]) ? p[j] * inverse : 0f;
                 }
             }
         }
     }
 
-    /// <summary>scores[j] = scale · (query · key j), four keys per pass so each query vector is loaded once for four.</summary>
+    /// <summary>
+    /// scores[j] = scale · (query · key j), four keys per pass so each query vector is loaded once for four; key rows
+    /// <paramref name="d"/> apart.
+    /// </summary>
     private static void Scores(ref float x, ref float k, int d, int dh, float scale, Span<float> scores)
     {
         ref float s = ref MemoryMarshal.GetReference(scores);
@@ -334,7 +355,7 @@ public sealed class GenericCrossAttention : ICrossAttention
     /// block[r · lkv + j] = scale · (query row r · key j) for fewer than four keys: four (row, key) pairs per pass, so
     /// four sums are in flight however few the keys.
     /// </summary>
-    private static void FewKeyScores(ref float q, ref float k, int d, int dh, int lkv, float scale, Span<float> block)
+    private static void FewKeyScores(ref float q, int d, ref float k, int kvStride, int dh, int lkv, float scale, Span<float> block)
     {
         ref float s = ref MemoryMarshal.GetReference(block);
         int t = 0;
@@ -342,14 +363,14 @@ public sealed class GenericCrossAttention : ICrossAttention
         {
             Dot4(ref Unsafe.Add(ref q, (t / lkv) * d), ref Unsafe.Add(ref q, ((t + 1) / lkv) * d),
                  ref Unsafe.Add(ref q, ((t + 2) / lkv) * d), ref Unsafe.Add(ref q, ((t + 3) / lkv) * d),
-                 ref Unsafe.Add(ref k, (t % lkv) * d), ref Unsafe.Add(ref k, ((t + 1) % lkv) * d),
-                 ref Unsafe.Add(ref k, ((t + 2) % lkv) * d), ref Unsafe.Add(ref k, ((t + 3) % lkv) * d),
+                 ref Unsafe.Add(ref k, (t % lkv) * kvStride), ref Unsafe.Add(ref k, ((t + 1) % lkv) * kvStride),
+                 ref Unsafe.Add(ref k, ((t + 2) % lkv) * kvStride), ref Unsafe.Add(ref k, ((t + 3) % lkv) * kvStride),
                  dh, scale, ref Unsafe.Add(ref s, t));
         }
 
         for (; t < block.Length; t++)
         {
-            block[t] = Dot(ref Unsafe.Add(ref q, (t / lkv) * d), ref Unsafe.Add(ref k, (t % lkv) * d), dh) * scale;
+            block[t] = Dot(ref Unsafe.Add(ref q, (t / lkv) * d), ref Unsafe.Add(ref k, (t % lkv) * kvStride), dh) * scale;
         }
     }
 
@@ -511,13 +532,15 @@ public sealed class GenericCrossAttention : ICrossAttention
     }
 
     /// <summary>
-    /// One query row of one head on the scalar path. <paramref name="keys"/> and <paramref name="values"/> start at this head's first
-    /// column of key row 0 and have row stride D.
+    /// One query row of one head on the scalar path, over its first <paramref name="lkv"/> keys (fewer than Lkv when
+    /// causal). <paramref name="keys"/> and <paramref name="values"/> start at the key/value head's first column of key
+    /// row 0 and have row stride KvHeads · dh.
     /// </summary>
     private void AttendRow(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
-                           Span<float> output, ReadOnlySpan<bool> mask, Span<float> weights, Span<float> scores)
+                           Span<float> output, ReadOnlySpan<bool> mask, int lkv, Span<float> weights, Span<float> scores)
     {
-        int d = Shape.D, dh = Shape.HeadSize, lkv = Shape.Lkv;
+        int d = Shape.KeyValueWidth, dh = Shape.HeadSize;
+        scores = scores[..lkv];
         float max = float.NegativeInfinity;
         bool anyAttended = false;
         for (int j = 0; j < lkv; j++)
@@ -557,7 +580,7 @@ public sealed class GenericCrossAttention : ICrossAttention
         Multiply(output, inverse);
         for (int j = 0; j < weights.Length; j++)
         {
-            weights[j] = mask.IsEmpty || mask[j] ? scores[j] * inverse : 0f;
+            weights[j] = j < lkv && (mask.IsEmpty || mask[j]) ? scores[j] * inverse : 0f;
         }
     }
 

@@ -31,10 +31,10 @@ public sealed class ProjectedContext
     /// <summary>How many contexts it holds; a <c>Forward</c> on it needs a query batch of this size.</summary>
     public int Batch { get; }
 
-    /// <summary>Projected keys, <c>[Batch, Lkv, D]</c>.</summary>
+    /// <summary>Projected keys, <c>[Batch, Lkv, KvHeads·dh]</c>: only the key/value heads, however many query heads share them.</summary>
     internal float[] Keys { get; }
 
-    /// <summary>Projected values, <c>[Batch, Lkv, D]</c>.</summary>
+    /// <summary>Projected values, <c>[Batch, Lkv, KvHeads·dh]</c>.</summary>
     internal float[] Values { get; }
 
     /// <summary>The projected keys, for generated kernels; not meant to be used directly.</summary>

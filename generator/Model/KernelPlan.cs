@@ -119,7 +119,7 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int Lanes, bool Gener
 /// becomes an FMA of a broadcast key element with a vector of rows and the keys and values are read once per block of
 /// rows rather than once per pair of rows.</param>
 /// <param name="EstimatedStatements">Size of the per-head method, in emitted statements.</param>
-/// <param name="Projections">The distinct projections of the layer: D → D (Q and output) and, when KvDim ≠ D, KvDim → D (K and V).</param>
+/// <param name="Projections">The distinct projections of the layer: D → D (Q and output) and, when KvDim or KvHeads · dh differs from D, KvDim → KvHeads · dh (K and V).</param>
 /// <param name="Info">An Info diagnostic message when the shape is only partly unrolled; null when fully unrolled.</param>
 internal sealed record KernelPlan(
     KernelSpec Spec,

@@ -1,7 +1,7 @@
 namespace CrossAttention.Generator.Model;
 
 /// <summary>
-/// What the attribute asks for, as written (KvDim and Scale 0 meaning "default"), and where the class lives. Holds no
+/// What the attribute asks for, as written (KvDim, Scale and KvHeads 0 meaning "default"), and where the class lives. Holds no
 /// source location: value-equal across edits that do not change the class's name, place or shape.
 /// </summary>
 internal sealed record KernelSpec(
@@ -11,13 +11,26 @@ internal sealed record KernelSpec(
     int D,
     int Heads,
     int KvDim,
-    float Scale)
+    float Scale,
+    int KvHeads,
+    bool Causal)
 {
     public int HeadSize => ShapeRules.HeadSize(D, Heads);
 
     public int ResolvedKvDim => ShapeRules.ResolveKvDim(D, KvDim);
 
     public float ResolvedScale => ShapeRules.ResolveScale(HeadSize, Scale);
+
+    public int ResolvedKvHeads => ShapeRules.ResolveKvHeads(Heads, KvHeads);
+
+    /// <summary>Columns of a projected key or value row: KvHeads · HeadSize.</summary>
+    public int KvWidth => ResolvedKvHeads * HeadSize;
+
+    /// <summary>Query heads per key/value head.</summary>
+    public int GroupSize => Heads / ResolvedKvHeads;
+
+    /// <summary>The keys query row <paramref name="row"/> sees before the key mask.</summary>
+    public int VisibleKeys(int row) => ShapeRules.VisibleKeys(row, Lq, Lkv, Causal);
 }
 
 /// <summary>

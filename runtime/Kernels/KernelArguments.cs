@@ -103,7 +103,7 @@ public static class KernelArguments
         if (!weights.Fits(shape))
         {
             throw new ArgumentException(Text(
-                $"weights were made for D = {weights.D}, KvDim = {weights.KvDim} (Wq [{weights.D}, {weights.D}], Wk [{weights.D}, {weights.KvDim}]); this kernel needs D = {shape.D}, KvDim = {shape.KvDim} (Wq [{shape.D}, {shape.D}], Wk [{shape.D}, {shape.KvDim}])."), nameof(weights));
+                $"weights were made for Wq [{weights.D}, {weights.D}], Wk [{weights.KeyValueWidth}, {weights.KvDim}] (D = {weights.D}, KvDim = {weights.KvDim}); this kernel needs Wq [{shape.D}, {shape.D}], Wk [{shape.KeyValueWidth}, {shape.KvDim}] (D = {shape.D}, KvDim = {shape.KvDim}{(shape.KvHeads != shape.Heads ? $", KvHeads = {shape.KvHeads}" : "")})."), nameof(weights));
         }
     }
 

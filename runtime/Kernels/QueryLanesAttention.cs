@@ -30,13 +30,14 @@ internal static class QueryLanesAttention<TWidth, TVector>
 
     /// <summary>
     /// Attention of one head: <paramref name="q"/>, <paramref name="o"/> at the head's first column of query row 0,
-    /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride <paramref name="d"/>); <paramref name="w"/>
+    /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (query rows are <paramref name="d"/> apart, key and value rows
+    /// <paramref name="kvStride"/>: KvHeads · dh); <paramref name="w"/>
     /// at the head's [Lq, Lkv] weights when <paramref name="writeWeights"/>; <paramref name="keep"/>: −1 for attended
     /// keys (at least one), 0 for masked ones; <paramref name="scratch"/> holds <paramref name="scratchLength"/> floats
     /// (at least <see cref="ScratchLength"/>). The head size is a whole number of pairs of vectors.
     /// </summary>
     public static void Attend(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep,
-                              ref float scratch, int scratchLength, int lq, int lkv, int d, int headSize, float scale)
+                              ref float scratch, int scratchLength, int lq, int lkv, int d, int kvStride, int headSize, float scale)
     {
         // The generated size is a constant of the shape; one short of what the kernel needs would be a generator bug,
         // reported here rather than written past.
@@ -57,9 +58,9 @@ internal static class QueryLanesAttention<TWidth, TVector>
             ref float qBlock = ref Unsafe.Add(ref q, first * d);
             ref float oBlock = ref Unsafe.Add(ref o, first * d);
             Transpose(ref qBlock, rows, d, headSize, scale, block, ref queries);
-            Scores(ref queries, ref k, lkv, d, headSize, block, ref scores);
+            Scores(ref queries, ref k, lkv, kvStride, headSize, block, ref scores);
             Softmax(ref scores, lkv, block, ref keep, ref inverses);
-            WeightedSum(ref scores, ref v, ref oBlock, rows, lkv, d, headSize, block, ref keep, ref inverses, ref values);
+            WeightedSum(ref scores, ref v, ref oBlock, rows, lkv, d, kvStride, headSize, block, ref keep, ref inverses, ref values);
             if (writeWeights)
             {
                 ref float wBlock = ref Unsafe.Add(ref w, first * lkv);
@@ -224,7 +225,7 @@ internal static class QueryLanesAttention<TWidth, TVector>
     /// tile's value rows copied together (masked ones as −0), then 6 rows × 2 column vectors at a time summed over the
     /// tile, the sums carried from tile to tile in the output itself.
     /// </summary>
-    private static void WeightedSum(ref float scores, ref float v, ref float o, int rows, int lkv, int d, int headSize, int block,
+    private static void WeightedSum(ref float scores, ref float v, ref float o, int rows, int lkv, int d, int kvStride, int headSize, int block,
                                     ref int keep, ref float inverses, ref float values)
     {
         nint lanes = TWidth.Lanes;
@@ -234,7 +235,7 @@ internal static class QueryLanesAttention<TWidth, TVector>
             int tile = Math.Min(KeyTile, lkv - first);
             for (int t = 0; t < tile; t++)
             {
-                ref float source = ref Unsafe.Add(ref v, (first + t) * d);
+                ref float source = ref Unsafe.Add(ref v, (first + t) * kvStride);
                 ref float destination = ref Unsafe.Add(ref values, t * headSize);
                 bool attended = Unsafe.Add(ref keep, first + t) != 0;
                 for (nint c = 0; c < headSize; c += lanes)

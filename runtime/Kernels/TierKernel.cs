@@ -25,7 +25,7 @@ internal static class TierKernel<TKernel>
     {
         CrossAttentionShape shape = TKernel.Shape;
         int items = TKernel.HeadsInLanes ? batch : batch * shape.Heads;
-        if (KernelParallel.ShouldSplit(items, batch * ShapeRules.AttendFlops(shape.Lq, shape.Lkv, shape.D)))
+        if (KernelParallel.ShouldSplit(items, batch * shape.AttendFlops))
         {
             KernelParallel.For<AttendWork>(items, q, k, v, output, keyMask, attentionWeights, batch);
         }
@@ -77,8 +77,9 @@ internal static class TierKernel<TKernel>
         for (int item = start; item < end; item++)
         {
             int b = item / heads, h = item - (b * heads);
+            // Query head h reads key/value head h / GroupSize (with heads in lanes, h = 0 and the kernel maps each lane).
             int rows = (b * shape.QueryLength) + (h * columns);
-            int keys = (b * shape.KeyValueLength) + (h * columns);
+            int keys = (b * shape.KeyValueLength) + (h / shape.GroupSize * columns);
             // Only where weights are written: without them the offset is bounded by no span (and checked arithmetic
             // would throw on it).
             int weights = writeWeights ? item * weightsPerItem : 0;

@@ -13,6 +13,8 @@ namespace CrossAttention
         HeadsDoNotDivideD,
         InvalidKvDim,
         InvalidScale,
+        InvalidKvHeads,
+        CausalWithMoreQueries,
         TooLarge,
     }
 
@@ -21,10 +23,11 @@ namespace CrossAttention
     {
         /// <summary>
         /// Checks a shape as the user wrote it (<paramref name="kvDim"/> 0 means D, <paramref name="scale"/> 0
-        /// means 1/√dh). On failure <paramref name="parameter"/> names the offending argument and
-        /// <paramref name="message"/> says what is wrong, in words fit for a compiler diagnostic or an exception.
+        /// means 1/√dh, <paramref name="kvHeads"/> 0 means heads). On failure <paramref name="parameter"/> names the
+        /// offending argument and <paramref name="message"/> says what is wrong, in words fit for a compiler diagnostic or
+        /// an exception.
         /// </summary>
-        public static ShapeError Validate(int lq, int lkv, int d, int heads, int kvDim, float scale,
+        public static ShapeError Validate(int lq, int lkv, int d, int heads, int kvDim, float scale, int kvHeads, bool causal,
                                           out string parameter, out string message)
         {
             if (!CheckPositive(lq, "lq", out parameter, out message)
@@ -58,6 +61,24 @@ namespace CrossAttention
                 return ShapeError.InvalidScale;
             }
 
+            if (kvHeads < 0 || (kvHeads > 0 && heads % kvHeads != 0))
+            {
+                parameter = "kvHeads";
+                message = kvHeads < 0
+                    ? $"KvHeads = {kvHeads} is negative: it is the number of key/value heads, a divisor of heads = {heads} (or 0 for the default, heads)"
+                    : $"KvHeads = {kvHeads} does not divide heads = {heads}: each key/value head serves heads / KvHeads query heads " +
+                      $"(the nearest key/value head counts that divide it are {NearestDivisors(heads, kvHeads, "heads")})";
+                return ShapeError.InvalidKvHeads;
+            }
+
+            if (causal && lq > lkv)
+            {
+                parameter = "causal";
+                message = $"Causal needs lq <= lkv: query row i sees keys 0 .. i + (lkv - lq), so with lq = {lq} > lkv = {lkv} " +
+                          $"the first {lq - lkv} rows would see no key";
+                return ShapeError.CausalWithMoreQueries;
+            }
+
             long kv = kvDim == 0 ? d : kvDim;
             string? tensor = Largest(out long largest,
                 ("q and output [Lq, D]", (long)lq * d),
@@ -87,12 +108,24 @@ namespace CrossAttention
 
         public static int ResolveKvDim(int d, int kvDim) => kvDim == 0 ? d : kvDim;
 
+        public static int ResolveKvHeads(int heads, int kvHeads) => kvHeads == 0 ? heads : kvHeads;
+
+        /// <summary>
+        /// The keys query row <paramref name="row"/> sees: all <paramref name="lkv"/>, or with <paramref name="causal"/>
+        /// keys 0 .. row + (lkv − lq) (aligned lower-right).
+        /// </summary>
+        public static int VisibleKeys(int row, int lq, int lkv, bool causal) => causal ? row + lkv - lq + 1 : lkv;
+
         /// <summary>The scale used: the attribute's value, or 1/√dh (rounded once to float) when it is 0.</summary>
         public static float ResolveScale(int headSize, float scale) =>
             scale == 0f ? (float)(1.0 / Math.Sqrt(headSize)) : scale;
 
-        /// <summary>Floating-point operations of one attention call per batch item: QKᵀ and PV, 2 per multiply-add.</summary>
-        public static long AttendFlops(int lq, int lkv, int d) => 4L * lq * lkv * d;
+        /// <summary>
+        /// Floating-point operations of one attention call per batch item: QKᵀ and PV, 2 per multiply-add, over the
+        /// (row, key) pairs attended (with <paramref name="causal"/>, only those the rows see).
+        /// </summary>
+        public static long AttendFlops(int lq, int lkv, int d, bool causal) =>
+            4L * d * (causal ? (((long)lq * (lkv - lq)) + ((long)lq * (lq + 1) / 2)) : (long)lq * lkv);
 
         private static bool CheckPositive(int value, string name, out string parameter, out string message)
         {
@@ -129,7 +162,7 @@ namespace CrossAttention
         /// it and the smallest above it (d itself at most). Walks the divisors in pairs up to √d, so it takes at most
         /// 46,341 steps for any int.
         /// </summary>
-        internal static string NearestDivisors(int d, int heads)
+        internal static string NearestDivisors(int d, int heads, string dividend = "d")
         {
             int below = 1;
             long above = long.MaxValue;
@@ -155,7 +188,7 @@ namespace CrossAttention
 
             string belowText = below.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return above == long.MaxValue
-                ? $"{belowText} (no head count above {heads.ToString(System.Globalization.CultureInfo.InvariantCulture)} divides d)"
+                ? $"{belowText} (no head count above {heads.ToString(System.Globalization.CultureInfo.InvariantCulture)} divides {dividend})"
                 : $"{belowText} and {above.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
     }

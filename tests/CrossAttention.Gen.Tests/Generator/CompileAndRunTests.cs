@@ -25,10 +25,10 @@ public sealed class CompileAndRunTests
 
     public CompileAndRunTests(ITestOutputHelper output) => _output = output;
 
-    private sealed record DrawnShape(string Name, int Lq, int Lkv, int D, int Heads, int KvDim, float Scale)
+    private sealed record DrawnShape(string Name, int Lq, int Lkv, int D, int Heads, int KvDim, float Scale, int KvHeads)
     {
         public string Attribute => string.Create(CultureInfo.InvariantCulture,
-            $"[CrossAttention({Lq}, {Lkv}, {D}, {Heads}{(KvDim != 0 ? $", KvDim = {KvDim}" : "")}{(Scale != 0 ? $", Scale = {Scale:R}f" : "")})]");
+            $"[CrossAttention({Lq}, {Lkv}, {D}, {Heads}{(KvDim != 0 ? $", KvDim = {KvDim}" : "")}{(Scale != 0 ? $", Scale = {Scale:R}f" : "")}{(KvHeads != 0 ? $", KvHeads = {KvHeads}" : "")})]");
     }
 
     private static List<DrawnShape> Draw(Random random)
@@ -45,7 +45,10 @@ public sealed class CompileAndRunTests
             int lkv = kind >= 6 ? 1 + random.Next(300) : 1 + random.Next(20);
             int kvDim = random.Next(4) == 0 ? 1 + random.Next(100) : 0;
             float scale = random.Next(4) == 0 ? (float)Math.Round((random.NextDouble() * 2) - 1, 3) : 0f;
-            shapes.Add(new DrawnShape($"Drawn{i}", lq, lkv, dh * heads, heads, kvDim, scale == 0 ? 0.5f : scale));
+            // A third of them with grouped-query heads: any divisor of the head count (1, multi-query, included).
+            int[] divisors = Enumerable.Range(1, heads).Where(n => heads % n == 0).ToArray();
+            int kvHeads = random.Next(3) == 0 ? divisors[random.Next(divisors.Length)] : 0;
+            shapes.Add(new DrawnShape($"Drawn{i}", lq, lkv, dh * heads, heads, kvDim, scale == 0 ? 0.5f : scale, kvHeads));
         }
 
         return shapes;
@@ -75,7 +78,7 @@ public sealed class CompileAndRunTests
         {
             ICrossAttention registered = Kernel(assembly, $"Drawn.{drawn.Name}");
             CrossAttentionShape shape = registered.Shape;
-            Assert.Equal(new CrossAttentionShape(drawn.Lq, drawn.Lkv, drawn.D, drawn.Heads, drawn.KvDim, drawn.Scale), shape);
+            Assert.Equal(new CrossAttentionShape(drawn.Lq, drawn.Lkv, drawn.D, drawn.Heads, drawn.KvDim, drawn.Scale, drawn.KvHeads), shape);
 
             // Every tier generated for the shape (emulated where this CPU lacks it), each against the reference.
             var tiered = (CrossAttention.Kernels.ITieredKernel)registered;

@@ -76,6 +76,32 @@ public sealed class DiagnosticTests
         Assert.Equal($"[CrossAttention] on 'K': Scale = {shown} is not finite: use 0 for the default 1/sqrt(head size), or any finite non-zero value", d.GetMessage());
     }
 
+    [Theory]
+    [InlineData("3", "KvHeads = 3 does not divide heads = 8: each key/value head serves heads / KvHeads query heads (the nearest key/value head counts that divide it are 2 and 4)")]
+    [InlineData("-1", "KvHeads = -1 is negative: it is the number of key/value heads, a divisor of heads = 8 (or 0 for the default, heads)")]
+    [InlineData("16", "KvHeads = 16 does not divide heads = 8: each key/value head serves heads / KvHeads query heads (the nearest key/value head counts that divide it are 8 (no head count above 16 divides heads))")]
+    public void CXA0013_kv_heads_not_a_divisor_of_heads(string kvHeads, string message)
+    {
+        Diagnostic d = Single($"using CrossAttention; [CrossAttention(4, 2, 64, 8, KvHeads = {kvHeads})] public static partial class K;", "CXA0013");
+        Assert.Equal($"[CrossAttention] on 'K': {message}", d.GetMessage());
+    }
+
+    [Fact]
+    public void CXA0014_causal_with_more_queries_than_keys()
+    {
+        Diagnostic d = Single("using CrossAttention; [CrossAttention(4, 2, 64, 8, Causal = true)] public static partial class K;", "CXA0014");
+        Assert.Equal("[CrossAttention] on 'K': Causal needs lq <= lkv: query row i sees keys 0 .. i + (lkv - lq), so with lq = 4 > lkv = 2 the first 2 rows would see no key", d.GetMessage());
+    }
+
+    [Fact]
+    public void CXA0015_causal_is_not_generated_yet_and_says_what_computes_it()
+    {
+        Diagnostic d = Single("using CrossAttention; [CrossAttention(4, 6, 64, 8, KvDim = 32, Scale = 0.5f, KvHeads = 2, Causal = true)] public static partial class K;", "CXA0015");
+        Assert.Equal("[CrossAttention] on 'K': Causal = true is a valid shape, but generated kernels do not run causal masking yet; remove Causal from the attribute and use "
+                     + "new GenericCrossAttention(new CrossAttentionShape(4, 6, 64, 8, kvDim: 32, scale: 0.5f, kvHeads: 2, causal: true)), which computes it on every CPU", d.GetMessage());
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+    }
+
     [Fact]
     public void CXA0007_generic_class()
     {

@@ -16,6 +16,8 @@ public sealed class SnapshotTests
     [InlineData("Odd", "lq: 5, lkv: 7, d: 72, heads: 3, KvDim = 40")]
     [InlineData("HeadSize3", "lq: 2, lkv: 3, d: 6, heads: 2")]
     [InlineData("HeadSize268", "lq: 1, lkv: 3, d: 268, heads: 1, Scale = -0.5f")]
+    [InlineData("Gqa", "lq: 16, lkv: 64, d: 512, heads: 8, KvHeads = 2")]
+    [InlineData("LatentGrouped", "lq: 4, lkv: 2, d: 64, heads: 8, KvHeads = 2")]
     public void Generated_source_matches_its_snapshot(string name, string arguments)
     {
         string source = $"using CrossAttention;\nnamespace Demo;\n[CrossAttention({arguments})]\npublic static partial class {name};\n";

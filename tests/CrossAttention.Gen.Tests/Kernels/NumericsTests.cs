@@ -143,8 +143,8 @@ public sealed class NumericsTests
         Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
         for (int j = 1; j < shape.Lkv; j += 2)
         {
-            Array.Fill(k, float.NaN, j * shape.D, shape.D);
-            Array.Fill(v, j % 4 == 1 ? float.PositiveInfinity : float.NaN, j * shape.D, shape.D);
+            Array.Fill(k, float.NaN, j * shape.KeyValueWidth, shape.KeyValueWidth);
+            Array.Fill(v, j % 4 == 1 ? float.PositiveInfinity : float.NaN, j * shape.KeyValueWidth, shape.KeyValueWidth);
         }
 
         foreach ((string path, ICrossAttention kernel) in Implementations(name))

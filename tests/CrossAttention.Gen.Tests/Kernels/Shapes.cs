@@ -27,6 +27,15 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 3, lkv: 9, d: 48, heads: 4, KvDim = 80)] public static partial class MhaKdim;
     [CrossAttention(lq: 6, lkv: 11, d: 64, heads: 4, KvDim = 96)] public static partial class BartStyle;
 
+    [CrossAttention(lq: 5, lkv: 7, d: 64, heads: 4, KvHeads = 2)] public static partial class LlamaStyle;
+
+    // Grouped-query heads on every layout: heads in lanes, keys in lanes (unrolled and in loops), query rows in lanes,
+    // and the SPEC §8 gqa shape.
+    [CrossAttention(lq: 4, lkv: 2, d: 64, heads: 8, KvHeads = 2)] public static partial class LatentGrouped;
+    [CrossAttention(lq: 3, lkv: 200, d: 32, heads: 4, KvHeads = 2)] public static partial class ManyKeysGrouped;
+    [CrossAttention(lq: 37, lkv: 70, d: 128, heads: 2, KvHeads = 1)] public static partial class QueryLanesMultiQuery;
+    [CrossAttention(lq: 16, lkv: 64, d: 512, heads: 8, KvHeads = 2)] public static partial class Gqa;
+
     // Tails and unroll paths.
     [CrossAttention(lq: 1, lkv: 5, d: 24, heads: 3)] public static partial class QueryOne;
     [CrossAttention(lq: 4, lkv: 5, d: 12, heads: 4)] public static partial class HeadSize3;
@@ -79,6 +88,11 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(MhaInProj)] = new StaticKernel<MhaInProj.Kernel>(),
             [nameof(MhaKdim)] = new StaticKernel<MhaKdim.Kernel>(),
             [nameof(BartStyle)] = new StaticKernel<BartStyle.Kernel>(),
+            [nameof(LlamaStyle)] = new StaticKernel<LlamaStyle.Kernel>(),
+            [nameof(LatentGrouped)] = new StaticKernel<LatentGrouped.Kernel>(),
+            [nameof(ManyKeysGrouped)] = new StaticKernel<ManyKeysGrouped.Kernel>(),
+            [nameof(QueryLanesMultiQuery)] = new StaticKernel<QueryLanesMultiQuery.Kernel>(),
+            [nameof(Gqa)] = new StaticKernel<Gqa.Kernel>(),
             [nameof(QueryOne)] = new StaticKernel<QueryOne.Kernel>(),
             [nameof(HeadSize3)] = new StaticKernel<HeadSize3.Kernel>(),
             [nameof(HeadSize7)] = new StaticKernel<HeadSize7.Kernel>(),

@@ -91,8 +91,17 @@ public sealed class LayerValidationTests
         {
             ArgumentException e = Reject(path, projected, weights: wrong);
             Assert.Equal("weights", e.ParamName);
-            Assert.Contains("weights were made for D = 72, KvDim = 72", e.Message);
-            Assert.Contains("this kernel needs D = 72, KvDim = 40", e.Message);
+            Assert.Contains("weights were made for Wq [72, 72], Wk [72, 72] (D = 72, KvDim = 72)", e.Message);
+            Assert.Contains("this kernel needs Wq [72, 72], Wk [72, 40] (D = 72, KvDim = 40)", e.Message);
+        }
+
+        // Same D and KvDim, another number of key/value heads: Wk and Wv have other row counts.
+        var grouped = new CrossAttentionWeights(new CrossAttentionShape(5, 7, 72, 3, kvDim: 40, kvHeads: 1));
+        foreach (bool projected in new[] { false, true })
+        {
+            ArgumentException e = Reject(path, projected, weights: grouped);
+            Assert.Equal("weights", e.ParamName);
+            Assert.Contains("weights were made for Wq [72, 72], Wk [24, 40]", e.Message);
         }
     }
 
@@ -162,7 +171,7 @@ public sealed class LayerValidationTests
         Assert.NotNull(new CrossAttentionWeights(Shape, dd, d, dk, d, dk, d, dd, d));
         ArgumentException e = Assert.Throws<ArgumentException>(() => new CrossAttentionWeights(Shape, dd, d, dd, d, dk, d, dd, d));
         Assert.Equal("wk", e.ParamName);
-        Assert.Contains("wk has 5184 elements; expected 2880 ([D, KvDim] = [72, 40]", e.Message);
+        Assert.Contains("wk has 5184 elements; expected 2880 ([KvHeads·dh, KvDim] = [72, 40]", e.Message);
         Assert.Equal("bo", Assert.Throws<ArgumentException>(() => new CrossAttentionWeights(Shape, dd, d, dk, d, dk, d, dd, new float[71])).ParamName);
     }
 }

@@ -81,9 +81,9 @@ public sealed class CheckpointErrorTests
 
         // Valid files that are not the layer asked for.
         ["missing tensor"] = (() => SafeTensorsWriter.Write(Valid().Where(t => t.Name != "k_proj.weight")),
-            "tensor 'k_proj.weight' (Wk: Wk [D, KvDim] = [8, 8]) is missing", "tensor 'k_proj.weight' (Wk: Wk [D, KvDim] = [8, 8]) is missing"),
+            "tensor 'k_proj.weight' (Wk: Wk [KvHeads·dh, KvDim] = [8, 8]) is missing", "tensor 'k_proj.weight' (Wk: Wk [KvHeads·dh, KvDim] = [8, 8]) is missing"),
         ["wrong shape"] = (() => SafeTensorsWriter.Write(Valid().Select(t => t.Name == "v_proj.weight" ? t with { Shape = [16, 4] } : t)),
-            "tensor 'v_proj.weight' has shape [16, 4]; expected [8, 8] (Wv: Wv [D, KvDim] = [8, 8]", "has shape [16, 4]; expected [8, 8]"),
+            "tensor 'v_proj.weight' has shape [16, 4]; expected [8, 8] (Wv: Wv [KvHeads·dh, KvDim] = [8, 8]", "has shape [16, 4]; expected [8, 8]"),
         ["transposed weight"] = (() => SafeTensorsWriter.Write([.. Valid().Select(t => t.Name == "q_proj.weight" ? t with { Shape = [8] , Values = t.Values[..8] } : t)]),
             "tensor 'q_proj.weight' has shape [8]; expected [8, 8]", "has shape [8]; expected [8, 8]"),
         ["wrong dtype"] = (() => SafeTensorsWriter.Write(Valid().Select(t => t.Name == "out_proj.bias" ? t with { DType = "I64" } : t)),

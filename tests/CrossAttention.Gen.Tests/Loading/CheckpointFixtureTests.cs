@@ -13,20 +13,23 @@ namespace CrossAttention.Gen.Tests.Loading;
 /// <summary>
 /// The checkpoints of Models/, written by PyTorch tooling (nn.MultiheadAttention state dicts, packed and separate;
 /// Hugging Face names in BF16 with a prefix and unrelated tensors): loaded, they hold exactly the stored values, and
-/// <c>Forward</c> on them matches libtorch's output and the float64 reference on the generated and generic paths.
+/// <c>Forward</c> on them matches libtorch's output and the float64 reference on the generated and generic paths. The
+/// Llama-style F16 file has grouped-query heads (4 query heads over 2 key/value heads, repeat_interleave) and no biases,
+/// and an output with the causal mask as well.
 /// </summary>
 public sealed class CheckpointFixtureTests
 {
     /// <summary>libtorch's float32 output against ours: the fixture README's float64 check puts libtorch within 1e-7.</summary>
     private const double Absolute = 2e-5, Relative = 2e-5;
 
-    public static TheoryData<string> Files => new("mha_inproj", "mha_kdim", "bart_style_bf16");
+    public static TheoryData<string> Files => new(CheckpointFixture.Names);
 
     private static readonly Dictionary<string, ICrossAttention> Generated = new()
     {
         ["mha_inproj"] = TestKernels.Get(nameof(MhaInProj)),
         ["mha_kdim"] = TestKernels.Get(nameof(MhaKdim)),
         ["bart_style_bf16"] = TestKernels.Get(nameof(BartStyle)),
+        ["llama_style_gqa_f16"] = TestKernels.Get(nameof(LlamaStyle)),
     };
 
     [Theory]
@@ -60,8 +63,10 @@ public sealed class CheckpointFixtureTests
             {
                 ["Wq"] = stored[p + "q_proj.weight"], ["Wk"] = stored[p + "k_proj.weight"], ["Wv"] = stored[p + "v_proj.weight"],
                 ["Wo"] = stored[p + (stored.ContainsKey(p + "o_proj.weight") ? "o_proj" : "out_proj") + ".weight"],
-                ["Bq"] = stored.GetValueOrDefault(p + "q_proj.bias", new float[d]), ["Bk"] = stored.GetValueOrDefault(p + "k_proj.bias", new float[d]),
-                ["Bv"] = stored.GetValueOrDefault(p + "v_proj.bias", new float[d]), ["Bo"] = stored.GetValueOrDefault(p + "out_proj.bias", new float[d]),
+                ["Bq"] = stored.GetValueOrDefault(p + "q_proj.bias", new float[d]),
+                ["Bk"] = stored.GetValueOrDefault(p + "k_proj.bias", new float[fixture.Shape.KeyValueWidth]),
+                ["Bv"] = stored.GetValueOrDefault(p + "v_proj.bias", new float[fixture.Shape.KeyValueWidth]),
+                ["Bo"] = stored.GetValueOrDefault(p + (stored.ContainsKey(p + "o_proj.weight") ? "o_proj" : "out_proj") + ".bias", new float[d]),
             }
             : new()
             {
@@ -100,7 +105,25 @@ public sealed class CheckpointFixtureTests
         Assert.Equal(layer.Select(t => string.Join(",", t.Shape)), info.Tensors.Select(t => string.Join(",", t.Shape)));
         Assert.All(info.Tensors, t => Assert.Equal(fixture.DType, t.DType));
         Assert.Equal(fixture.Tensors.Length - layer.Length, info.IgnoredTensors);
-        Assert.Empty(info.ZeroBiases);
+        Assert.Equal(name == "llama_style_gqa_f16" ? ["Bq", "Bk", "Bv", "Bo"] : [], info.ZeroBiases);
+    }
+
+    [Fact]
+    public void Causal_grouped_query_attention_on_loaded_weights_matches_libtorch()
+    {
+        CheckpointFixture fixture = CheckpointFixture.Load("llama_style_gqa_f16");
+        CrossAttentionShape s = fixture.Shape;
+        var causal = new CrossAttentionShape(s.Lq, s.Lkv, s.D, s.Heads, s.KvDim, s.Scale, s.KvHeads, causal: true);
+        CrossAttentionWeights weights = CrossAttentionWeights.Load(fixture.FilePath, causal, fixture.Prefix);
+        double[] reference = Reference.Forward(causal, fixture.Queries, fixture.Context, weights, fixture.Mask).Output;
+        foreach (KernelPath path in new[] { KernelPath.GenericVector, KernelPath.GenericScalar })
+        {
+            var kernel = new GenericCrossAttention(causal, path);
+            var output = new float[fixture.Output.Length];
+            kernel.Forward(fixture.Queries, fixture.Context, weights, output, fixture.Mask, default);
+            Tolerance.Close(Array.ConvertAll(fixture.OutputCausal!, x => (double)x), output, $"causal {path} against libtorch", Absolute, Relative);
+            Tolerance.Close(reference, output, $"causal {path} against the float64 reference");
+        }
     }
 
     internal static readonly string[] Roles = ["Wq", "Bq", "Wk", "Bk", "Wv", "Bv", "Wo", "Bo"];

@@ -26,7 +26,7 @@ public sealed class CheckpointFuzzTests(ITestOutputHelper output)
     /// the tables built from it, each a small multiple of the file's size, plus a fixed amount for buffers.</summary>
     private static long AllocationBound(int fileLength) => (6L * fileLength) + (256 * 1024);
 
-    public static TheoryData<string> Files => new("mha_inproj", "mha_kdim", "bart_style_bf16");
+    public static TheoryData<string> Files => new(CheckpointFixture.Names);
 
     [Theory]
     [MemberData(nameof(Files))]

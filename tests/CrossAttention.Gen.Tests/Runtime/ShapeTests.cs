@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Xunit;
 
 namespace CrossAttention.Gen.Tests.Runtime;
@@ -78,5 +79,66 @@ public sealed class ShapeTests
         // int.MaxValue is prime: the hint walks divisors up to √d, never counts from heads.
         var e = Assert.Throws<ArgumentException>(() => new CrossAttentionShape(1, 1, d, heads));
         Assert.Contains($"(the nearest head counts that divide it are {nearest})", e.Message);
+    }
+
+    [Fact]
+    public void Grouped_query_heads_narrow_keys_and_values_and_their_weights()
+    {
+        var shape = new CrossAttentionShape(16, 64, 512, 8, kvHeads: 2);
+        Assert.Equal((2, 4, 128), (shape.KvHeads, shape.GroupSize, shape.KeyValueWidth));
+        Assert.Equal(64 * 128, shape.KeyValueLength);
+        Assert.Equal(16 * 512, shape.QueryLength);
+        Assert.Equal(8 * 16 * 64, shape.WeightsLength);
+        Assert.Equal("Lq=16, Lkv=64, D=512, Heads=8 (head size 64), KvDim=512, Scale=0.125, KvHeads=2", shape.ToString());
+        Assert.Equal(new CrossAttentionShape(16, 64, 512, 8), new CrossAttentionShape(16, 64, 512, 8, kvHeads: 8));
+        Assert.NotEqual(new CrossAttentionShape(16, 64, 512, 8), shape);
+
+        var weights = new CrossAttentionWeights(shape);
+        Assert.Equal((512 * 512, 128 * 512, 128, 128 * 512, 128, 512), (weights.Wq.Length, weights.Wk.Length, weights.Bk.Length, weights.Wv.Length, weights.Bv.Length, weights.Bo.Length));
+        Assert.True(weights.Fits(shape));
+        Assert.False(weights.Fits(new CrossAttentionShape(16, 64, 512, 8)));
+    }
+
+    [Fact]
+    public void Causal_rows_see_a_lower_right_aligned_prefix_of_the_keys()
+    {
+        var shape = new CrossAttentionShape(5, 7, 64, 8, causal: true);
+        Assert.True(shape.Causal);
+        Assert.Equal(new[] { 3, 4, 5, 6, 7 }, new[] { 0, 1, 2, 3, 4 }.Select(shape.VisibleKeys));
+        Assert.Equal(4L * 64 * (3 + 4 + 5 + 6 + 7), shape.AttendFlops);
+        Assert.EndsWith(", Causal", shape.ToString());
+        Assert.NotEqual(new CrossAttentionShape(5, 7, 64, 8), shape);
+        Assert.NotEqual(new CrossAttentionShape(5, 7, 64, 8).GetHashCode(), shape.GetHashCode());
+        Assert.Equal(7, new CrossAttentionShape(5, 7, 64, 8).VisibleKeys(0));
+        Assert.Equal(new[] { 1, 2, 3 }, new[] { 0, 1, 2 }.Select(new CrossAttentionShape(3, 3, 8, 1, causal: true).VisibleKeys));
+    }
+
+    [Theory]
+    [InlineData(8, 3, "KvHeads = 3 does not divide heads = 8", "(the nearest key/value head counts that divide it are 2 and 4)")]
+    [InlineData(8, 16, "KvHeads = 16 does not divide heads = 8", "8 (no head count above 16 divides heads)")]
+    public void Key_value_heads_must_divide_the_heads(int heads, int kvHeads, string message, string hint)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new CrossAttentionShape(4, 2, 64, heads, kvHeads: kvHeads));
+        Assert.Equal("kvHeads", e.ParamName);
+        Assert.Contains(message, e.Message);
+        Assert.Contains(hint, e.Message);
+    }
+
+    [Fact]
+    public void Negative_key_value_heads_are_out_of_range()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossAttentionShape(4, 2, 64, 8, kvHeads: -2));
+        Assert.Equal("kvHeads", e.ParamName);
+        Assert.Contains("KvHeads = -2 is negative", e.Message);
+    }
+
+    [Fact]
+    public void Causal_needs_no_more_queries_than_keys()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new CrossAttentionShape(5, 3, 64, 8, causal: true));
+        Assert.Equal("causal", e.ParamName);
+        Assert.Contains("Causal needs lq <= lkv", e.Message);
+        Assert.Contains("the first 2 rows would see no key", e.Message);
+        Assert.True(new CrossAttentionShape(3, 3, 64, 8, causal: true).Causal);
     }
 }

@@ -14,8 +14,7 @@ internal sealed class CheckpointFixture
     {
         Name = name;
         Shape = new CrossAttentionShape(Int(root, "lq"), Int(root, "lkv"), Int(root, "d"), Int(root, "heads"), Int(root, "kvDim"),
-                                        root.GetProperty("scale").GetSingle());
-        KvHeads = Int(root, "kvHeads");
+                                        root.GetProperty("scale").GetSingle(), Int(root, "kvHeads"));
         Batch = Int(root, "batch");
         Prefix = root.GetProperty("prefix").GetString()!;
         DType = root.GetProperty("dtype").GetString()!;
@@ -25,6 +24,7 @@ internal sealed class CheckpointFixture
         Queries = Floats(root, "queries");
         Context = Floats(root, "context");
         Output = Floats(root, "output");
+        OutputCausal = root.TryGetProperty("outputCausal", out JsonElement causal) ? causal.EnumerateArray().Select(x => x.GetSingle()).ToArray() : null;
     }
 
     public static readonly string[] Names = ["mha_inproj", "mha_kdim", "bart_style_bf16", "llama_style_gqa_f16"];
@@ -32,8 +32,6 @@ internal sealed class CheckpointFixture
     public string Name { get; }
 
     public CrossAttentionShape Shape { get; }
-
-    public int KvHeads { get; }
 
     public int Batch { get; }
 
@@ -54,6 +52,9 @@ internal sealed class CheckpointFixture
     public float[] Context { get; }
 
     public float[] Output { get; }
+
+    /// <summary>libtorch's output with the causal mask too (lower-right aligned), where the file has one.</summary>
+    public float[]? OutputCausal { get; }
 
     public string FilePath => PathOf(Name);
 

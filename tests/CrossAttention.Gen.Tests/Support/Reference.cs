@@ -22,8 +22,9 @@ internal static class Reference
     public static Result Forward(CrossAttentionShape shape, float[] queries, float[] context, CrossAttentionWeights weights, bool[]? keyMask)
     {
         double[] q = Linear(Widen(queries), weights.Wq.ToArray(), weights.Bq.ToArray(), shape.D, shape.D);
-        double[] k = Linear(Widen(context), weights.Wk.ToArray(), weights.Bk.ToArray(), shape.KvDim, shape.D);
-        double[] v = Linear(Widen(context), weights.Wv.ToArray(), weights.Bv.ToArray(), shape.KvDim, shape.D);
+        int kvWidth = shape.KvHeads * shape.HeadSize;
+        double[] k = Linear(Widen(context), weights.Wk.ToArray(), weights.Bk.ToArray(), shape.KvDim, kvWidth);
+        double[] v = Linear(Widen(context), weights.Wv.ToArray(), weights.Bv.ToArray(), shape.KvDim, kvWidth);
         Result attention = Attend(shape, q, k, v, keyMask);
         return attention with { Output = Linear(attention.Output, weights.Wo.ToArray(), weights.Bo.ToArray(), shape.D, shape.D) };
     }
@@ -75,6 +76,12 @@ internal static class Reference
     {
         int batch = q.Length / shape.QueryLength;
         int d = shape.D, dh = shape.HeadSize, lq = shape.Lq, lkv = shape.Lkv;
+
+        // Grouped-query heads as PyTorch's repeat_interleave: query head h reads key/value head h / (Heads / KvHeads), in
+        // rows of KvHeads · dh. Causal, aligned lower-right: row i sees key j when j <= i + (Lkv - Lq).
+        int kvWidth = shape.KvHeads * dh, group = shape.Heads / shape.KvHeads;
+        bool Attended(int b, int i, int j) =>
+            (keyMask is null || keyMask[(b * lkv) + j]) && (!shape.Causal || j <= i + (lkv - lq));
         var output = new double[q.Length];
         var weights = new double[batch * shape.WeightsLength];
         var maxAbsLogit = new double[batch * shape.Heads * lq];
@@ -93,12 +100,12 @@ internal static class Reference
                     bool any = false;
                     for (int j = 0; j < lkv; j++)
                     {
-                        if (keyMask is not null && !keyMask[(b * lkv) + j])
+                        if (!Attended(b, i, j))
                         {
                             continue;
                         }
 
-                        int keyRow = ((b * lkv) + j) * d + (h * dh);
+                        int keyRow = ((b * lkv) + j) * kvWidth + (h / group * dh);
                         double dot = 0;
                         for (int c = 0; c < dh; c++)
                         {
@@ -120,7 +127,7 @@ internal static class Reference
                     double sum = 0;
                     for (int j = 0; j < lkv; j++)
                     {
-                        if (keyMask is null || keyMask[(b * lkv) + j])
+                        if (Attended(b, i, j))
                         {
                             scores[j] = Math.Exp(scores[j] - max);
                             sum += scores[j];
@@ -129,14 +136,14 @@ internal static class Reference
 
                     for (int j = 0; j < lkv; j++)
                     {
-                        if (keyMask is not null && !keyMask[(b * lkv) + j])
+                        if (!Attended(b, i, j))
                         {
                             continue;
                         }
 
                         double p = scores[j] / sum;
                         weights[weightRow + j] = p;
-                        int valueRow = ((b * lkv) + j) * d + (h * dh);
+                        int valueRow = ((b * lkv) + j) * kvWidth + (h / group * dh);
                         for (int c = 0; c < dh; c++)
                         {
                             output[queryRow + c] += p * v[valueRow + c];
