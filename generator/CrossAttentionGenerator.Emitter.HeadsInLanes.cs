@@ -27,12 +27,14 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
         }
 
-        private static void EmitHeadsInLanesRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset)
+        private static void EmitHeadsInLanesRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset, string keepOffset)
         {
             KernelSpec spec = plan.Spec;
             int lanes = plan.Lanes, chunks = spec.HeadSize / lanes, heads = spec.Heads, keys = spec.Lkv;
+            string keep = Keep(plan);
             w.Line($"ref float qi = ref Unsafe.Add(ref q, {rowOffset});");
             w.Line($"ref float oi = ref Unsafe.Add(ref o, {rowOffset});");
+            EmitKeepRow(w, plan, keepOffset);
             w.Line();
             w.Line("// Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).");
             for (int j = 0; j < keys; j++)
@@ -53,7 +55,7 @@ public sealed partial class CrossAttentionGenerator
                 }
 
                 w.Line($"s{j} = P.Reduce({ReduceArguments("a", heads, lanes)}) * scale;");
-                w.Line($"s{j} = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, {j})).AsSingle(), s{j}, negativeInfinity);");
+                w.Line($"s{j} = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle(), s{j}, negativeInfinity);");
                 w.Close();
             }
 
@@ -62,7 +64,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"V max = {Tree("Vec.MaxNative", Enumerable.Range(0, keys).Select(j => $"s{j}").ToList())};");
             for (int j = 0; j < keys; j++)
             {
-                w.Line($"V p{j} = P.Exp(s{j} - max) & Vec.Create(Unsafe.Add(ref keep, {j})).AsSingle();");
+                w.Line($"V p{j} = P.Exp(s{j} - max) & Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle();");
             }
 
             w.Line($"V inverse = Vec.Create(1f) / {Tree("+", Enumerable.Range(0, keys).Select(j => $"p{j}").ToList())};");
@@ -84,7 +86,7 @@ public sealed partial class CrossAttentionGenerator
 
                 for (int j = 0; j < keys; j++)
                 {
-                    w.Open($"if (Unsafe.Add(ref keep, {j}) != 0)");
+                    w.Open($"if (Unsafe.Add(ref {keep}, {j}) != 0)");
                     w.Line($"V p = Vec.Shuffle(p{j}, Vec.Create({h}));");
                     for (int c = 0; c < chunks; c++)
                     {
@@ -104,9 +106,11 @@ public sealed partial class CrossAttentionGenerator
 
             w.Line();
             w.Open("if (writeWeights)");
+            w.Line("// Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).");
             w.Line($"ref float wi = ref Unsafe.Add(ref w, {weightsOffset});");
             for (int j = 0; j < keys; j++)
             {
+                w.Line($"p{j} &= Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle();");
                 for (int h = 0; h < heads; h++)
                 {
                     w.Line($"Unsafe.Add(ref wi, {(h * spec.Lq * spec.Lkv) + j}) = p{j}.GetElement({h});");

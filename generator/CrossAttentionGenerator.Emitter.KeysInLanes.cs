@@ -42,7 +42,7 @@ public sealed partial class CrossAttentionGenerator
                     w.Line();
                     w.Line($"// The last query row, alone");
                     w.Open();
-                    EmitQueryRow(w, plan, Int((spec.Lq - 1) * spec.D), Int((spec.Lq - 1) * spec.Lkv));
+                    EmitQueryRow(w, plan, Int((spec.Lq - 1) * spec.D), Int((spec.Lq - 1) * spec.Lkv), Int((spec.Lq - 1) * plan.ScoreBufferLength));
                     w.Close();
                 }
             }
@@ -56,9 +56,10 @@ public sealed partial class CrossAttentionGenerator
 
         /// <summary>
         /// The query rows of a kernel: each its own block of straight-line code when the plan unrolls them, else one
-        /// loop. <paramref name="emitRow"/> writes a row given its offsets in q/o and in the weights.
+        /// loop. <paramref name="emitRow"/> writes a row given its offsets in q/o, in the weights and in the key masks (a
+        /// causal kernel's <c>keep</c> holds one mask per query row).
         /// </summary>
-        private static void EmitQueryRows(IndentedWriter w, KernelPlan plan, System.Action<IndentedWriter, KernelPlan, string, string> emitRow,
+        private static void EmitQueryRows(IndentedWriter w, KernelPlan plan, System.Action<IndentedWriter, KernelPlan, string, string, string> emitRow,
                                           CancellationToken cancellationToken)
         {
             KernelSpec spec = plan.Spec;
@@ -70,7 +71,7 @@ public sealed partial class CrossAttentionGenerator
                     w.Line();
                     w.Line($"// Query row {i}");
                     w.Open();
-                    emitRow(w, plan, Int(i * spec.D), Int(i * spec.Lkv));
+                    emitRow(w, plan, Int(i * spec.D), Int(i * spec.Lkv), Int(i * plan.ScoreBufferLength));
                     w.Close();
                 }
             }
@@ -78,17 +79,33 @@ public sealed partial class CrossAttentionGenerator
             {
                 w.Line();
                 w.Open($"for (int i = 0; i < {spec.Lq}; i++)");
-                emitRow(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}");
+                emitRow(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}", $"i * {plan.ScoreBufferLength}");
                 w.Close();
             }
         }
 
-        private static void EmitQueryRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset)
+        /// <summary>
+        /// The key mask a row's code reads: <c>keep</c>, or with <c>Causal</c> the row's own, <c>keepRow</c> (the keys it
+        /// sees and attends), set up by <see cref="EmitKeepRow"/>.
+        /// </summary>
+        private static string Keep(KernelPlan plan) => plan.Spec.Causal ? "keepRow" : "keep";
+
+        /// <summary>A causal row's key mask: row <c>i</c> of the [Lq, ScoreBufferLength] masks the runtime fills.</summary>
+        private static void EmitKeepRow(IndentedWriter w, KernelPlan plan, string keepOffset)
+        {
+            if (plan.Spec.Causal)
+            {
+                w.Line($"ref int keepRow = ref Unsafe.Add(ref keep, {keepOffset});");
+            }
+        }
+
+        private static void EmitQueryRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset, string keepOffset)
         {
             KernelSpec spec = plan.Spec;
             int lanes = plan.Lanes;
             w.Line($"ref float qi = ref Unsafe.Add(ref q, {rowOffset});");
             w.Line($"ref float oi = ref Unsafe.Add(ref o, {rowOffset});");
+            EmitKeepRow(w, plan, keepOffset);
             List<Chunk> headChunks = HeadChunks(plan.Head, inLoop: false);
             if (plan.PreloadQuery)
             {
@@ -174,7 +191,7 @@ public sealed partial class CrossAttentionGenerator
             EmitScoreChunks(w, plan, chunks, keys, keyRef, keyRowBase, plan.PreloadQuery, ref first, accumulate: head.LoopedGroups > 0);
             w.Line($"{target} = P.Reduce({ReduceArguments("a", keys, plan.Lanes)}) * scale;");
             string name = target.Split(' ').Last();
-            w.Line($"{name} = Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, {keepOffset}).AsSingle(), {name}, negativeInfinity);");
+            w.Line($"{name} = Vec.ConditionalSelect(Vec.LoadUnsafe(ref {Keep(plan)}, {keepOffset}).AsSingle(), {name}, negativeInfinity);");
         }
 
         private static void EmitScoreChunks(IndentedWriter w, KernelPlan plan, List<Chunk> chunks, int keys, string keyRef,
@@ -216,7 +233,7 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int kb = 0; kb < plan.KeyBlocks; kb++)
                 {
-                    w.Line($"V p{kb} = P.Exp(s{kb} - shift) & Vec.LoadUnsafe(ref keep, {kb * plan.Lanes}).AsSingle();");
+                    w.Line($"V p{kb} = P.Exp(s{kb} - shift) & Vec.LoadUnsafe(ref {Keep(plan)}, {kb * plan.Lanes}).AsSingle();");
                     w.Line($"p{kb}.StoreUnsafe(ref scores, {kb * plan.Lanes});");
                 }
 
@@ -236,7 +253,7 @@ public sealed partial class CrossAttentionGenerator
         {
             w.Line($"V {inverse}Total = V.Zero;");
             w.Open($"for (int kb = 0; kb < {plan.KeyBlocks * plan.Lanes}; kb += {plan.Lanes})");
-            w.Line($"V p = P.Exp(Vec.LoadUnsafe(ref {scores}, (nuint)kb) - {shift}) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle();");
+            w.Line($"V p = P.Exp(Vec.LoadUnsafe(ref {scores}, (nuint)kb) - {shift}) & Vec.LoadUnsafe(ref {Keep(plan)}, (nuint)kb).AsSingle();");
             w.Line($"p.StoreUnsafe(ref {scores}, (nuint)kb);");
             w.Line($"{inverse}Total += p;");
             w.Close();
@@ -329,7 +346,7 @@ public sealed partial class CrossAttentionGenerator
 
         private static void EmitValueKey(IndentedWriter w, KernelPlan plan, List<Chunk> group, string key, string valueRef, int rowBase, int set)
         {
-            w.Open($"if (Unsafe.Add(ref keep, {key}) != 0)");
+            w.Open($"if (Unsafe.Add(ref {Keep(plan)}, {key}) != 0)");
             w.Line($"V p = Vec.Create(Unsafe.Add(ref scores, {key}));");
             for (int x = 0; x < group.Count; x++)
             {
@@ -345,19 +362,21 @@ public sealed partial class CrossAttentionGenerator
         {
             KernelSpec spec = plan.Spec;
             int lanes = plan.Lanes;
+            string keep = Keep(plan);
             w.Open("if (writeWeights)");
+            w.Line("// Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).");
             w.Line($"ref float wi = ref Unsafe.Add(ref w, {weightsOffset});");
             if (plan.UnrollKeys)
             {
                 for (int kb = 0; kb < plan.FullKeyBlocks; kb++)
                 {
-                    w.Line($"(p{kb} * {inverses}).StoreUnsafe(ref wi, {kb * lanes});");
+                    w.Line($"((p{kb} * {inverses}) & Vec.LoadUnsafe(ref {keep}, {kb * lanes}).AsSingle()).StoreUnsafe(ref wi, {kb * lanes});");
                 }
             }
             else if (plan.FullKeyBlocks > 0)
             {
                 w.Open($"for (int kb = 0; kb < {plan.FullKeyBlocks * lanes}; kb += {lanes})");
-                w.Line($"(Vec.LoadUnsafe(ref {scores}, (nuint)kb) * {inverses}).StoreUnsafe(ref wi, (nuint)kb);");
+                w.Line($"((Vec.LoadUnsafe(ref {scores}, (nuint)kb) * {inverses}) & Vec.LoadUnsafe(ref {keep}, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);");
                 w.Close();
             }
 
@@ -366,13 +385,13 @@ public sealed partial class CrossAttentionGenerator
                 if (spec.Lkv >= lanes)
                 {
                     w.Line($"// The last, partial block: the {lanes} weights ending the row (the overlap rewrites equal values).");
-                    w.Line($"(Vec.LoadUnsafe(ref {scores}, {spec.Lkv - lanes}) * {inverses}).StoreUnsafe(ref wi, {spec.Lkv - lanes});");
+                    w.Line($"((Vec.LoadUnsafe(ref {scores}, {spec.Lkv - lanes}) * {inverses}) & Vec.LoadUnsafe(ref {keep}, {spec.Lkv - lanes}).AsSingle()).StoreUnsafe(ref wi, {spec.Lkv - lanes});");
                 }
                 else
                 {
                     for (int j = 0; j < spec.Lkv; j++)
                     {
-                        w.Line($"Unsafe.Add(ref wi, {j}) = Unsafe.Add(ref {scores}, {j}) * {inverse};");
+                        w.Line($"Unsafe.Add(ref wi, {j}) = Unsafe.Add(ref {keep}, {j}) != 0 ? Unsafe.Add(ref {scores}, {j}) * {inverse} : 0f;");
                     }
                 }
             }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Linq;
 using System.Threading;
 using CrossAttention.Generator.Model;
 using Microsoft.CodeAnalysis;
@@ -178,14 +177,6 @@ public sealed partial class CrossAttentionGenerator
             else if (KernelPlanner.CheckGeneratable(lkv) is { } tooLarge)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeTooLarge, at, name, tooLarge));
-            }
-            else if (causal)
-            {
-                string arguments = string.Join(", ", new[] { lq, lkv, d, heads }.Select(n => n.ToString(CultureInfo.InvariantCulture)))
-                                   + (kvDim != 0 ? $", kvDim: {kvDim.ToString(CultureInfo.InvariantCulture)}" : "")
-                                   + (scale != 0f ? $", scale: {Emitter.FloatLiteral(scale)}" : "")
-                                   + (kvHeads != 0 ? $", kvHeads: {kvHeads.ToString(CultureInfo.InvariantCulture)}" : "");
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CausalNotGenerated, at, name, arguments));
             }
 
             if (diagnostics.Count > 0)

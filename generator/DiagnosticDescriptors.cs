@@ -77,11 +77,6 @@ internal static class DiagnosticDescriptors
         "[CrossAttention] on '{0}': {1}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
-    public static readonly DiagnosticDescriptor CausalNotGenerated = new(
-        "CXA0015", "Causal kernels are not generated yet",
-        "[CrossAttention] on '{0}': Causal = true is a valid shape, but generated kernels do not run causal masking yet; remove Causal from the attribute and use new GenericCrossAttention(new CrossAttentionShape({1}, causal: true)), which computes it on every CPU",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
-
     public static readonly DiagnosticDescriptor PartlyUnrolled = new(
         "CXA0100", "Kernel partly unrolled",
         "The kernel for '{0}' ({1}) is specialized but too large to unroll fully: {2}",

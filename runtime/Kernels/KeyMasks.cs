@@ -35,4 +35,29 @@ public static class KeyMasks
         keep[lkv..].Clear();
         return attended;
     }
+
+    /// <summary>
+    /// A causal kernel's masks: row i of <paramref name="keep"/> (<paramref name="stride"/> ints a row, at least Lkv)
+    /// is the key mask AND the keys row i sees, j ≤ i + (Lkv − Lq). Returns the number of attended keys of the last row
+    /// (it sees every key); <paramref name="emptyRows"/> is the number of leading rows left with none (their visible keys
+    /// all masked), which get zeros without their kernel results being used.
+    /// </summary>
+    public static int FillCausal(Span<int> keep, ReadOnlySpan<bool> keyMask, int lq, int lkv, int stride, out int emptyRows)
+    {
+        int attended = Fill(keep[..stride], keyMask, lkv);
+        int firstAttended = attended == 0 ? lkv : keep[..lkv].IndexOf(-1);
+        emptyRows = Math.Clamp(firstAttended - (lkv - lq), 0, lq);
+        for (int i = lq - 1; i >= 0; i--)
+        {
+            Span<int> row = keep.Slice(i * stride, stride);
+            if (i > 0)
+            {
+                keep[..stride].CopyTo(row);
+            }
+
+            row[(i + lkv - lq + 1)..].Clear();
+        }
+
+        return attended;
+    }
 }

@@ -46,7 +46,9 @@ internal static class TierKernel<TKernel>
     private static void AttendItems(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                                     ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end)
     {
-        int buffer = TKernel.ScoreBufferLength, scores = buffer * TKernel.ScoreRows;
+        // A causal kernel reads one key mask per query row.
+        CrossAttentionShape shape = TKernel.Shape;
+        int buffer = TKernel.ScoreBufferLength * (shape.Causal ? shape.Lq : 1), scores = TKernel.ScoreBufferLength * TKernel.ScoreRows;
         if (buffer + scores <= StackBufferLimit)
         {
             Run(q, k, v, output, keyMask, attentionWeights, start, end, stackalloc int[buffer], stackalloc float[scores]);
@@ -73,7 +75,7 @@ internal static class TierKernel<TKernel>
         ref float oBase = ref MemoryMarshal.GetReference(output);
         ref float wBase = ref MemoryMarshal.GetReference(attentionWeights);
         bool writeWeights = !attentionWeights.IsEmpty;
-        int maskedItem = -1, keptItem = -1;
+        int maskedItem = -1, keptItem = -1, emptyRows = 0;
         for (int item = start; item < end; item++)
         {
             int b = item / heads, h = item - (b * heads);
@@ -85,7 +87,10 @@ internal static class TierKernel<TKernel>
             int weights = writeWeights ? item * weightsPerItem : 0;
             if (b != keptItem && b != maskedItem)
             {
-                bool attended = KeyMasks.Fill(keep, keyMask.IsEmpty ? default : keyMask.Slice(b * shape.Lkv, shape.Lkv), shape.Lkv) != 0;
+                ReadOnlySpan<bool> itemMask = keyMask.IsEmpty ? default : keyMask.Slice(b * shape.Lkv, shape.Lkv);
+                bool attended = (shape.Causal
+                    ? KeyMasks.FillCausal(keep, itemMask, shape.Lq, shape.Lkv, TKernel.ScoreBufferLength, out emptyRows)
+                    : KeyMasks.Fill(keep, itemMask, shape.Lkv)) != 0;
                 (keptItem, maskedItem) = attended ? (b, maskedItem) : (keptItem, b);
             }
 
@@ -109,6 +114,29 @@ internal static class TierKernel<TKernel>
                 ref Unsafe.Add(ref qBase, rows), ref Unsafe.Add(ref kBase, keys), ref Unsafe.Add(ref vBase, keys), ref Unsafe.Add(ref oBase, rows),
                 ref writeWeights ? ref Unsafe.Add(ref wBase, weights) : ref MemoryMarshal.GetReference(scores), writeWeights,
                 ref MemoryMarshal.GetReference(keep), ref MemoryMarshal.GetReference(scores));
+            if (emptyRows > 0)
+            {
+                ClearEmptyRows(output.Slice(rows), writeWeights ? attentionWeights.Slice(weights, weightsPerItem) : default, columns, emptyRows);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Causal rows whose visible keys are all masked (the first <paramref name="emptyRows"/>): zeros in the item's output
+    /// columns and weights, as for a fully masked item, in place of what the kernel computed without a key.
+    /// </summary>
+    private static void ClearEmptyRows(Span<float> output, Span<float> weights, int columns, int emptyRows)
+    {
+        CrossAttentionShape shape = TKernel.Shape;
+        for (int i = 0; i < emptyRows; i++)
+        {
+            output.Slice(i * shape.D, columns).Clear();
+        }
+
+        int perHead = shape.Lq * shape.Lkv;
+        for (int h = 0; !weights.IsEmpty && h < (TKernel.HeadsInLanes ? shape.Heads : 1); h++)
+        {
+            weights.Slice(h * perHead, emptyRows * shape.Lkv).Clear();
         }
     }
 

@@ -15,8 +15,8 @@ using Xunit.Abstractions;
 namespace CrossAttention.Gen.Tests.Generator;
 
 /// <summary>
-/// At least 40 random valid shapes per run — generated in memory, compiled with zero warnings, loaded, and checked
-/// against the float64 reference (Attend and Forward). The seed is printed; set CXA_TEST_SEED to rerun a failing draw.
+/// At least 40 random valid shapes per run — a third with grouped-query heads, a quarter causal — generated in memory,
+/// compiled with zero warnings, loaded, and checked on every tier against the float64 reference (Attend and Forward). The seed is printed; set CXA_TEST_SEED to rerun a failing draw.
 /// </summary>
 public sealed class CompileAndRunTests
 {
@@ -25,10 +25,10 @@ public sealed class CompileAndRunTests
 
     public CompileAndRunTests(ITestOutputHelper output) => _output = output;
 
-    private sealed record DrawnShape(string Name, int Lq, int Lkv, int D, int Heads, int KvDim, float Scale, int KvHeads)
+    private sealed record DrawnShape(string Name, int Lq, int Lkv, int D, int Heads, int KvDim, float Scale, int KvHeads, bool Causal)
     {
         public string Attribute => string.Create(CultureInfo.InvariantCulture,
-            $"[CrossAttention({Lq}, {Lkv}, {D}, {Heads}{(KvDim != 0 ? $", KvDim = {KvDim}" : "")}{(Scale != 0 ? $", Scale = {Scale:R}f" : "")}{(KvHeads != 0 ? $", KvHeads = {KvHeads}" : "")})]");
+            $"[CrossAttention({Lq}, {Lkv}, {D}, {Heads}{(KvDim != 0 ? $", KvDim = {KvDim}" : "")}{(Scale != 0 ? $", Scale = {Scale:R}f" : "")}{(KvHeads != 0 ? $", KvHeads = {KvHeads}" : "")}{(Causal ? ", Causal = true" : "")})]");
     }
 
     private static List<DrawnShape> Draw(Random random)
@@ -48,7 +48,9 @@ public sealed class CompileAndRunTests
             // A third of them with grouped-query heads: any divisor of the head count (1, multi-query, included).
             int[] divisors = Enumerable.Range(1, heads).Where(n => heads % n == 0).ToArray();
             int kvHeads = random.Next(3) == 0 ? divisors[random.Next(divisors.Length)] : 0;
-            shapes.Add(new DrawnShape($"Drawn{i}", lq, lkv, dh * heads, heads, kvDim, scale == 0 ? 0.5f : scale, kvHeads));
+            // A quarter causal, where the rows allow it (Lq <= Lkv).
+            bool causal = lq <= lkv && random.Next(4) == 0;
+            shapes.Add(new DrawnShape($"Drawn{i}", lq, lkv, dh * heads, heads, kvDim, scale == 0 ? 0.5f : scale, kvHeads, causal));
         }
 
         return shapes;
@@ -78,7 +80,7 @@ public sealed class CompileAndRunTests
         {
             ICrossAttention registered = Kernel(assembly, $"Drawn.{drawn.Name}");
             CrossAttentionShape shape = registered.Shape;
-            Assert.Equal(new CrossAttentionShape(drawn.Lq, drawn.Lkv, drawn.D, drawn.Heads, drawn.KvDim, drawn.Scale, drawn.KvHeads), shape);
+            Assert.Equal(new CrossAttentionShape(drawn.Lq, drawn.Lkv, drawn.D, drawn.Heads, drawn.KvDim, drawn.Scale, drawn.KvHeads, drawn.Causal), shape);
 
             // Every tier generated for the shape (emulated where this CPU lacks it), each against the reference.
             var tiered = (CrossAttention.Kernels.ITieredKernel)registered;

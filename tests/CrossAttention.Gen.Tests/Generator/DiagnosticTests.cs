@@ -94,15 +94,6 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void CXA0015_causal_is_not_generated_yet_and_says_what_computes_it()
-    {
-        Diagnostic d = Single("using CrossAttention; [CrossAttention(4, 6, 64, 8, KvDim = 32, Scale = 0.5f, KvHeads = 2, Causal = true)] public static partial class K;", "CXA0015");
-        Assert.Equal("[CrossAttention] on 'K': Causal = true is a valid shape, but generated kernels do not run causal masking yet; remove Causal from the attribute and use "
-                     + "new GenericCrossAttention(new CrossAttentionShape(4, 6, 64, 8, kvDim: 32, scale: 0.5f, kvHeads: 2, causal: true)), which computes it on every CPU", d.GetMessage());
-        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
-    }
-
-    [Fact]
     public void CXA0007_generic_class()
     {
         Diagnostic d = Single("using CrossAttention; public partial class Outer<T> { [CrossAttention(4, 2, 64, 8)] public static partial class K; }", "CXA0007");

@@ -224,16 +224,22 @@ public sealed class NumericsTests
         float[] k = Data.Uniform(random, shape.KeyValueLength);
         float[] v = Data.Uniform(random, shape.KeyValueLength);
         q[0] = float.NaN; // query row 0, head 0
-        Reference.Result expected = Reference.Attend(shape, q, k, v, null);
 
-        foreach ((string path, ICrossAttention kernel) in Implementations(name))
+        // With and without masked keys: a NaN row's weights are NaN where keys are attended and 0 where they are not.
+        bool[] mask = Data.Mask(random, 1, shape.Lkv);
+        mask[^1] = true;
+        foreach (bool[]? keyMask in new[] { null, mask })
         {
-            var output = new float[q.Length];
-            var weights = new float[shape.WeightsLength];
-            kernel.Attend(q, k, v, output, default, weights);
-            Assert.True(float.IsNaN(output[0]), $"{path}: the poisoned row should be NaN");
-            Tolerance.Close(expected.Output, output, $"{name} {path}: output");
-            Tolerance.Close(expected.Weights, weights, $"{name} {path}: weights");
+            Reference.Result expected = Reference.Attend(shape, q, k, v, keyMask);
+            foreach ((string path, ICrossAttention kernel) in Implementations(name))
+            {
+                var output = new float[q.Length];
+                var weights = new float[shape.WeightsLength];
+                kernel.Attend(q, k, v, output, keyMask, weights);
+                Assert.True(float.IsNaN(output[0]), $"{path}: the poisoned row should be NaN");
+                Tolerance.Close(expected.Output, output, $"{name} {path}, {(keyMask is null ? "no mask" : "masked")}: output");
+                Tolerance.Close(expected.Weights, weights, $"{name} {path}, {(keyMask is null ? "no mask" : "masked")}: weights");
+            }
         }
     }
 

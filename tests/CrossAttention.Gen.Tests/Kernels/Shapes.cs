@@ -36,6 +36,14 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 37, lkv: 70, d: 128, heads: 2, KvHeads = 1)] public static partial class QueryLanesMultiQuery;
     [CrossAttention(lq: 16, lkv: 64, d: 512, heads: 8, KvHeads = 2)] public static partial class Gqa;
 
+    // Causal rows (lower-right aligned) on every layout: heads in lanes, keys in lanes unrolled (the Llama checkpoint's
+    // shape), keys in loops, square self-attention, and a single row.
+    [CrossAttention(lq: 4, lkv: 6, d: 64, heads: 8, Causal = true)] public static partial class LatentCausal;
+    [CrossAttention(lq: 5, lkv: 7, d: 64, heads: 4, KvHeads = 2, Causal = true)] public static partial class LlamaCausal;
+    [CrossAttention(lq: 40, lkv: 300, d: 64, heads: 4, KvHeads = 2, Causal = true)] public static partial class ManyKeysCausal;
+    [CrossAttention(lq: 33, lkv: 33, d: 24, heads: 2, Causal = true)] public static partial class SelfAttentionCausal;
+    [CrossAttention(lq: 1, lkv: 5, d: 24, heads: 3, Causal = true)] public static partial class StepCausal;
+
     // Tails and unroll paths.
     [CrossAttention(lq: 1, lkv: 5, d: 24, heads: 3)] public static partial class QueryOne;
     [CrossAttention(lq: 4, lkv: 5, d: 12, heads: 4)] public static partial class HeadSize3;
@@ -93,6 +101,11 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(ManyKeysGrouped)] = new StaticKernel<ManyKeysGrouped.Kernel>(),
             [nameof(QueryLanesMultiQuery)] = new StaticKernel<QueryLanesMultiQuery.Kernel>(),
             [nameof(Gqa)] = new StaticKernel<Gqa.Kernel>(),
+            [nameof(LatentCausal)] = new StaticKernel<LatentCausal.Kernel>(),
+            [nameof(LlamaCausal)] = new StaticKernel<LlamaCausal.Kernel>(),
+            [nameof(ManyKeysCausal)] = new StaticKernel<ManyKeysCausal.Kernel>(),
+            [nameof(SelfAttentionCausal)] = new StaticKernel<SelfAttentionCausal.Kernel>(),
+            [nameof(StepCausal)] = new StaticKernel<StepCausal.Kernel>(),
             [nameof(QueryOne)] = new StaticKernel<QueryOne.Kernel>(),
             [nameof(HeadSize3)] = new StaticKernel<HeadSize3.Kernel>(),
             [nameof(HeadSize7)] = new StaticKernel<HeadSize7.Kernel>(),

@@ -116,9 +116,9 @@ public sealed class CheckpointFixtureTests
         var causal = new CrossAttentionShape(s.Lq, s.Lkv, s.D, s.Heads, s.KvDim, s.Scale, s.KvHeads, causal: true);
         CrossAttentionWeights weights = CrossAttentionWeights.Load(fixture.FilePath, causal, fixture.Prefix);
         double[] reference = Reference.Forward(causal, fixture.Queries, fixture.Context, weights, fixture.Mask).Output;
-        foreach (KernelPath path in new[] { KernelPath.GenericVector, KernelPath.GenericScalar })
+        foreach ((string path, ICrossAttention kernel) in TestKernels.Implementations(nameof(LlamaCausal)))
         {
-            var kernel = new GenericCrossAttention(causal, path);
+            Assert.Equal(causal, kernel.Shape);
             var output = new float[fixture.Output.Length];
             kernel.Forward(fixture.Queries, fixture.Context, weights, output, fixture.Mask, default);
             Tolerance.Close(Array.ConvertAll(fixture.OutputCausal!, x => (double)x), output, $"causal {path} against libtorch", Absolute, Relative);

@@ -354,23 +354,25 @@ namespace CrossAttention.Generated.Tier512
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 49);
                     for (int kb = 0; kb < 48; kb += 16)
                     {
-                        (Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses0).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses0) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                     // The last, partial block: the 16 weights ending the row (the overlap rewrites equal values).
-                    (Vec.LoadUnsafe(ref scores, 33) * inverses0).StoreUnsafe(ref wi, 33);
+                    ((Vec.LoadUnsafe(ref scores, 33) * inverses0) & Vec.LoadUnsafe(ref keep, 33).AsSingle()).StoreUnsafe(ref wi, 33);
                 }
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 49 + 49);
                     for (int kb = 0; kb < 48; kb += 16)
                     {
-                        (Vec.LoadUnsafe(ref scores1, (nuint)kb) * inverses1).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores1, (nuint)kb) * inverses1) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                     // The last, partial block: the 16 weights ending the row (the overlap rewrites equal values).
-                    (Vec.LoadUnsafe(ref scores1, 33) * inverses1).StoreUnsafe(ref wi, 33);
+                    ((Vec.LoadUnsafe(ref scores1, 33) * inverses1) & Vec.LoadUnsafe(ref keep, 33).AsSingle()).StoreUnsafe(ref wi, 33);
                 }
             }
         }
@@ -761,23 +763,25 @@ namespace CrossAttention.Generated.Tier256
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 49);
                     for (int kb = 0; kb < 48; kb += 8)
                     {
-                        (Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses0).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses0) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                     // The last, partial block: the 8 weights ending the row (the overlap rewrites equal values).
-                    (Vec.LoadUnsafe(ref scores, 41) * inverses0).StoreUnsafe(ref wi, 41);
+                    ((Vec.LoadUnsafe(ref scores, 41) * inverses0) & Vec.LoadUnsafe(ref keep, 41).AsSingle()).StoreUnsafe(ref wi, 41);
                 }
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 49 + 49);
                     for (int kb = 0; kb < 48; kb += 8)
                     {
-                        (Vec.LoadUnsafe(ref scores1, (nuint)kb) * inverses1).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores1, (nuint)kb) * inverses1) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                     // The last, partial block: the 8 weights ending the row (the overlap rewrites equal values).
-                    (Vec.LoadUnsafe(ref scores1, 41) * inverses1).StoreUnsafe(ref wi, 41);
+                    ((Vec.LoadUnsafe(ref scores1, 41) * inverses1) & Vec.LoadUnsafe(ref keep, 41).AsSingle()).StoreUnsafe(ref wi, 41);
                 }
             }
         }
@@ -1428,23 +1432,25 @@ namespace CrossAttention.Generated.Tier128
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 49);
                     for (int kb = 0; kb < 48; kb += 4)
                     {
-                        (Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses0).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses0) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                     // The last, partial block: the 4 weights ending the row (the overlap rewrites equal values).
-                    (Vec.LoadUnsafe(ref scores, 45) * inverses0).StoreUnsafe(ref wi, 45);
+                    ((Vec.LoadUnsafe(ref scores, 45) * inverses0) & Vec.LoadUnsafe(ref keep, 45).AsSingle()).StoreUnsafe(ref wi, 45);
                 }
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 49 + 49);
                     for (int kb = 0; kb < 48; kb += 4)
                     {
-                        (Vec.LoadUnsafe(ref scores1, (nuint)kb) * inverses1).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores1, (nuint)kb) * inverses1) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                     // The last, partial block: the 4 weights ending the row (the overlap rewrites equal values).
-                    (Vec.LoadUnsafe(ref scores1, 45) * inverses1).StoreUnsafe(ref wi, 45);
+                    ((Vec.LoadUnsafe(ref scores1, 45) * inverses1) & Vec.LoadUnsafe(ref keep, 45).AsSingle()).StoreUnsafe(ref wi, 45);
                 }
             }
         }

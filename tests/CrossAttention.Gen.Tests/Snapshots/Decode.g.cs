@@ -589,9 +589,10 @@ namespace CrossAttention.Generated.Tier512
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, 0);
-                    (p0 * inverses).StoreUnsafe(ref wi, 0);
-                    (p1 * inverses).StoreUnsafe(ref wi, 16);
+                    ((p0 * inverses) & Vec.LoadUnsafe(ref keep, 0).AsSingle()).StoreUnsafe(ref wi, 0);
+                    ((p1 * inverses) & Vec.LoadUnsafe(ref keep, 16).AsSingle()).StoreUnsafe(ref wi, 16);
                 }
             }
         }
@@ -793,10 +794,11 @@ namespace CrossAttention.Generated.Tier256
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, 0);
                     for (int kb = 0; kb < 32; kb += 8)
                     {
-                        (Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                 }
             }
@@ -1041,10 +1043,11 @@ namespace CrossAttention.Generated.Tier128
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, 0);
                     for (int kb = 0; kb < 32; kb += 4)
                     {
-                        (Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                 }
             }

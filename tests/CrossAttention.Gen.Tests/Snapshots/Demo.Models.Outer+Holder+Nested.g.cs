@@ -243,11 +243,15 @@ namespace CrossAttention.Generated.Tier256
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 3);
+                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
                     Unsafe.Add(ref wi, 0) = p0.GetElement(0);
                     Unsafe.Add(ref wi, 6) = p0.GetElement(1);
+                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
                     Unsafe.Add(ref wi, 1) = p1.GetElement(0);
                     Unsafe.Add(ref wi, 7) = p1.GetElement(1);
+                    p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
                     Unsafe.Add(ref wi, 2) = p2.GetElement(0);
                     Unsafe.Add(ref wi, 8) = p2.GetElement(1);
                 }
@@ -548,11 +552,15 @@ namespace CrossAttention.Generated.Tier128
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 3);
+                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
                     Unsafe.Add(ref wi, 0) = p0.GetElement(0);
                     Unsafe.Add(ref wi, 6) = p0.GetElement(1);
+                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
                     Unsafe.Add(ref wi, 1) = p1.GetElement(0);
                     Unsafe.Add(ref wi, 7) = p1.GetElement(1);
+                    p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
                     Unsafe.Add(ref wi, 2) = p2.GetElement(0);
                     Unsafe.Add(ref wi, 8) = p2.GetElement(1);
                 }

@@ -314,18 +314,20 @@ namespace CrossAttention.Generated.Tier512
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 64);
                     for (int kb = 0; kb < 64; kb += 16)
                     {
-                        (Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses0).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses0) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                 }
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 64 + 64);
                     for (int kb = 0; kb < 64; kb += 16)
                     {
-                        (Vec.LoadUnsafe(ref scores1, (nuint)kb) * inverses1).StoreUnsafe(ref wi, (nuint)kb);
+                        ((Vec.LoadUnsafe(ref scores1, (nuint)kb) * inverses1) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
                     }
                 }
             }

@@ -293,10 +293,11 @@ namespace CrossAttention.Generated.Tier128
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, 0);
-                    Unsafe.Add(ref wi, 0) = Unsafe.Add(ref scores, 0) * inverse;
-                    Unsafe.Add(ref wi, 1) = Unsafe.Add(ref scores, 1) * inverse;
-                    Unsafe.Add(ref wi, 2) = Unsafe.Add(ref scores, 2) * inverse;
+                    Unsafe.Add(ref wi, 0) = Unsafe.Add(ref keep, 0) != 0 ? Unsafe.Add(ref scores, 0) * inverse : 0f;
+                    Unsafe.Add(ref wi, 1) = Unsafe.Add(ref keep, 1) != 0 ? Unsafe.Add(ref scores, 1) * inverse : 0f;
+                    Unsafe.Add(ref wi, 2) = Unsafe.Add(ref keep, 2) != 0 ? Unsafe.Add(ref scores, 2) * inverse : 0f;
                 }
             }
         }

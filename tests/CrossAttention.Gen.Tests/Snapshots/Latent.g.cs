@@ -314,7 +314,9 @@ namespace CrossAttention.Generated.Tier256
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 2);
+                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
                     Unsafe.Add(ref wi, 0) = p0.GetElement(0);
                     Unsafe.Add(ref wi, 8) = p0.GetElement(1);
                     Unsafe.Add(ref wi, 16) = p0.GetElement(2);
@@ -323,6 +325,7 @@ namespace CrossAttention.Generated.Tier256
                     Unsafe.Add(ref wi, 40) = p0.GetElement(5);
                     Unsafe.Add(ref wi, 48) = p0.GetElement(6);
                     Unsafe.Add(ref wi, 56) = p0.GetElement(7);
+                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
                     Unsafe.Add(ref wi, 1) = p1.GetElement(0);
                     Unsafe.Add(ref wi, 9) = p1.GetElement(1);
                     Unsafe.Add(ref wi, 17) = p1.GetElement(2);
@@ -592,9 +595,10 @@ namespace CrossAttention.Generated.Tier128
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 2);
-                    Unsafe.Add(ref wi, 0) = Unsafe.Add(ref scores, 0) * inverse;
-                    Unsafe.Add(ref wi, 1) = Unsafe.Add(ref scores, 1) * inverse;
+                    Unsafe.Add(ref wi, 0) = Unsafe.Add(ref keep, 0) != 0 ? Unsafe.Add(ref scores, 0) * inverse : 0f;
+                    Unsafe.Add(ref wi, 1) = Unsafe.Add(ref keep, 1) != 0 ? Unsafe.Add(ref scores, 1) * inverse : 0f;
                 }
             }
         }

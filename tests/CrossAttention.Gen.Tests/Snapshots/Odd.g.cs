@@ -455,25 +455,33 @@ namespace CrossAttention.Generated.Tier256
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 7);
+                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
                     Unsafe.Add(ref wi, 0) = p0.GetElement(0);
                     Unsafe.Add(ref wi, 35) = p0.GetElement(1);
                     Unsafe.Add(ref wi, 70) = p0.GetElement(2);
+                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
                     Unsafe.Add(ref wi, 1) = p1.GetElement(0);
                     Unsafe.Add(ref wi, 36) = p1.GetElement(1);
                     Unsafe.Add(ref wi, 71) = p1.GetElement(2);
+                    p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
                     Unsafe.Add(ref wi, 2) = p2.GetElement(0);
                     Unsafe.Add(ref wi, 37) = p2.GetElement(1);
                     Unsafe.Add(ref wi, 72) = p2.GetElement(2);
+                    p3 &= Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
                     Unsafe.Add(ref wi, 3) = p3.GetElement(0);
                     Unsafe.Add(ref wi, 38) = p3.GetElement(1);
                     Unsafe.Add(ref wi, 73) = p3.GetElement(2);
+                    p4 &= Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
                     Unsafe.Add(ref wi, 4) = p4.GetElement(0);
                     Unsafe.Add(ref wi, 39) = p4.GetElement(1);
                     Unsafe.Add(ref wi, 74) = p4.GetElement(2);
+                    p5 &= Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
                     Unsafe.Add(ref wi, 5) = p5.GetElement(0);
                     Unsafe.Add(ref wi, 40) = p5.GetElement(1);
                     Unsafe.Add(ref wi, 75) = p5.GetElement(2);
+                    p6 &= Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
                     Unsafe.Add(ref wi, 6) = p6.GetElement(0);
                     Unsafe.Add(ref wi, 41) = p6.GetElement(1);
                     Unsafe.Add(ref wi, 76) = p6.GetElement(2);
@@ -1344,25 +1352,33 @@ namespace CrossAttention.Generated.Tier128
 
                 if (writeWeights)
                 {
+                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
                     ref float wi = ref Unsafe.Add(ref w, i * 7);
+                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
                     Unsafe.Add(ref wi, 0) = p0.GetElement(0);
                     Unsafe.Add(ref wi, 35) = p0.GetElement(1);
                     Unsafe.Add(ref wi, 70) = p0.GetElement(2);
+                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
                     Unsafe.Add(ref wi, 1) = p1.GetElement(0);
                     Unsafe.Add(ref wi, 36) = p1.GetElement(1);
                     Unsafe.Add(ref wi, 71) = p1.GetElement(2);
+                    p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
                     Unsafe.Add(ref wi, 2) = p2.GetElement(0);
                     Unsafe.Add(ref wi, 37) = p2.GetElement(1);
                     Unsafe.Add(ref wi, 72) = p2.GetElement(2);
+                    p3 &= Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
                     Unsafe.Add(ref wi, 3) = p3.GetElement(0);
                     Unsafe.Add(ref wi, 38) = p3.GetElement(1);
                     Unsafe.Add(ref wi, 73) = p3.GetElement(2);
+                    p4 &= Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
                     Unsafe.Add(ref wi, 4) = p4.GetElement(0);
                     Unsafe.Add(ref wi, 39) = p4.GetElement(1);
                     Unsafe.Add(ref wi, 74) = p4.GetElement(2);
+                    p5 &= Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
                     Unsafe.Add(ref wi, 5) = p5.GetElement(0);
                     Unsafe.Add(ref wi, 40) = p5.GetElement(1);
                     Unsafe.Add(ref wi, 75) = p5.GetElement(2);
+                    p6 &= Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
                     Unsafe.Add(ref wi, 6) = p6.GetElement(0);
                     Unsafe.Add(ref wi, 41) = p6.GetElement(1);
                     Unsafe.Add(ref wi, 76) = p6.GetElement(2);

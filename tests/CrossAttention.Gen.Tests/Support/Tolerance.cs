@@ -31,7 +31,9 @@ internal static class Tolerance
         for (int i = 0; i < expected.Count; i++)
         {
             double e = expected[i], a = actual[i];
-            bool ok = double.IsNaN(e) ? double.IsNaN(a) : Math.Abs(a - e) <= absolute(i) + (relative * Math.Abs(e));
+            bool ok = double.IsNaN(e) ? double.IsNaN(a)
+                : double.IsInfinity(e) ? a == e
+                : Math.Abs(a - e) <= absolute(i) + (relative * Math.Abs(e));
             if (ok)
             {
                 continue;
