@@ -24,6 +24,7 @@ public class AttendBenchmarks : ICheckedBenchmarks
     private AttendCase _medium = null!;
     private AttendCase _odd = null!;
     private AttendCase _whisper = null!;
+    private AttendCase _gqa = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -34,10 +35,11 @@ public class AttendBenchmarks : ICheckedBenchmarks
         _medium = new AttendCase(MediumAttention.Shape);
         _odd = new AttendCase(OddAttention.Shape);
         _whisper = new AttendCase(WhisperAttention.Shape);
+        _gqa = new AttendCase(GqaAttention.Shape);
     }
 
     Span<float> ICheckedBenchmarks.Output(string category, int index) =>
-        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper).Output;
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);
@@ -128,4 +130,19 @@ public class AttendBenchmarks : ICheckedBenchmarks
 
     [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
     public void Whisper_TensorPrimitives() => _whisper.TensorPrimitives.Attend(_whisper.Q, _whisper.K, _whisper.V, _whisper.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_Generated() => GqaAttention.Attend(_gqa.Q, _gqa.K, _gqa.V, _gqa.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_Generic() => _gqa.Generic.Attend(_gqa.Q, _gqa.K, _gqa.V, _gqa.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_OnnxRuntime() => _gqa.Onnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_ScalarLoop() => _gqa.Scalar.Attend(_gqa.Q, _gqa.K, _gqa.V, _gqa.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_TensorPrimitives() => _gqa.TensorPrimitives.Attend(_gqa.Q, _gqa.K, _gqa.V, _gqa.Output);
 }

@@ -42,7 +42,7 @@ internal sealed class AttendCase
     /// <summary>ONNX Runtime's MultiHeadAttention on the same q, k, v into the same output (made on first use).</summary>
     public OnnxRunner Onnx => _onnx ??= new OnnxRunner(
         OnnxModels.Attention(_shape),
-        [("q", Q, [1, _shape.Lq, _shape.D]), ("k", K, [1, _shape.Lkv, _shape.D]), ("v", V, [1, _shape.Lkv, _shape.D])],
+        [("q", Q, [1, _shape.Lq, _shape.D]), ("k", K, [1, _shape.Lkv, _shape.KeyValueWidth]), ("v", V, [1, _shape.Lkv, _shape.KeyValueWidth])],
         ("output", Output, [1, _shape.Lq, _shape.D]));
 
     private static float[] RandomFloats(Random random, int length)

@@ -22,6 +22,9 @@ internal static partial class OddAttention;
 [CrossAttention(lq: 1, lkv: 1500, d: 384, heads: 6)]
 internal static partial class WhisperAttention;
 
+[CrossAttention(lq: 16, lkv: 64, d: 512, heads: 8, KvHeads = 2)]
+internal static partial class GqaAttention;
+
 /// <summary>A benchmark shape by its SPEC §8 name, with the path its generated kernel takes on this machine.</summary>
 internal sealed record BenchShape(string Name, CrossAttentionShape Shape, KernelPath GeneratedPath);
 
@@ -38,6 +41,7 @@ internal static class BenchShapes
     public const string Medium = "medium";
     public const string Odd = "odd";
     public const string Whisper = "whisper";
+    public const string Gqa = "gqa";
 
     /// <summary>In SPEC §8 order, the order of every table.</summary>
     public static IReadOnlyList<BenchShape> All { get; } =
@@ -48,10 +52,11 @@ internal static class BenchShapes
         new(Medium, MediumAttention.Shape, MediumAttention.KernelPath),
         new(Odd, OddAttention.Shape, OddAttention.KernelPath),
         new(Whisper, WhisperAttention.Shape, WhisperAttention.KernelPath),
+        new(Gqa, GqaAttention.Shape, GqaAttention.KernelPath),
     ];
 
     /// <summary>The one of the values that belongs to <paramref name="shape"/> (a category name).</summary>
-    public static T ByName<T>(string shape, T latent, T decode, T caption, T medium, T odd, T whisper) => shape switch
+    public static T ByName<T>(string shape, T latent, T decode, T caption, T medium, T odd, T whisper, T gqa) => shape switch
     {
         Latent => latent,
         Decode => decode,
@@ -59,6 +64,7 @@ internal static class BenchShapes
         Medium => medium,
         Odd => odd,
         Whisper => whisper,
+        Gqa => gqa,
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "Not a benchmark shape."),
     };
 }

@@ -20,6 +20,7 @@ public class ForwardBenchmarks : ICheckedBenchmarks
     private LayerCase _medium = null!;
     private LayerCase _odd = null!;
     private LayerCase _whisper = null!;
+    private LayerCase _gqa = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -30,10 +31,11 @@ public class ForwardBenchmarks : ICheckedBenchmarks
         _medium = new LayerCase(MediumAttention.Shape, MediumAttention.ProjectContext);
         _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
         _whisper = new LayerCase(WhisperAttention.Shape, WhisperAttention.ProjectContext);
+        _gqa = new LayerCase(GqaAttention.Shape, GqaAttention.ProjectContext);
     }
 
     Span<float> ICheckedBenchmarks.Output(string category, int index) =>
-        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper).Output;
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Forward(_latent.Queries, _latent.Context, _latent.Weights, _latent.Output);
@@ -88,4 +90,13 @@ public class ForwardBenchmarks : ICheckedBenchmarks
 
     [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
     public void Whisper_OnnxRuntime() => _whisper.ForwardOnnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_Generated() => GqaAttention.Forward(_gqa.Queries, _gqa.Context, _gqa.Weights, _gqa.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_Generic() => _gqa.Generic.Forward(_gqa.Queries, _gqa.Context, _gqa.Weights, _gqa.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_OnnxRuntime() => _gqa.ForwardOnnx.Run();
 }

@@ -63,8 +63,8 @@ internal sealed class LayerCase
     public OnnxRunner StepOnnx => _stepOnnx ??= new OnnxRunner(
         OnnxModels.Step(_shape, Weights),
         [("queries", Queries, [1, _shape.Lq, _shape.D]),
-         ("k", GeneratedContext.KeyStorage.ToArray(), [1, _shape.Lkv, _shape.D]),
-         ("v", GeneratedContext.ValueStorage.ToArray(), [1, _shape.Lkv, _shape.D])],
+         ("k", GeneratedContext.KeyStorage.ToArray(), [1, _shape.Lkv, _shape.KeyValueWidth]),
+         ("v", GeneratedContext.ValueStorage.ToArray(), [1, _shape.Lkv, _shape.KeyValueWidth])],
         ("output", Output, [1, _shape.Lq, _shape.D]));
 
     private static float[] RandomFloats(Random random, int length)

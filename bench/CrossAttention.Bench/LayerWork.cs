@@ -14,7 +14,7 @@ internal static class LayerWork
     public static long StepFlops(CrossAttentionShape shape) => QueryAndOutputFlops(shape) + shape.AttendFlops;
 
     /// <summary><c>ProjectContext</c>: the K and V projections.</summary>
-    public static long ProjectContextFlops(CrossAttentionShape shape) => 2 * Projection(shape.Lkv, shape.KvDim, shape.D);
+    public static long ProjectContextFlops(CrossAttentionShape shape) => 2 * Projection(shape.Lkv, shape.KvDim, shape.KeyValueWidth);
 
     /// <summary>
     /// The bytes of <c>Wq</c> and <c>Wo</c>, which a decoder step must read once whatever it does: at batch 1 the

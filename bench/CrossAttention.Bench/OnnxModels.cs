@@ -8,27 +8,32 @@ namespace CrossAttention.Bench;
 /// <summary>
 /// The ONNX Runtime peers of SPEC §9, as ONNX models written here in a few lines of protobuf: the <c>com.microsoft</c>
 /// <c>MultiHeadAttention</c> op for <c>Attend</c>; <c>MatMul</c> + <c>Add</c> projections around it for <c>Forward</c>;
-/// the Q projection, attention on projected K/V and the output projection for the decoder step.
+/// the Q projection, attention on projected K/V and the output projection for the decoder step. Grouped-query shapes
+/// repeat each key/value head for the query heads sharing it first (<c>Reshape</c>, <c>Expand</c>, <c>Reshape</c>: PyTorch's
+/// <c>repeat_interleave</c>), as ONNX Runtime's <c>MultiHeadAttention</c> takes one key/value head per query head.
 /// </summary>
 internal static class OnnxModels
 {
-    /// <summary>Inputs q [1, Lq, D], k, v [1, Lkv, D]; output [1, Lq, D].</summary>
-    public static byte[] Attention(CrossAttentionShape shape) => Model(new Proto()
-        .Message(1, MultiHeadAttention(shape, "q", "k", "v", "output"))
-        .String(2, "attend")
-        .Message(11, Value("q", 1, shape.Lq, shape.D))
-        .Message(11, Value("k", 1, shape.Lkv, shape.D))
-        .Message(11, Value("v", 1, shape.Lkv, shape.D))
-        .Message(12, Value("output", 1, shape.Lq, shape.D)));
+    /// <summary>Inputs q [1, Lq, D], k, v [1, Lkv, KvHeads·dh]; output [1, Lq, D].</summary>
+    public static byte[] Attention(CrossAttentionShape shape)
+    {
+        var graph = new Proto().String(2, "attend");
+        MultiHeadAttention(graph, shape, "q", "k", "v", "output");
+        return Model(graph
+            .Message(11, Value("q", 1, shape.Lq, shape.D))
+            .Message(11, Value("k", 1, shape.Lkv, shape.KeyValueWidth))
+            .Message(11, Value("v", 1, shape.Lkv, shape.KeyValueWidth))
+            .Message(12, Value("output", 1, shape.Lq, shape.D)));
+    }
 
     /// <summary>Inputs queries [1, Lq, D], context [1, Lkv, KvDim]; output [1, Lq, D]; the weights as initializers.</summary>
     public static byte[] Layer(CrossAttentionShape shape, CrossAttentionWeights weights)
     {
         var graph = new Proto().String(2, "forward");
         Linear(graph, "queries", "q", "q_", weights.Wq, weights.Bq, shape.D, shape.D);
-        Linear(graph, "context", "k", "k_", weights.Wk, weights.Bk, shape.KvDim, shape.D);
-        Linear(graph, "context", "v", "v_", weights.Wv, weights.Bv, shape.KvDim, shape.D);
-        graph.Message(1, MultiHeadAttention(shape, "q", "k", "v", "attended"));
+        Linear(graph, "context", "k", "k_", weights.Wk, weights.Bk, shape.KvDim, shape.KeyValueWidth);
+        Linear(graph, "context", "v", "v_", weights.Wv, weights.Bv, shape.KvDim, shape.KeyValueWidth);
+        MultiHeadAttention(graph, shape, "q", "k", "v", "attended");
         Linear(graph, "attended", "output", "o_", weights.Wo, weights.Bo, shape.D, shape.D);
         return Model(graph
             .Message(11, Value("queries", 1, shape.Lq, shape.D))
@@ -36,17 +41,17 @@ internal static class OnnxModels
             .Message(12, Value("output", 1, shape.Lq, shape.D)));
     }
 
-    /// <summary>The decoder step: inputs queries [1, Lq, D] and projected k, v [1, Lkv, D]; output [1, Lq, D].</summary>
+    /// <summary>The decoder step: inputs queries [1, Lq, D] and projected k, v [1, Lkv, KvHeads·dh]; output [1, Lq, D].</summary>
     public static byte[] Step(CrossAttentionShape shape, CrossAttentionWeights weights)
     {
         var graph = new Proto().String(2, "step");
         Linear(graph, "queries", "q", "q_", weights.Wq, weights.Bq, shape.D, shape.D);
-        graph.Message(1, MultiHeadAttention(shape, "q", "k", "v", "attended"));
+        MultiHeadAttention(graph, shape, "q", "k", "v", "attended");
         Linear(graph, "attended", "output", "o_", weights.Wo, weights.Bo, shape.D, shape.D);
         return Model(graph
             .Message(11, Value("queries", 1, shape.Lq, shape.D))
-            .Message(11, Value("k", 1, shape.Lkv, shape.D))
-            .Message(11, Value("v", 1, shape.Lkv, shape.D))
+            .Message(11, Value("k", 1, shape.Lkv, shape.KeyValueWidth))
+            .Message(11, Value("v", 1, shape.Lkv, shape.KeyValueWidth))
             .Message(12, Value("output", 1, shape.Lq, shape.D)));
     }
 
@@ -78,10 +83,29 @@ internal static class OnnxModels
              .Message(1, Node("Add", "", [prefix + "product", prefix + "bias"], [y]));
     }
 
-    private static Proto MultiHeadAttention(CrossAttentionShape shape, string q, string k, string v, string output) =>
-        Node("MultiHeadAttention", "com.microsoft", [q, k, v], [output],
-             new Proto().String(1, "num_heads").Int(3, shape.Heads).Int(20, 2),          // AttributeProto INT
-             new Proto().String(1, "scale").Float(2, shape.Scale).Int(20, 1));           // AttributeProto FLOAT
+    /// <summary>MultiHeadAttention on q, k, v, appended to <paramref name="graph"/>; grouped key/value heads repeated first.</summary>
+    private static void MultiHeadAttention(Proto graph, CrossAttentionShape shape, string q, string k, string v, string output)
+    {
+        if (shape.KvHeads != shape.Heads)
+        {
+            // [1, Lkv, KvHeads·dh] → [1, Lkv, KvHeads, 1, dh] → [1, Lkv, KvHeads, Group, dh] → [1, Lkv, D].
+            graph.Message(5, Int64Tensor("split_shape", 1, shape.Lkv, shape.KvHeads, 1, shape.HeadSize))
+                 .Message(5, Int64Tensor("repeat_shape", 1, shape.Lkv, shape.KvHeads, shape.GroupSize, shape.HeadSize))
+                 .Message(5, Int64Tensor("merge_shape", 1, shape.Lkv, shape.D));
+            foreach (string input in new[] { k, v })
+            {
+                graph.Message(1, Node("Reshape", "", [input, "split_shape"], [input + "_split"]))
+                     .Message(1, Node("Expand", "", [input + "_split", "repeat_shape"], [input + "_repeated"]))
+                     .Message(1, Node("Reshape", "", [input + "_repeated", "merge_shape"], [input + "_heads"]));
+            }
+
+            (k, v) = (k + "_heads", v + "_heads");
+        }
+
+        graph.Message(1, Node("MultiHeadAttention", "com.microsoft", [q, k, v], [output],
+            new Proto().String(1, "num_heads").Int(3, shape.Heads).Int(20, 2),          // AttributeProto INT
+            new Proto().String(1, "scale").Float(2, shape.Scale).Int(20, 1)));          // AttributeProto FLOAT
+    }
 
     // NodeProto: input 1, output 2, op_type 4, attribute 5, domain 7.
     private static Proto Node(string op, string domain, string[] inputs, string[] outputs, params Proto[] attributes)
@@ -117,6 +141,10 @@ internal static class OnnxModels
 
         return tensor.Int(2, 1).String(8, name).Bytes(9, MemoryMarshal.AsBytes(data.AsSpan()));
     }
+
+    /// <summary>An INT64 (data_type 7) initializer, for shapes.</summary>
+    private static Proto Int64Tensor(string name, params long[] values) =>
+        new Proto().Int(1, values.Length).Int(2, 7).String(8, name).Bytes(9, MemoryMarshal.AsBytes(values.AsSpan()));
 
     // ValueInfoProto: name 1, type 2 → TypeProto.tensor_type 1 → elem_type 1, shape 2 → dim 1 → dim_value 1.
     private static Proto Value(string name, params long[] dims)

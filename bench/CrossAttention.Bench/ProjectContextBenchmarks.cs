@@ -23,6 +23,7 @@ public class ProjectContextBenchmarks : ICheckedBenchmarks
     private LayerCase _medium = null!;
     private LayerCase _odd = null!;
     private LayerCase _whisper = null!;
+    private LayerCase _gqa = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -33,13 +34,14 @@ public class ProjectContextBenchmarks : ICheckedBenchmarks
         _medium = new LayerCase(MediumAttention.Shape, MediumAttention.ProjectContext);
         _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
         _whisper = new LayerCase(WhisperAttention.Shape, WhisperAttention.ProjectContext);
+        _gqa = new LayerCase(GqaAttention.Shape, GqaAttention.ProjectContext);
     }
 
     int ICheckedBenchmarks.OutputCount(string category) => 2;
 
     Span<float> ICheckedBenchmarks.Output(string category, int index)
     {
-        ProjectedContext refilled = BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper).Refilled;
+        ProjectedContext refilled = BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa).Refilled;
         return index == 0 ? refilled.KeyStorage : refilled.ValueStorage;
     }
 
@@ -78,4 +80,10 @@ public class ProjectContextBenchmarks : ICheckedBenchmarks
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Whisper)]
     public void Whisper_Generic() => _whisper.Generic.ProjectContext(_whisper.Context, _whisper.Weights, _whisper.Refilled);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_Generated() => GqaAttention.ProjectContext(_gqa.Context, _gqa.Weights, _gqa.Refilled);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_Generic() => _gqa.Generic.ProjectContext(_gqa.Context, _gqa.Weights, _gqa.Refilled);
 }

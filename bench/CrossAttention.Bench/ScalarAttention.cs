@@ -5,7 +5,8 @@ namespace CrossAttention.Bench;
 /// <summary>
 /// The attention a user would write first: plain float loops, no vectors, no unrolling, batch 1, no mask. It is
 /// the yardstick for "generic ≥ 3× a scalar loop" (SPEC §9), so it is straightforward but not deliberately slow:
-/// values are read row by row, and the score buffer is allocated once.
+/// values are read row by row, grouped-query heads read their key/value head, and the score buffer is allocated
+/// once.
 /// </summary>
 internal sealed class ScalarAttention
 {
@@ -20,12 +21,12 @@ internal sealed class ScalarAttention
 
     public void Attend(float[] q, float[] k, float[] v, float[] output)
     {
-        int lq = _shape.Lq, lkv = _shape.Lkv, d = _shape.D, dh = _shape.HeadSize;
+        int lq = _shape.Lq, lkv = _shape.Lkv, d = _shape.D, dh = _shape.HeadSize, kvWidth = _shape.KeyValueWidth;
         float scale = _shape.Scale;
         float[] scores = _scores;
         for (int h = 0; h < _shape.Heads; h++)
         {
-            int column = h * dh;
+            int column = h * dh, kvColumn = h / _shape.GroupSize * dh;
             for (int i = 0; i < lq; i++)
             {
                 int row = i * d + column;
@@ -35,7 +36,7 @@ internal sealed class ScalarAttention
                     float dot = 0f;
                     for (int c = 0; c < dh; c++)
                     {
-                        dot += q[row + c] * k[j * d + column + c];
+                        dot += q[row + c] * k[j * kvWidth + kvColumn + c];
                     }
 
                     scores[j] = dot * scale;
@@ -54,7 +55,7 @@ internal sealed class ScalarAttention
                 {
                     for (int c = 0; c < dh; c++)
                     {
-                        output[row + c] += scores[j] * v[j * d + column + c];
+                        output[row + c] += scores[j] * v[j * kvWidth + kvColumn + c];
                     }
                 }
 

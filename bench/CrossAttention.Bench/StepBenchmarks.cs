@@ -26,6 +26,7 @@ public class StepBenchmarks : ICheckedBenchmarks
     private LayerCase _medium = null!;
     private LayerCase _odd = null!;
     private LayerCase _whisper = null!;
+    private LayerCase _gqa = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -36,10 +37,11 @@ public class StepBenchmarks : ICheckedBenchmarks
         _medium = new LayerCase(MediumAttention.Shape, MediumAttention.ProjectContext);
         _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
         _whisper = new LayerCase(WhisperAttention.Shape, WhisperAttention.ProjectContext);
+        _gqa = new LayerCase(GqaAttention.Shape, GqaAttention.ProjectContext);
     }
 
     Span<float> ICheckedBenchmarks.Output(string category, int index) =>
-        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper).Output;
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Forward(_latent.Queries, _latent.GeneratedContext, _latent.Weights, _latent.Output);
@@ -94,4 +96,13 @@ public class StepBenchmarks : ICheckedBenchmarks
 
     [Benchmark, BenchmarkCategory(BenchShapes.Whisper)]
     public void Whisper_OnnxRuntime() => _whisper.StepOnnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_Generated() => GqaAttention.Forward(_gqa.Queries, _gqa.GeneratedContext, _gqa.Weights, _gqa.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_Generic() => _gqa.Generic.Forward(_gqa.Queries, _gqa.GenericContext, _gqa.Weights, _gqa.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
+    public void Gqa_OnnxRuntime() => _gqa.StepOnnx.Run();
 }
