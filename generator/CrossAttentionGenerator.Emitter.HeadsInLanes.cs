@@ -27,14 +27,14 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
         }
 
-        private static void EmitHeadsInLanesRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset, string keepOffset)
+        private static void EmitHeadsInLanesRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset, string row)
         {
             KernelSpec spec = plan.Spec;
             int lanes = plan.Lanes, chunks = spec.HeadSize / lanes, heads = spec.Heads, keys = spec.Lkv;
             string keep = Keep(plan);
             w.Line($"ref float qi = ref Unsafe.Add(ref q, {rowOffset});");
             w.Line($"ref float oi = ref Unsafe.Add(ref o, {rowOffset});");
-            EmitKeepRow(w, plan, keepOffset);
+            EmitKeepRow(w, plan, row);
             w.Line();
             w.Line("// Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).");
             for (int j = 0; j < keys; j++)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using CrossAttention.Generator.Model;
@@ -42,7 +43,7 @@ public sealed partial class CrossAttentionGenerator
                     w.Line();
                     w.Line($"// The last query row, alone");
                     w.Open();
-                    EmitQueryRow(w, plan, Int((spec.Lq - 1) * spec.D), Int((spec.Lq - 1) * spec.Lkv), Int((spec.Lq - 1) * plan.ScoreBufferLength));
+                    EmitQueryRow(w, plan, Int((spec.Lq - 1) * spec.D), Int((spec.Lq - 1) * spec.Lkv), Int(spec.Lq - 1));
                     w.Close();
                 }
             }
@@ -56,8 +57,8 @@ public sealed partial class CrossAttentionGenerator
 
         /// <summary>
         /// The query rows of a kernel: each its own block of straight-line code when the plan unrolls them, else one
-        /// loop. <paramref name="emitRow"/> writes a row given its offsets in q/o, in the weights and in the key masks (a
-        /// causal kernel's <c>keep</c> holds one mask per query row).
+        /// loop. <paramref name="emitRow"/> writes a row given its offsets in q/o and in the weights, and its index (a
+        /// causal kernel's <c>keep</c> holds one mask per query row, and a row sees keys up to a bound of its own).
         /// </summary>
         private static void EmitQueryRows(IndentedWriter w, KernelPlan plan, System.Action<IndentedWriter, KernelPlan, string, string, string> emitRow,
                                           CancellationToken cancellationToken)
@@ -71,7 +72,7 @@ public sealed partial class CrossAttentionGenerator
                     w.Line();
                     w.Line($"// Query row {i}");
                     w.Open();
-                    emitRow(w, plan, Int(i * spec.D), Int(i * spec.Lkv), Int(i * plan.ScoreBufferLength));
+                    emitRow(w, plan, Int(i * spec.D), Int(i * spec.Lkv), Int(i));
                     w.Close();
                 }
             }
@@ -79,7 +80,7 @@ public sealed partial class CrossAttentionGenerator
             {
                 w.Line();
                 w.Open($"for (int i = 0; i < {spec.Lq}; i++)");
-                emitRow(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}", $"i * {plan.ScoreBufferLength}");
+                emitRow(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}", "i");
                 w.Close();
             }
         }
@@ -90,22 +91,38 @@ public sealed partial class CrossAttentionGenerator
         /// </summary>
         private static string Keep(KernelPlan plan) => plan.Spec.Causal ? "keepRow" : "keep";
 
-        /// <summary>A causal row's key mask: row <c>i</c> of the [Lq, ScoreBufferLength] masks the runtime fills.</summary>
-        private static void EmitKeepRow(IndentedWriter w, KernelPlan plan, string keepOffset)
+        /// <summary>
+        /// A causal row's key mask, row <paramref name="row"/> of the [Lq, ScoreBufferLength] masks the runtime fills;
+        /// where keys are walked in loops, also <c>seen</c>, the keys the row sees (Lkv − Lq + 1 + row): the loops stop
+        /// there, so the keys past the row's horizon cost nothing.
+        /// </summary>
+        private static void EmitKeepRow(IndentedWriter w, KernelPlan plan, string row)
         {
-            if (plan.Spec.Causal)
+            KernelSpec spec = plan.Spec;
+            if (!spec.Causal)
             {
-                w.Line($"ref int keepRow = ref Unsafe.Add(ref keep, {keepOffset});");
+                return;
+            }
+
+            bool constant = int.TryParse(row, NumberStyles.None, CultureInfo.InvariantCulture, out int index);
+            w.Line($"ref int keepRow = ref Unsafe.Add(ref keep, {(constant ? Int(index * plan.ScoreBufferLength) : $"{row} * {plan.ScoreBufferLength}")});");
+            if (!plan.UnrollKeys)
+            {
+                int offset = spec.Lkv - spec.Lq + 1;
+                w.Line($"int seen = {(constant ? Int(index + offset) : $"{row} + {offset}")}, seenBlocks = (seen + {plan.Lanes - 1}) / {plan.Lanes};");
             }
         }
 
-        private static void EmitQueryRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset, string keepOffset)
+        /// <summary>Whether the row's key loops stop at its causal horizon (<c>seen</c>) rather than at Lkv.</summary>
+        private static bool StopsAtHorizon(KernelPlan plan) => plan.Spec.Causal && !plan.UnrollKeys;
+
+        private static void EmitQueryRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset, string row)
         {
             KernelSpec spec = plan.Spec;
             int lanes = plan.Lanes;
             w.Line($"ref float qi = ref Unsafe.Add(ref q, {rowOffset});");
             w.Line($"ref float oi = ref Unsafe.Add(ref o, {rowOffset});");
-            EmitKeepRow(w, plan, keepOffset);
+            EmitKeepRow(w, plan, row);
             List<Chunk> headChunks = HeadChunks(plan.Head, inLoop: false);
             if (plan.PreloadQuery)
             {
@@ -134,7 +151,9 @@ public sealed partial class CrossAttentionGenerator
                 w.Line("V maxima = negativeInfinity;");
                 if (plan.FullKeyBlocks > 0)
                 {
-                    w.Open($"for (int kb = 0; kb < {plan.FullKeyBlocks}; kb++)");
+                    w.Open(StopsAtHorizon(plan)
+                        ? $"for (int kb = 0, blocks = Math.Min(seenBlocks, {plan.FullKeyBlocks}); kb < blocks; kb++)"
+                        : $"for (int kb = 0; kb < {plan.FullKeyBlocks}; kb++)");
                     w.Line($"ref float kr = ref Unsafe.Add(ref k, kb * {lanes * spec.KvWidth});");
                     EmitScoreBlock(w, plan, lanes, "kr", 0, "V s", $"(nuint)(kb * {lanes})");
                     w.Line($"s.StoreUnsafe(ref scores, (nuint)(kb * {lanes}));");
@@ -145,7 +164,7 @@ public sealed partial class CrossAttentionGenerator
                 if (plan.KeyTailLanes > 0)
                 {
                     int kb = plan.KeyBlocks - 1;
-                    w.Open();
+                    w.Open(StopsAtHorizon(plan) ? $"if (seenBlocks > {plan.FullKeyBlocks})" : null);
                     EmitScoreBlock(w, plan, plan.KeyTailLanes, "k", kb * lanes * spec.KvWidth, "V s", Int(kb * lanes));
                     w.Line($"s.StoreUnsafe(ref scores, {kb * lanes});");
                     w.Line("maxima = Vec.MaxNative(maxima, s);");
@@ -252,7 +271,9 @@ public sealed partial class CrossAttentionGenerator
         private static void EmitSoftmaxLoop(IndentedWriter w, KernelPlan plan, string scores, string shift, string inverse)
         {
             w.Line($"V {inverse}Total = V.Zero;");
-            w.Open($"for (int kb = 0; kb < {plan.KeyBlocks * plan.Lanes}; kb += {plan.Lanes})");
+            w.Open(StopsAtHorizon(plan)
+                ? $"for (int kb = 0; kb < seenBlocks * {plan.Lanes}; kb += {plan.Lanes})"
+                : $"for (int kb = 0; kb < {plan.KeyBlocks * plan.Lanes}; kb += {plan.Lanes})");
             w.Line($"V p = P.Exp(Vec.LoadUnsafe(ref {scores}, (nuint)kb) - {shift}) & Vec.LoadUnsafe(ref {Keep(plan)}, (nuint)kb).AsSingle();");
             w.Line($"p.StoreUnsafe(ref {scores}, (nuint)kb);");
             w.Line($"{inverse}Total += p;");
@@ -315,6 +336,19 @@ public sealed partial class CrossAttentionGenerator
                     EmitValueKey(w, plan, group, Int(j), "v", j * spec.KvWidth, j % split);
                 }
             }
+            else if (split == 2 && StopsAtHorizon(plan))
+            {
+                w.Line("int j = 0;");
+                w.Open("for (; j + 1 < seen; j += 2)");
+                w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.KvWidth});");
+                EmitValueKey(w, plan, group, "j", "vr", 0, 0);
+                EmitValueKey(w, plan, group, "j + 1", "vr", spec.KvWidth, 1);
+                w.Close();
+                w.Open("if (j < seen)");
+                w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.KvWidth});");
+                EmitValueKey(w, plan, group, "j", "vr", 0, 0);
+                w.Close();
+            }
             else if (split == 2)
             {
                 w.Open($"for (int j = 0; j < {spec.Lkv - 1}; j += 2)");
@@ -329,7 +363,7 @@ public sealed partial class CrossAttentionGenerator
             }
             else
             {
-                w.Open($"for (int j = 0; j < {spec.Lkv}; j++)");
+                w.Open(StopsAtHorizon(plan) ? "for (int j = 0; j < seen; j++)" : $"for (int j = 0; j < {spec.Lkv}; j++)");
                 w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.KvWidth});");
                 EmitValueKey(w, plan, group, "j", "vr", 0, 0);
                 w.Close();

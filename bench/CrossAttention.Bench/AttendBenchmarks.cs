@@ -25,6 +25,7 @@ public class AttendBenchmarks : ICheckedBenchmarks
     private AttendCase _odd = null!;
     private AttendCase _whisper = null!;
     private AttendCase _gqa = null!;
+    private AttendCase _causal = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -36,10 +37,11 @@ public class AttendBenchmarks : ICheckedBenchmarks
         _odd = new AttendCase(OddAttention.Shape);
         _whisper = new AttendCase(WhisperAttention.Shape);
         _gqa = new AttendCase(GqaAttention.Shape);
+        _causal = new AttendCase(CausalAttention.Shape);
     }
 
     Span<float> ICheckedBenchmarks.Output(string category, int index) =>
-        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa).Output;
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa, _causal).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Attend(_latent.Q, _latent.K, _latent.V, _latent.Output);
@@ -145,4 +147,19 @@ public class AttendBenchmarks : ICheckedBenchmarks
 
     [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
     public void Gqa_TensorPrimitives() => _gqa.TensorPrimitives.Attend(_gqa.Q, _gqa.K, _gqa.V, _gqa.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_Generated() => CausalAttention.Attend(_causal.Q, _causal.K, _causal.V, _causal.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_Generic() => _causal.Generic.Attend(_causal.Q, _causal.K, _causal.V, _causal.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_OnnxRuntime() => _causal.Onnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_ScalarLoop() => _causal.Scalar.Attend(_causal.Q, _causal.K, _causal.V, _causal.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_TensorPrimitives() => _causal.TensorPrimitives.Attend(_causal.Q, _causal.K, _causal.V, _causal.Output);
 }

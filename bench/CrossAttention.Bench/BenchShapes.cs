@@ -25,6 +25,10 @@ internal static partial class WhisperAttention;
 [CrossAttention(lq: 16, lkv: 64, d: 512, heads: 8, KvHeads = 2)]
 internal static partial class GqaAttention;
 
+// Not a SPEC §8 shape: causal self-attention over a block of 128 tokens, to measure causal rows against ONNX Runtime.
+[CrossAttention(lq: 128, lkv: 128, d: 512, heads: 8, Causal = true)]
+internal static partial class CausalAttention;
+
 /// <summary>A benchmark shape by its SPEC §8 name, with the path its generated kernel takes on this machine.</summary>
 internal sealed record BenchShape(string Name, CrossAttentionShape Shape, KernelPath GeneratedPath);
 
@@ -42,8 +46,9 @@ internal static class BenchShapes
     public const string Odd = "odd";
     public const string Whisper = "whisper";
     public const string Gqa = "gqa";
+    public const string Causal = "causal";
 
-    /// <summary>In SPEC §8 order, the order of every table.</summary>
+    /// <summary>In SPEC §8 order, the order of every table; then the causal shape.</summary>
     public static IReadOnlyList<BenchShape> All { get; } =
     [
         new(Latent, LatentAttention.Shape, LatentAttention.KernelPath),
@@ -53,10 +58,11 @@ internal static class BenchShapes
         new(Odd, OddAttention.Shape, OddAttention.KernelPath),
         new(Whisper, WhisperAttention.Shape, WhisperAttention.KernelPath),
         new(Gqa, GqaAttention.Shape, GqaAttention.KernelPath),
+        new(Causal, CausalAttention.Shape, CausalAttention.KernelPath),
     ];
 
     /// <summary>The one of the values that belongs to <paramref name="shape"/> (a category name).</summary>
-    public static T ByName<T>(string shape, T latent, T decode, T caption, T medium, T odd, T whisper, T gqa) => shape switch
+    public static T ByName<T>(string shape, T latent, T decode, T caption, T medium, T odd, T whisper, T gqa, T causal) => shape switch
     {
         Latent => latent,
         Decode => decode,
@@ -65,6 +71,7 @@ internal static class BenchShapes
         Odd => odd,
         Whisper => whisper,
         Gqa => gqa,
+        Causal => causal,
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "Not a benchmark shape."),
     };
 }

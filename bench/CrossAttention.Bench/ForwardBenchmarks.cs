@@ -21,6 +21,7 @@ public class ForwardBenchmarks : ICheckedBenchmarks
     private LayerCase _odd = null!;
     private LayerCase _whisper = null!;
     private LayerCase _gqa = null!;
+    private LayerCase _causal = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -32,10 +33,11 @@ public class ForwardBenchmarks : ICheckedBenchmarks
         _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
         _whisper = new LayerCase(WhisperAttention.Shape, WhisperAttention.ProjectContext);
         _gqa = new LayerCase(GqaAttention.Shape, GqaAttention.ProjectContext);
+        _causal = new LayerCase(CausalAttention.Shape, CausalAttention.ProjectContext);
     }
 
     Span<float> ICheckedBenchmarks.Output(string category, int index) =>
-        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa).Output;
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa, _causal).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Forward(_latent.Queries, _latent.Context, _latent.Weights, _latent.Output);
@@ -99,4 +101,13 @@ public class ForwardBenchmarks : ICheckedBenchmarks
 
     [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
     public void Gqa_OnnxRuntime() => _gqa.ForwardOnnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_Generated() => CausalAttention.Forward(_causal.Queries, _causal.Context, _causal.Weights, _causal.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_Generic() => _causal.Generic.Forward(_causal.Queries, _causal.Context, _causal.Weights, _causal.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_OnnxRuntime() => _causal.ForwardOnnx.Run();
 }

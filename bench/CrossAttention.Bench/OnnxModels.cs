@@ -102,9 +102,11 @@ internal static class OnnxModels
             (k, v) = (k + "_heads", v + "_heads");
         }
 
+        // Causal rows: the op's unidirectional mask (its alignment equals ours when Lq = Lkv, the bench's causal shape).
         graph.Message(1, Node("MultiHeadAttention", "com.microsoft", [q, k, v], [output],
             new Proto().String(1, "num_heads").Int(3, shape.Heads).Int(20, 2),          // AttributeProto INT
-            new Proto().String(1, "scale").Float(2, shape.Scale).Int(20, 1)));          // AttributeProto FLOAT
+            new Proto().String(1, "scale").Float(2, shape.Scale).Int(20, 1),            // AttributeProto FLOAT
+            new Proto().String(1, "unidirectional").Int(3, shape.Causal ? 1 : 0).Int(20, 2)));
     }
 
     // NodeProto: input 1, output 2, op_type 4, attribute 5, domain 7.

@@ -24,6 +24,7 @@ public class ProjectContextBenchmarks : ICheckedBenchmarks
     private LayerCase _odd = null!;
     private LayerCase _whisper = null!;
     private LayerCase _gqa = null!;
+    private LayerCase _causal = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -35,13 +36,14 @@ public class ProjectContextBenchmarks : ICheckedBenchmarks
         _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
         _whisper = new LayerCase(WhisperAttention.Shape, WhisperAttention.ProjectContext);
         _gqa = new LayerCase(GqaAttention.Shape, GqaAttention.ProjectContext);
+        _causal = new LayerCase(CausalAttention.Shape, CausalAttention.ProjectContext);
     }
 
     int ICheckedBenchmarks.OutputCount(string category) => 2;
 
     Span<float> ICheckedBenchmarks.Output(string category, int index)
     {
-        ProjectedContext refilled = BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa).Refilled;
+        ProjectedContext refilled = BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa, _causal).Refilled;
         return index == 0 ? refilled.KeyStorage : refilled.ValueStorage;
     }
 
@@ -86,4 +88,10 @@ public class ProjectContextBenchmarks : ICheckedBenchmarks
 
     [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Gqa)]
     public void Gqa_Generic() => _gqa.Generic.ProjectContext(_gqa.Context, _gqa.Weights, _gqa.Refilled);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_Generated() => CausalAttention.ProjectContext(_causal.Context, _causal.Weights, _causal.Refilled);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_Generic() => _causal.Generic.ProjectContext(_causal.Context, _causal.Weights, _causal.Refilled);
 }

@@ -5,7 +5,7 @@ namespace CrossAttention.Bench;
 /// <summary>
 /// The attention a user would write first: plain float loops, no vectors, no unrolling, batch 1, no mask. It is
 /// the yardstick for "generic ≥ 3× a scalar loop" (SPEC §9), so it is straightforward but not deliberately slow:
-/// values are read row by row, grouped-query heads read their key/value head, and the score buffer is allocated
+/// values are read row by row, grouped-query heads read their key/value head, causal rows their visible keys, and the score buffer is allocated
 /// once.
 /// </summary>
 internal sealed class ScalarAttention
@@ -21,7 +21,7 @@ internal sealed class ScalarAttention
 
     public void Attend(float[] q, float[] k, float[] v, float[] output)
     {
-        int lq = _shape.Lq, lkv = _shape.Lkv, d = _shape.D, dh = _shape.HeadSize, kvWidth = _shape.KeyValueWidth;
+        int lq = _shape.Lq, d = _shape.D, dh = _shape.HeadSize, kvWidth = _shape.KeyValueWidth;
         float scale = _shape.Scale;
         float[] scores = _scores;
         for (int h = 0; h < _shape.Heads; h++)
@@ -29,9 +29,9 @@ internal sealed class ScalarAttention
             int column = h * dh, kvColumn = h / _shape.GroupSize * dh;
             for (int i = 0; i < lq; i++)
             {
-                int row = i * d + column;
+                int row = i * d + column, seen = _shape.VisibleKeys(i); // all Lkv keys unless causal
                 float max = float.NegativeInfinity;
-                for (int j = 0; j < lkv; j++)
+                for (int j = 0; j < seen; j++)
                 {
                     float dot = 0f;
                     for (int c = 0; c < dh; c++)
@@ -44,14 +44,14 @@ internal sealed class ScalarAttention
                 }
 
                 float sum = 0f;
-                for (int j = 0; j < lkv; j++)
+                for (int j = 0; j < seen; j++)
                 {
                     scores[j] = MathF.Exp(scores[j] - max);
                     sum += scores[j];
                 }
 
                 Array.Clear(output, row, dh);
-                for (int j = 0; j < lkv; j++)
+                for (int j = 0; j < seen; j++)
                 {
                     for (int c = 0; c < dh; c++)
                     {

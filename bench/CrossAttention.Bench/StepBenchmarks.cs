@@ -27,6 +27,7 @@ public class StepBenchmarks : ICheckedBenchmarks
     private LayerCase _odd = null!;
     private LayerCase _whisper = null!;
     private LayerCase _gqa = null!;
+    private LayerCase _causal = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -38,10 +39,11 @@ public class StepBenchmarks : ICheckedBenchmarks
         _odd = new LayerCase(OddAttention.Shape, OddAttention.ProjectContext);
         _whisper = new LayerCase(WhisperAttention.Shape, WhisperAttention.ProjectContext);
         _gqa = new LayerCase(GqaAttention.Shape, GqaAttention.ProjectContext);
+        _causal = new LayerCase(CausalAttention.Shape, CausalAttention.ProjectContext);
     }
 
     Span<float> ICheckedBenchmarks.Output(string category, int index) =>
-        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa).Output;
+        BenchShapes.ByName(category, _latent, _decode, _caption, _medium, _odd, _whisper, _gqa, _causal).Output;
 
     [Benchmark, BenchmarkCategory(BenchShapes.Latent)]
     public void Latent_Generated() => LatentAttention.Forward(_latent.Queries, _latent.GeneratedContext, _latent.Weights, _latent.Output);
@@ -105,4 +107,13 @@ public class StepBenchmarks : ICheckedBenchmarks
 
     [Benchmark, BenchmarkCategory(BenchShapes.Gqa)]
     public void Gqa_OnnxRuntime() => _gqa.StepOnnx.Run();
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_Generated() => CausalAttention.Forward(_causal.Queries, _causal.GeneratedContext, _causal.Weights, _causal.Output);
+
+    [Benchmark(Baseline = true), BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_Generic() => _causal.Generic.Forward(_causal.Queries, _causal.GenericContext, _causal.Weights, _causal.Output);
+
+    [Benchmark, BenchmarkCategory(BenchShapes.Causal)]
+    public void Causal_OnnxRuntime() => _causal.StepOnnx.Run();
 }

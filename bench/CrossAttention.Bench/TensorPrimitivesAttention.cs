@@ -7,7 +7,7 @@ namespace CrossAttention.Bench;
 /// The attention a .NET developer writes with <see cref="TensorPrimitives"/> (System.Numerics.Tensors): per head and
 /// query row a <c>Dot</c> per score, a max-subtracted softmax (<c>Max</c>, <c>Subtract</c>, <c>Exp</c>, <c>Sum</c>) and
 /// a <c>MultiplyAdd</c> per value row, each call vectorized by the BCL. SPEC §9 asks the generic path to beat it.
-/// Batch 1, no mask; grouped-query heads read their key/value head; the score buffer is allocated once.
+/// Batch 1, no mask; grouped-query heads read their key/value head and causal rows their visible keys; the score buffer is allocated once.
 /// </summary>
 internal sealed class TensorPrimitivesAttention
 {
@@ -22,15 +22,16 @@ internal sealed class TensorPrimitivesAttention
 
     public void Attend(float[] q, float[] k, float[] v, float[] output)
     {
-        int lq = _shape.Lq, lkv = _shape.Lkv, d = _shape.D, dh = _shape.HeadSize, kvWidth = _shape.KeyValueWidth;
+        int lq = _shape.Lq, d = _shape.D, dh = _shape.HeadSize, kvWidth = _shape.KeyValueWidth;
         float scale = _shape.Scale;
-        Span<float> scores = _scores;
         for (int h = 0; h < _shape.Heads; h++)
         {
             int column = h * dh, kvColumn = h / _shape.GroupSize * dh;
             for (int i = 0; i < lq; i++)
             {
                 ReadOnlySpan<float> query = q.AsSpan((i * d) + column, dh);
+                Span<float> scores = _scores.AsSpan(0, _shape.VisibleKeys(i)); // all Lkv keys unless causal
+                int lkv = scores.Length;
                 for (int j = 0; j < lkv; j++)
                 {
                     scores[j] = TensorPrimitives.Dot(query, k.AsSpan((j * kvWidth) + kvColumn, dh)) * scale;

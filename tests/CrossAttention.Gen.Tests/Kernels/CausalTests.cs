@@ -5,13 +5,14 @@ using Xunit;
 namespace CrossAttention.Gen.Tests.Kernels;
 
 /// <summary>
-/// Causal rows (SPEC §3, §6) on every layout and path: a row never reads the keys after its horizon — NaN and ∞ there
+/// Causal rows (SPEC §3, §6) on every layout and path (the loops over keys of the looped layout stop at each row's
+/// horizon): a row never reads the keys after its horizon — NaN and ∞ there
 /// reach exactly the rows that see them, as in the float64 reference — and a row whose visible keys are all masked
 /// gives zeros in its output and weights while the rows below it attend normally.
 /// </summary>
 public sealed class CausalTests
 {
-    public static TheoryData<string> Names => new(nameof(LatentCausal), nameof(LlamaCausal), nameof(ManyKeysCausal), nameof(SelfAttentionCausal), nameof(StepCausal));
+    public static TheoryData<string> Names => new(nameof(LatentCausal), nameof(LlamaCausal), nameof(ManyKeysCausal), nameof(SelfAttentionCausal), nameof(WideHeadCausal), nameof(StepCausal));
 
     [Theory]
     [MemberData(nameof(Names))]

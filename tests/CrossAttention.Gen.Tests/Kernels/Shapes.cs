@@ -37,11 +37,13 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 16, lkv: 64, d: 512, heads: 8, KvHeads = 2)] public static partial class Gqa;
 
     // Causal rows (lower-right aligned) on every layout: heads in lanes, keys in lanes unrolled (the Llama checkpoint's
-    // shape), keys in loops, square self-attention, and a single row.
+    // shape), keys in loops stopping at each row's horizon (value rows two at a time, and one at a time for a wide
+    // head), square self-attention, and a single row.
     [CrossAttention(lq: 4, lkv: 6, d: 64, heads: 8, Causal = true)] public static partial class LatentCausal;
     [CrossAttention(lq: 5, lkv: 7, d: 64, heads: 4, KvHeads = 2, Causal = true)] public static partial class LlamaCausal;
     [CrossAttention(lq: 40, lkv: 300, d: 64, heads: 4, KvHeads = 2, Causal = true)] public static partial class ManyKeysCausal;
     [CrossAttention(lq: 33, lkv: 33, d: 24, heads: 2, Causal = true)] public static partial class SelfAttentionCausal;
+    [CrossAttention(lq: 20, lkv: 150, d: 128, heads: 2, Causal = true)] public static partial class WideHeadCausal;
     [CrossAttention(lq: 1, lkv: 5, d: 24, heads: 3, Causal = true)] public static partial class StepCausal;
 
     // Tails and unroll paths.
@@ -105,6 +107,7 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(LlamaCausal)] = new StaticKernel<LlamaCausal.Kernel>(),
             [nameof(ManyKeysCausal)] = new StaticKernel<ManyKeysCausal.Kernel>(),
             [nameof(SelfAttentionCausal)] = new StaticKernel<SelfAttentionCausal.Kernel>(),
+            [nameof(WideHeadCausal)] = new StaticKernel<WideHeadCausal.Kernel>(),
             [nameof(StepCausal)] = new StaticKernel<StepCausal.Kernel>(),
             [nameof(QueryOne)] = new StaticKernel<QueryOne.Kernel>(),
             [nameof(HeadSize3)] = new StaticKernel<HeadSize3.Kernel>(),
