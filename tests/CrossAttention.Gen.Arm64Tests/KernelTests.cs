@@ -7,13 +7,16 @@ using Xunit;
 
 namespace CrossAttention.Gen.Arm64Tests;
 
-// Both layouts (heads in lanes, keys in lanes), head-size tails below and above 8, a partial key block, keys in loops.
+// Both layouts (heads in lanes, keys in lanes), head-size tails below and above 8, a partial key block, keys in loops;
+// grouped-query heads with causal rows in both.
 [CrossAttention(lq: 4, lkv: 2, d: 64, heads: 8)] public static partial class Latent;
 [CrossAttention(lq: 5, lkv: 7, d: 72, heads: 3, KvDim = 40)] public static partial class Odd;
 [CrossAttention(lq: 4, lkv: 5, d: 12, heads: 4)] public static partial class HeadSize3;
 [CrossAttention(lq: 3, lkv: 17, d: 16, heads: 2)] public static partial class SeventeenKeys;
 [CrossAttention(lq: 2, lkv: 3, d: 200, heads: 2, Scale = 0.25f)] public static partial class HeadSize100;
 [CrossAttention(lq: 9, lkv: 70, d: 32, heads: 2)] public static partial class KeysInLoops;
+[CrossAttention(lq: 5, lkv: 7, d: 64, heads: 4, KvHeads = 2, Causal = true)] public static partial class GroupedCausal;
+[CrossAttention(lq: 9, lkv: 70, d: 32, heads: 2, KvHeads = 1, Causal = true)] public static partial class KeysInLoopsGroupedCausal;
 
 /// <summary>
 /// The generated kernels against the float64 reference on whatever CPU runs this: x64 natively, ARM64 under QEMU. The
@@ -30,6 +33,8 @@ public sealed class KernelTests
         [nameof(SeventeenKeys)] = (SeventeenKeys.Shape, SeventeenKeys.KernelPath, CrossAttentionKernels.Resolve(SeventeenKeys.Shape)),
         [nameof(HeadSize100)] = (HeadSize100.Shape, HeadSize100.KernelPath, CrossAttentionKernels.Resolve(HeadSize100.Shape)),
         [nameof(KeysInLoops)] = (KeysInLoops.Shape, KeysInLoops.KernelPath, CrossAttentionKernels.Resolve(KeysInLoops.Shape)),
+        [nameof(GroupedCausal)] = (GroupedCausal.Shape, GroupedCausal.KernelPath, CrossAttentionKernels.Resolve(GroupedCausal.Shape)),
+        [nameof(KeysInLoopsGroupedCausal)] = (KeysInLoopsGroupedCausal.Shape, KeysInLoopsGroupedCausal.KernelPath, CrossAttentionKernels.Resolve(KeysInLoopsGroupedCausal.Shape)),
     };
 
     public static TheoryData<string> Names => new(Kernels.Keys);
