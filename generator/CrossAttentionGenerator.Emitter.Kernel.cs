@@ -117,8 +117,10 @@ public sealed partial class CrossAttentionGenerator
             w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended, 0 for masked keys; <paramref name=\"scores\"/>: the kernel's scratch.");
             w.Line("/// </summary>");
             w.Line("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>");
-            w.Line($"    P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, {Int(plan.ScoreBufferLength * plan.ScoreRows)}, " +
-                   $"{Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.KvWidth)}, {Int(spec.HeadSize)}, {FloatLiteral(spec.ResolvedScale)});");
+            // A causal shape's keep holds a mask per row; its last row, which sees every key, is the key mask itself.
+            string keep = spec.Causal ? $"ref Unsafe.Add(ref keep, {Int((spec.Lq - 1) * plan.ScoreBufferLength)})" : "ref keep";
+            w.Line($"    P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, {keep}, ref scores, {Int(plan.ScoreBufferLength * plan.ScoreRows)}, " +
+                   $"{Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.KvWidth)}, {Int(spec.HeadSize)}, {FloatLiteral(spec.ResolvedScale)}, {(spec.Causal ? "true" : "false")});");
         }
 
         /// <summary>The vectors of one head row in the order they are written: the tail first, then whole vectors.</summary>

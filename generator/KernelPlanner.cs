@@ -167,15 +167,14 @@ internal static class KernelPlanner
         && spec.Lkv * spec.Heads * (spec.HeadSize / lanes) <= MaxHeadsInLanesProducts; // each factor is small here
 
     /// <summary>
-    /// Query rows go in the vector lanes (the runtime's kernel of the tier) when the shape is not causal (its rows would
-    /// each see other keys within a vector), there are at least two vectors of them,
+    /// Query rows go in the vector lanes (the runtime's kernel of the tier) when there are at least two vectors of them,
     /// at least <see cref="MinQueryLanesKeys"/> keys, a head of whole pairs of vectors, and a scratch of at most
     /// <see cref="MaxQueryLanesScratch"/> floats. Measured at the medium shape on a Zen 3 (Vector256): 1.2–1.4× faster
     /// than keys in lanes with two rows sharing each read, which streamed a head's keys and values, rows 2 KB apart,
     /// from the L2 cache again for every pair of rows.
     /// </summary>
     public static bool IsQueryLanesShape(KernelSpec spec, int lanes) =>
-        !spec.Causal && !IsHeadsInLanesShape(spec, lanes) && spec.Lq >= 2 * lanes && spec.Lkv >= MinQueryLanesKeys && spec.HeadSize % (2 * lanes) == 0
+        !IsHeadsInLanesShape(spec, lanes) && spec.Lq >= 2 * lanes && spec.Lkv >= MinQueryLanesKeys && spec.HeadSize % (2 * lanes) == 0
         && QueryLanesScratch(spec, lanes) <= MaxQueryLanesScratch;
 
     /// <summary>

@@ -36,8 +36,15 @@ internal static class QueryLanesAttention<TWidth, TVector>
     /// keys (at least one), 0 for masked ones; <paramref name="scratch"/> holds <paramref name="scratchLength"/> floats
     /// (at least <see cref="ScratchLength"/>). The head size is a whole number of pairs of vectors.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="causal"/>, row i sees keys j ≤ i + (Lkv − Lq): a block of rows scores only up to its last
+    /// row's horizon, its lanes past their own horizon get −∞, and the keys some of its rows do not see (fewer than two
+    /// vectors of them) are summed row by row after the keys all of them see, so a value row past a row's horizon is
+    /// never read for it. <paramref name="keep"/> is then the key mask alone; a row left without a key comes out NaN
+    /// and its caller clears it.
+    /// </remarks>
     public static void Attend(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep,
-                              ref float scratch, int scratchLength, int lq, int lkv, int d, int kvStride, int headSize, float scale)
+                              ref float scratch, int scratchLength, int lq, int lkv, int d, int kvStride, int headSize, float scale, bool causal)
     {
         // The generated size is a constant of the shape; one short of what the kernel needs would be a generator bug,
         // reported here rather than written past.
@@ -52,26 +59,68 @@ internal static class QueryLanesAttention<TWidth, TVector>
         ref float queries = ref Unsafe.Add(ref scores, lkv * block);    // [headSize][block]: the block's rows, transposed
         ref float inverses = ref Unsafe.Add(ref queries, headSize * block);
         ref float values = ref Unsafe.Add(ref inverses, block);         // [KeyTile][headSize]
+        int horizon = causal ? lkv - lq : lkv; // row i sees keys j <= i + horizon (all of them without causal)
         for (int first = 0; first < lq; first += block)
         {
             int rows = Math.Min(block, lq - first);
+
+            // The keys the block's last row sees, and those every row of it sees.
+            int keys = Math.Min(lkv, first + rows + horizon), common = Math.Min(keys, first + horizon + 1);
             ref float qBlock = ref Unsafe.Add(ref q, first * d);
             ref float oBlock = ref Unsafe.Add(ref o, first * d);
             Transpose(ref qBlock, rows, d, headSize, scale, block, ref queries);
-            Scores(ref queries, ref k, lkv, kvStride, headSize, block, ref scores);
-            Softmax(ref scores, lkv, block, ref keep, ref inverses);
-            WeightedSum(ref scores, ref v, ref oBlock, rows, lkv, d, kvStride, headSize, block, ref keep, ref inverses, ref values);
+            Scores(ref queries, ref k, keys, kvStride, headSize, block, ref scores);
+            for (int j = common; j < keys; j++)
+            {
+                // Lanes past their row's horizon: row r sees key j when first + r + horizon >= j.
+                for (int r = 0; r < j - first - horizon; r++)
+                {
+                    Unsafe.Add(ref scores, (j * block) + r) = float.NegativeInfinity;
+                }
+            }
+
+            Softmax(ref scores, keys, block, ref keep, ref inverses);
+            WeightedSum(ref scores, ref v, ref oBlock, rows, common, d, kvStride, headSize, block, ref keep, ref inverses, ref values);
+            for (int j = common; j < keys; j++)
+            {
+                if (Unsafe.Add(ref keep, j) != 0)
+                {
+                    AddValueRow(ref Unsafe.Add(ref scores, j * block), ref Unsafe.Add(ref v, j * kvStride), ref oBlock,
+                                Math.Max(0, j - first - horizon), rows, d, headSize, ref inverses);
+                }
+            }
+
             if (writeWeights)
             {
                 ref float wBlock = ref Unsafe.Add(ref w, first * lkv);
                 for (int r = 0; r < rows; r++)
                 {
+                    // 0 past the row's horizon even in a NaN row, where e^(−∞ − NaN) is NaN.
                     float inverse = Unsafe.Add(ref inverses, r);
+                    int seen = Math.Min(lkv, first + r + horizon + 1);
                     for (int j = 0; j < lkv; j++)
                     {
-                        Unsafe.Add(ref wBlock, (r * lkv) + j) = Unsafe.Add(ref keep, j) != 0 ? Unsafe.Add(ref scores, (j * block) + r) * inverse : 0f;
+                        Unsafe.Add(ref wBlock, (r * lkv) + j) = j < seen && Unsafe.Add(ref keep, j) != 0 ? Unsafe.Add(ref scores, (j * block) + r) * inverse : 0f;
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// o[r] += inverse[r] · p[r] · value row, for rows [<paramref name="from"/>, <paramref name="rows"/>) of a block: a
+    /// key only some of the block's causal rows see, added after the keys all of them see.
+    /// </summary>
+    private static void AddValueRow(ref float p, ref float v, ref float o, int from, int rows, int d, int headSize, ref float inverses)
+    {
+        nint lanes = TWidth.Lanes;
+        for (int r = from; r < rows; r++)
+        {
+            TVector weight = TWidth.Create(Unsafe.Add(ref p, r) * Unsafe.Add(ref inverses, r));
+            ref float row = ref Unsafe.Add(ref o, r * d);
+            for (nint c = 0; c < headSize; c += lanes)
+            {
+                TWidth.Store(TWidth.MultiplyAdd(weight, TWidth.Load(ref v, c), TWidth.Load(ref row, c)), ref row, c);
             }
         }
     }

@@ -84,9 +84,10 @@ public static class Vector512Primitives
     /// one short of what the kernel needs throws <see cref="InvalidOperationException"/> before anything is written.
     /// </summary>
     public static void AttendQueryLanes(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep,
-                                        ref float scratch, int scratchLength, int lq, int lkv, int d, int kvStride, int headSize, float scale) =>
+                                        ref float scratch, int scratchLength, int lq, int lkv, int d, int kvStride, int headSize, float scale,
+                                        bool causal) =>
         QueryLanesAttention<Width512, Vector512<float>>.Attend(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scratch, scratchLength,
-                                                                 lq, lkv, d, kvStride, headSize, scale);
+                                                                 lq, lkv, d, kvStride, headSize, scale, causal);
 
     /// <summary>
     /// <c>y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ + b</c> with W and b in their PyTorch layout

@@ -11,7 +11,7 @@ namespace CrossAttention.Gen.Tests.Kernels;
 public sealed class QueryLanesTests
 {
     private delegate void Entry(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep,
-                                ref float scratch, int scratchLength, int lq, int lkv, int d, int kvStride, int headSize, float scale);
+                                ref float scratch, int scratchLength, int lq, int lkv, int d, int kvStride, int headSize, float scale, bool causal);
 
     public static TheoryData<int> Widths => new() { 512, 256, 128 };
 
@@ -35,12 +35,12 @@ public sealed class QueryLanesTests
 
         var output = new float[lq * d];
         var error = Assert.Throws<InvalidOperationException>(() =>
-            entry(ref q[0], ref k[0], ref v[0], ref output[0], ref unused, false, ref keep[0], ref scratch[0], needed - 1, lq, lkv, d, d, headSize, 0.25f));
+            entry(ref q[0], ref k[0], ref v[0], ref output[0], ref unused, false, ref keep[0], ref scratch[0], needed - 1, lq, lkv, d, d, headSize, 0.25f, false));
         Assert.Contains($"{needed - 1} floats", error.Message);
         Assert.Contains($"need {needed}", error.Message);
         Assert.All(output, value => Assert.Equal(0f, value));
 
-        entry(ref q[0], ref k[0], ref v[0], ref output[0], ref unused, false, ref keep[0], ref scratch[0], needed, lq, lkv, d, d, headSize, 0.25f);
+        entry(ref q[0], ref k[0], ref v[0], ref output[0], ref unused, false, ref keep[0], ref scratch[0], needed, lq, lkv, d, d, headSize, 0.25f, false);
         for (int i = 0; i < lq; i++)
         {
             Assert.True(float.IsFinite(output[i * d]) && output[i * d] != 0f, $"row {i} was computed");

@@ -38,12 +38,14 @@ namespace CrossAttention.Gen.Tests.Kernels
 
     // Causal rows (lower-right aligned) on every layout: heads in lanes, keys in lanes unrolled (the Llama checkpoint's
     // shape), keys in loops stopping at each row's horizon (value rows two at a time, and one at a time for a wide
-    // head), square self-attention, and a single row.
+    // head), square self-attention, query rows in lanes (70 rows: blocks of rows seeing 1..70 keys, a partial block),
+    // and a single row.
     [CrossAttention(lq: 4, lkv: 6, d: 64, heads: 8, Causal = true)] public static partial class LatentCausal;
     [CrossAttention(lq: 5, lkv: 7, d: 64, heads: 4, KvHeads = 2, Causal = true)] public static partial class LlamaCausal;
     [CrossAttention(lq: 40, lkv: 300, d: 64, heads: 4, KvHeads = 2, Causal = true)] public static partial class ManyKeysCausal;
     [CrossAttention(lq: 33, lkv: 33, d: 24, heads: 2, Causal = true)] public static partial class SelfAttentionCausal;
     [CrossAttention(lq: 20, lkv: 150, d: 128, heads: 2, Causal = true)] public static partial class WideHeadCausal;
+    [CrossAttention(lq: 70, lkv: 70, d: 64, heads: 2, Causal = true)] public static partial class QueryLanesCausal;
     [CrossAttention(lq: 1, lkv: 5, d: 24, heads: 3, Causal = true)] public static partial class StepCausal;
 
     // Tails and unroll paths.
@@ -108,6 +110,7 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(ManyKeysCausal)] = new StaticKernel<ManyKeysCausal.Kernel>(),
             [nameof(SelfAttentionCausal)] = new StaticKernel<SelfAttentionCausal.Kernel>(),
             [nameof(WideHeadCausal)] = new StaticKernel<WideHeadCausal.Kernel>(),
+            [nameof(QueryLanesCausal)] = new StaticKernel<QueryLanesCausal.Kernel>(),
             [nameof(StepCausal)] = new StaticKernel<StepCausal.Kernel>(),
             [nameof(QueryOne)] = new StaticKernel<QueryOne.Kernel>(),
             [nameof(HeadSize3)] = new StaticKernel<HeadSize3.Kernel>(),

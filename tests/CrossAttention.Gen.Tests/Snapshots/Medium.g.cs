@@ -151,7 +151,7 @@ namespace CrossAttention.Generated.Tier512
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 14592, 32, 256, 512, 512, 64, 0.125f);
+            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 14592, 32, 256, 512, 512, 64, 0.125f, false);
     }
 }
 
@@ -206,7 +206,7 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 9472, 32, 256, 512, 512, 64, 0.125f);
+            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 9472, 32, 256, 512, 512, 64, 0.125f, false);
     }
 }
 
@@ -261,6 +261,6 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 6912, 32, 256, 512, 512, 64, 0.125f);
+            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 6912, 32, 256, 512, 512, 64, 0.125f, false);
     }
 }
