@@ -42,7 +42,7 @@ public static class KeyMasks
     /// (it sees every key); <paramref name="emptyRows"/> is the number of leading rows left with none (their visible keys
     /// all masked), which get zeros without their kernel results being used.
     /// </summary>
-    public static int FillCausal(Span<int> keep, ReadOnlySpan<bool> keyMask, int lq, int lkv, int stride, out int emptyRows)
+    internal static int FillCausal(Span<int> keep, ReadOnlySpan<bool> keyMask, int lq, int lkv, int stride, out int emptyRows)
     {
         int attended = Fill(keep[..stride], keyMask, lkv);
         int firstAttended = attended == 0 ? lkv : keep[..lkv].IndexOf(-1);
