@@ -174,7 +174,7 @@ public sealed partial class CrossAttentionGenerator
                 };
                 diagnostics.Add(DiagnosticInfo.Create(descriptor, at, name, message));
             }
-            else if (KernelPlanner.CheckGeneratable(lkv) is { } tooLarge)
+            else if (KernelPlanner.CheckGeneratable(lkv, lq, causal) is { } tooLarge)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeTooLarge, at, name, tooLarge));
             }

@@ -28,13 +28,22 @@ internal static class KernelPlanner
     /// elements per batch item, the score buffers of up to three rows of ⌈Lkv / 16⌉ vectors of the widest tier) must be
     /// an <c>int</c>; <see cref="ShapeRules.Validate"/> has already bounded each tensor, this bounds the buffers.
     /// </summary>
-    public static string? CheckGeneratable(int lkv)
+    public static string? CheckGeneratable(int lkv, int lq, bool causal)
     {
         long scoreBuffers = 3L * RoundUp(lkv, WidestLanes);
-        return scoreBuffers > int.MaxValue
-            ? string.Format(CultureInfo.InvariantCulture,
+        if (scoreBuffers > int.MaxValue)
+        {
+            return string.Format(CultureInfo.InvariantCulture,
                 "lkv = {0:N0} keys need score buffers of 3 × {1:N0} floats, more than the {2:N0} a span can index: the largest key count a kernel can be generated for is {3:N0}",
-                lkv, RoundUp(lkv, WidestLanes), int.MaxValue, MaxGeneratableKeys)
+                lkv, RoundUp(lkv, WidestLanes), int.MaxValue, MaxGeneratableKeys);
+        }
+
+        // A causal kernel keeps a key mask per query row beside its scores (two rows, or a query-lanes scratch).
+        long causalBuffers = ((lq + 2L) * RoundUp(lkv, WidestLanes)) + MaxQueryLanesScratch;
+        return causal && causalBuffers > int.MaxValue
+            ? string.Format(CultureInfo.InvariantCulture,
+                "Causal with lq = {0:N0} query rows over lkv = {1:N0} keys needs a key mask per row: {0:N0} × {2:N0} ints beside the score buffers, more than the {3:N0} a span can index",
+                lq, lkv, RoundUp(lkv, WidestLanes), int.MaxValue)
             : null;
     }
 

@@ -94,6 +94,15 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void CXA0008_causal_key_masks_too_large()
+    {
+        // Valid as a shape (every tensor fits a span), but a causal kernel's key mask per row would not.
+        // 46,340 × 46,341 weights fit a span; 46,342 rows of 46,352 mask ints do not.
+        Diagnostic d = Single("using CrossAttention; [CrossAttention(46340, 46341, 16, 1, Causal = true)] public static partial class K;", "CXA0008");
+        Assert.Equal("[CrossAttention] on 'K': Causal with lq = 46,340 query rows over lkv = 46,341 keys needs a key mask per row: 46,340 × 46,352 ints beside the score buffers, more than the 2,147,483,647 a span can index", d.GetMessage());
+    }
+
+    [Fact]
     public void CXA0007_generic_class()
     {
         Diagnostic d = Single("using CrossAttention; public partial class Outer<T> { [CrossAttention(4, 2, 64, 8)] public static partial class K; }", "CXA0007");

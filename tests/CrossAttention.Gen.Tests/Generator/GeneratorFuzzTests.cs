@@ -356,7 +356,7 @@ public sealed class GeneratorFuzzTests
             var before = new StringBuilder();
             var constants = new List<string>();
 
-            // Shapes: four sizes (positional or named), then optional KvDim and Scale.
+            // Shapes: four sizes (positional or named), then optional KvDim, Scale, KvHeads and Causal.
             string[] labels = { "lq", "lkv", "d", "heads" };
             var sizes = new int[4];
             var arguments = new string[4];
@@ -405,7 +405,25 @@ public sealed class GeneratorFuzzTests
                 text.Add($"Scale = {written}");
             }
 
-            valid &= ShapeIsValid(sizes[0], sizes[1], sizes[2], sizes[3], kvDim, scale);
+            int kvHeads = 0;
+            if (Chance(0.2))
+            {
+                // Mostly a divisor of heads (1 and heads included), sometimes anything.
+                int heads = sizes[3];
+                kvHeads = heads is > 0 and <= 1000 && Chance(0.7)
+                    ? Pick(Enumerable.Range(1, heads).Where(n => heads % n == 0).ToArray())
+                    : Chance(0.5) ? _random.Next(-3, 40) : Pick(Edges);
+                text.Add($"KvHeads = {(kvHeads == int.MinValue ? "int.MinValue" : kvHeads.ToString(CultureInfo.InvariantCulture))}");
+            }
+
+            bool causal = false;
+            if (Chance(0.15))
+            {
+                causal = Chance(0.8);
+                text.Add($"Causal = {(causal ? "true" : "false")}");
+            }
+
+            valid &= ShapeIsValid(sizes[0], sizes[1], sizes[2], sizes[3], kvDim, scale, kvHeads, causal);
             string attributeName = Pick(new[] { "CrossAttention", "CrossAttention", "CrossAttentionAttribute", "global::CrossAttention.CrossAttention", "CrossAttention.CrossAttention" });
             string attribute = $"{attributeName}({string.Join(", ", text)})";
             if (Chance(0.05))
@@ -587,17 +605,26 @@ public sealed class GeneratorFuzzTests
             Plain(name) is not ("var" or "dynamic" or "global" or "file" or "required" or "scoped" or "async" or "await" or "nameof" or "value" or "when" or "args");
 
         /// <summary>The shape rules, written again from SPEC §3, §5 and §7 (not calling the code under test).</summary>
-        private static bool ShapeIsValid(int lq, int lkv, int d, int heads, int kvDim, float scale)
+        private static bool ShapeIsValid(int lq, int lkv, int d, int heads, int kvDim, float scale, int kvHeads, bool causal)
         {
             if (lq <= 0 || lkv <= 0 || d <= 0 || heads <= 0 || d % heads != 0 || kvDim < 0 || !float.IsFinite(scale))
             {
                 return false;
             }
 
+            // KvHeads: 0 (= heads) or a divisor of heads. Causal: no more query rows than keys.
+            if (kvHeads < 0 || (kvHeads > 0 && heads % kvHeads != 0) || (causal && lq > lkv))
+            {
+                return false;
+            }
+
             double kv = kvDim == 0 ? d : kvDim;
             double[] tensors = { (double)lq * d, (double)lkv * d, lkv * kv, (double)heads * lq * lkv, (double)d * d, d * kv };
-            // Three score buffers of whole vectors of the widest tier (16 lanes) must fit a span.
-            return tensors.Max() <= int.MaxValue && 3.0 * Math.Ceiling(lkv / 16.0) * 16 <= int.MaxValue;
+            // Three score buffers of whole vectors of the widest tier (16 lanes) must fit a span; causal, a key mask per
+            // query row beside two of them and up to 2^20 floats of query-lanes scratch.
+            double buffers = Math.Ceiling(lkv / 16.0) * 16;
+            return tensors.Max() <= int.MaxValue && 3.0 * buffers <= int.MaxValue
+                   && (!causal || ((lq + 2.0) * buffers) + (1 << 20) <= int.MaxValue);
         }
     }
 }
