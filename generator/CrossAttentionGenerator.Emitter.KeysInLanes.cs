@@ -108,8 +108,8 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"ref int keepRow = ref Unsafe.Add(ref keep, {(constant ? Int(index * plan.ScoreBufferLength) : $"{row} * {plan.ScoreBufferLength}")});");
             if (!plan.UnrollKeys)
             {
-                int offset = spec.Lkv - spec.Lq + 1;
-                w.Line($"int seen = {(constant ? Int(index + offset) : $"{row} + {offset}")}, seenBlocks = (seen + {plan.Lanes - 1}) / {plan.Lanes};");
+                int offset = spec.VisibleKeys(0); // row i sees VisibleKeys(0) + i keys
+                w.Line($"int seen = {(constant ? Int(spec.VisibleKeys(index)) : $"{row} + {offset}")}, seenBlocks = (seen + {plan.Lanes - 1}) / {plan.Lanes};");
             }
         }
 

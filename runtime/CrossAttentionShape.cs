@@ -101,8 +101,20 @@ public sealed class CrossAttentionShape : IEquatable<CrossAttentionShape>
     /// <summary>Floating-point operations of one <c>Attend</c> per batch item (2 per multiply-add; causal: the pairs seen).</summary>
     public long AttendFlops => ShapeRules.AttendFlops(Lq, Lkv, D, Causal);
 
-    /// <summary>The keys query row <paramref name="row"/> sees before the key mask: <see cref="Lkv"/>, or fewer when causal.</summary>
-    public int VisibleKeys(int row) => ShapeRules.VisibleKeys(row, Lq, Lkv, Causal);
+    /// <summary>
+    /// The keys query row <paramref name="row"/> sees before the key mask, keys 0 .. count − 1: <see cref="Lkv"/>, or
+    /// <c>row + Lkv − Lq + 1</c> when causal.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is not a query row, 0 .. Lq − 1.</exception>
+    public int VisibleKeys(int row)
+    {
+        if ((uint)row >= (uint)Lq)
+        {
+            throw new ArgumentOutOfRangeException(nameof(row), row, $"A query row is 0 .. {Lq - 1} (Lq = {Lq}).");
+        }
+
+        return ShapeRules.VisibleKeys(row, Lq, Lkv, Causal);
+    }
 
     /// <inheritdoc/>
     public bool Equals(CrossAttentionShape? other) =>

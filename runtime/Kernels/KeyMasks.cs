@@ -55,7 +55,7 @@ public static class KeyMasks
                 keep[..stride].CopyTo(row);
             }
 
-            row[(i + lkv - lq + 1)..].Clear();
+            row[ShapeRules.VisibleKeys(i, lq, lkv, causal: true)..].Clear();
         }
 
         return attended;

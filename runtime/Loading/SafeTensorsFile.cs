@@ -12,8 +12,6 @@ namespace CrossAttention.Loading;
 /// <summary>One tensor of a safetensors header: its dtype, shape and byte range in the data section.</summary>
 internal sealed record SafeTensor(string Name, string DType, long[] Shape, long Begin, long End)
 {
-    public long ElementCount => (End - Begin) / SafeTensorsFile.ElementSize(DType);
-
     public string ShapeText => Format(Shape);
 
     public static string Format(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";

@@ -111,6 +111,12 @@ public sealed class ShapeTests
         Assert.NotEqual(new CrossAttentionShape(5, 7, 64, 8).GetHashCode(), shape.GetHashCode());
         Assert.Equal(7, new CrossAttentionShape(5, 7, 64, 8).VisibleKeys(0));
         Assert.Equal(new[] { 1, 2, 3 }, new[] { 0, 1, 2 }.Select(new CrossAttentionShape(3, 3, 8, 1, causal: true).VisibleKeys));
+        foreach (int row in new[] { -1, 5, int.MinValue })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => shape.VisibleKeys(row));
+            Assert.Equal("row", e.ParamName);
+            Assert.Contains("A query row is 0 .. 4 (Lq = 5)", e.Message);
+        }
     }
 
     [Theory]
