@@ -66,10 +66,10 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"/// <summary>True where the CPU accelerates {tier.Vector} code.</summary>");
             w.Line("public static bool IsSupported => P.IsSupported;");
             w.Line();
-            w.Line(plan.HeadsInLanes
-                ? "/// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>"
+            w.Line(plan.HeadsInLanes ? "/// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>"
+                : plan.PairHeads ? $"/// <summary>An item is {(plan.PairedHeads == 2 ? "two query heads" : $"the {plan.PairedHeads} query heads")} of one batch item sharing a key/value head.</summary>"
                 : "/// <summary>An item is one head of one batch item.</summary>");
-            w.Line($"public static bool HeadsInLanes => {(plan.HeadsInLanes ? "true" : "false")};");
+            w.Line($"public static int HeadsPerItem => {Int(plan.HeadsPerItem)};");
             w.Line();
             w.Line($"/// <summary>Whole vectors of {plan.Lanes} covering the {Int(spec.Lkv)} keys.</summary>");
             w.Line($"public static int ScoreBufferLength => {Int(plan.ScoreBufferLength)};");

@@ -19,8 +19,12 @@ public sealed partial class CrossAttentionGenerator
         {
             KernelSpec spec = plan.Spec;
             w.Line("/// <summary>");
-            w.Line($"/// One head of one batch item. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at the head's first column of query row 0,");
-            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.KvWidth}); <paramref name=\"w\"/> at the head's [{spec.Lq}, {spec.Lkv}] weights.");
+            w.Line(plan.PairHeads
+                ? $"/// {plan.PairedHeads} heads of one batch item sharing a key/value head. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at the first head's first column of query row 0,"
+                : $"/// One head of one batch item. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at the head's first column of query row 0,");
+            w.Line(plan.PairHeads
+                ? $"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.KvWidth}); <paramref name=\"w\"/> at the heads' [{plan.PairedHeads}, {spec.Lq}, {spec.Lkv}] weights."
+                : $"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.KvWidth}); <paramref name=\"w\"/> at the head's [{spec.Lq}, {spec.Lkv}] weights.");
             w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name=\"scores\"/>: scratch.");
             w.Line("/// </summary>");
             w.Open("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
@@ -34,9 +38,18 @@ public sealed partial class CrossAttentionGenerator
             if (plan.QueryBlockRows == 2)
             {
                 w.Line($"Vector128<float> scale4 = Vector128.Create({FloatLiteral(spec.ResolvedScale)}), negativeInfinity4 = Vector128.Create(float.NegativeInfinity);");
+            }
+
+            if (plan.PairHeads)
+            {
+                // Each query row (of the item's heads) in turn: the heads' rows at one index see the same keys.
+                EmitQueryRows(w, plan, plan.PairedHeads > 2 ? EmitHeadGroupRow : EmitQueryPair, cancellationToken);
+            }
+            else if (plan.QueryBlockRows == 2)
+            {
                 w.Line();
                 w.Open($"for (int i = 0; i + 1 < {spec.Lq}; i += 2)");
-                EmitQueryPair(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}");
+                EmitQueryPair(w, plan, $"i * {spec.D}", $"i * {spec.Lkv}", "i");
                 w.Close();
                 if (spec.Lq % 2 == 1)
                 {
@@ -138,8 +151,13 @@ public sealed partial class CrossAttentionGenerator
             {
                 for (int kb = 0; kb < plan.KeyBlocks; kb++)
                 {
-                    w.Line($"V s{kb};");
-                    w.Open();
+                    // A causal row skips the blocks wholly past its horizon: row i sees key j ≤ i + Lkv − Lq, so block
+                    // kb from row kb · L − (Lkv − Lq) on. Their scores stay −∞, which the softmax turns into 0. (Only
+                    // rows in a loop have such blocks: a single row, Lq = 1, sees every key.)
+                    long firstRow = ((long)kb * lanes) - (spec.Lkv - spec.Lq);
+                    w.Line(spec.Causal && firstRow > 0 ? $"V s{kb} = negativeInfinity;" : $"V s{kb};");
+                    w.Open(spec.Causal && firstRow > 0 ? $"if ({row} >= {firstRow.ToString(CultureInfo.InvariantCulture)})" : null);
+
                     EmitScoreBlock(w, plan, KeysIn(plan, kb), "k", kb * lanes * spec.KvWidth, $"s{kb}", Int(kb * lanes));
                     w.Close();
                 }

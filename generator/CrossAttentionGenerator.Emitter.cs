@@ -156,12 +156,14 @@ public sealed partial class CrossAttentionGenerator
             return new[]
             {
                 $"{title}: keys in vector lanes; " +
-                (plan.QueryBlockRows == 2 ? $"{spec.Lq} query rows in a loop, two at a time sharing each key and value read"
+                (plan.PairedHeads > 2 ? $"{(spec.Lq == 1 ? "the query row" : $"{spec.Lq} query rows in a loop")} of the {plan.PairedHeads} heads sharing a key/value head, two at a time, over tiles of {plan.KeyTile} key and value rows each read once for all of them"
+                    : plan.PairHeads ? $"{(spec.Lq == 1 ? "the query row" : $"{spec.Lq} query rows in a loop")} of two heads at a time, which share a key/value head and each key and value read"
+                    : plan.QueryBlockRows == 2 ? $"{spec.Lq} query rows in a loop, two at a time sharing each key and value read"
                     : plan.UnrollQueries ? $"{spec.Lq} query row(s) unrolled" : $"{spec.Lq} query rows in a loop") + "; " +
                 (plan.UnrollKeys ? $"{spec.Lkv} key(s) unrolled, scores kept in registers" : $"{spec.Lkv} keys in loops, scores in a buffer") + ";",
                 $"      {headText};",
                 plan.QueryBlockRows == 2
-                    ? $"      scores in blocks of 2 rows × 4 keys, weighted sum in blocks of 2 rows × 4 output vectors{(spec.Lq % 2 == 1 ? $" (the last row alone: {lanes} keys per score vector)" : "")};"
+                    ? $"      scores in blocks of 2 rows × 4 keys, weighted sum in blocks of 2 rows × 4 output vectors{(spec.Lq % 2 == 1 && !plan.PairHeads ? $" (the last row alone: {lanes} keys per score vector)" : "")};"
                     : $"      scores as {plan.KeyBlocks} vector(s) of {lanes} keys" + (plan.KeyTailLanes != 0 ? $" (the last holds {plan.KeyTailLanes})" : "") +
                       $", {lanes} dot-product accumulators per vector{(plan.PreloadQuery ? ", query row held in registers" : "")}; weighted sum over " +
                       $"{plan.ValueGroupChunks} output vector(s) at a time, keys alternating between {plan.ValueSplit} accumulator set(s);",

@@ -147,9 +147,16 @@ internal static class KernelPlanner
             ? ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes))
             : ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes), PlanLinear(spec.ResolvedKvDim, spec.KvWidth, lanes));
         // Keys walked in loops are read from memory for every query row: two rows sharing each read halve that traffic.
-        // (Not with Causal: the two rows see different keys, and each must skip the value rows it does not see.)
-        int queryBlockRows = !unrollKeys && headUnrolled && spec.Lq >= 2 && !spec.Causal ? 2 : 1;
+        // Two query heads of a group (an even one) are paired first: they read the same key/value head and their rows at
+        // one query index see the same keys, so this works at Lq = 1 (the decoder step) and with Causal. Otherwise two
+        // consecutive query rows of a head (not with Causal: they see different keys, and each must skip the value rows
+        // it does not see).
         bool queryLanes = IsQueryLanesShape(spec, lanes);
+        // The whole group goes in an item when its score rows fit the bound of a query-lanes scratch; else pairs.
+        bool pairHeads = !unrollKeys && headUnrolled && !headsInLanes && !queryLanes && spec.GroupSize % 2 == 0;
+        int pairedHeads = !pairHeads ? 0 : (long)spec.GroupSize * RoundUp(spec.Lkv, lanes) <= MaxQueryLanesScratch ? spec.GroupSize : 2;
+        int keyTile = pairedHeads > 2 ? System.Math.Max(4, KeyTileBytes / 4 / dh / 4 * 4) : 0;
+        int queryBlockRows = pairHeads || (!unrollKeys && headUnrolled && spec.Lq >= 2 && !spec.Causal) ? 2 : 1;
         if (queryLanes)
         {
             estimate = 4; // the attention method is one call of the runtime's kernel
@@ -158,7 +165,7 @@ internal static class KernelPlanner
                 Count(spec.Lq, "query row"), Count(spec.Lkv, "key"));
         }
 
-        return new KernelPlan(spec, tier, headsInLanes, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload && !headsInLanes, queryBlockRows,
+        return new KernelPlan(spec, tier, headsInLanes, head, keyBlocks, keyTail, unrollQueries, unrollKeys, preload && !headsInLanes, queryBlockRows, pairedHeads, keyTile,
                               groupChunks, valueSplit, queryLanes, estimate, new EquatableArray<LinearPlan>(projections), info);
     }
 
@@ -202,6 +209,10 @@ internal static class KernelPlanner
 
     /// <summary>Score FMAs per query row with heads in lanes (keys × heads × head vectors); beyond, a row is too long.</summary>
     public const int MaxHeadsInLanesProducts = 128;
+
+    /// <summary>Bytes of one head's key (or value) rows in a tile shared by a group of paired heads: half the smallest L1
+    /// data cache of the CPUs the tiers run on (32 KB), so the tile stays there while every pair reads it.</summary>
+    public const int KeyTileBytes = 16 * 1024;
 
     /// <summary>Projections with inputs of up to this many vectors are generated (walking the inputs two vectors a turn);
     /// wider ones call the runtime's kernel of the tier.</summary>

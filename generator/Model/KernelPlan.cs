@@ -111,6 +111,12 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int Lanes, bool Gener
 /// <param name="PreloadQuery">A query row's vectors are loaded once into registers and reused for every key block.</param>
 /// <param name="QueryBlockRows">Query rows that share each key and value row read (1, or 2 in register blocks of 2 rows
 /// × 4 keys for scores and 2 rows × 4 vectors for the weighted sum), for shapes whose keys are walked in loops.</param>
+/// <param name="PairedHeads">0, or the query heads sharing a key/value head (grouped-query attention, an even group)
+/// an item holds, walked two at a time: the two rows of a block are then one query row of two heads, which see the same
+/// keys (at every query row count, and with <c>Causal</c> too). With the whole group in an item (more than 2), keys and
+/// values are walked in tiles of <paramref name="KeyTile"/> rows, each read from memory once for every pair of the
+/// group while it sits in the L1 cache. 0: the two rows of a block are consecutive query rows of one head.</param>
+/// <param name="KeyTile">Key rows per tile with more than two paired heads (a tile of one head's keys fills about 16 KB).</param>
 /// <param name="ValueGroupChunks">Output accumulators per pass of the weighted sum (vectors of the head).</param>
 /// <param name="ValueSplit">Independent accumulator sets the keys of the weighted sum alternate between, to hide FMA
 /// latency when a head has few vectors.</param>
@@ -132,6 +138,8 @@ internal sealed record KernelPlan(
     bool UnrollKeys,
     bool PreloadQuery,
     int QueryBlockRows,
+    int PairedHeads,
+    int KeyTile,
     int ValueGroupChunks,
     int ValueSplit,
     bool QueryLanes,
@@ -141,6 +149,12 @@ internal sealed record KernelPlan(
 {
     public int FullKeyBlocks => KeyTailLanes == 0 ? KeyBlocks : KeyBlocks - 1;
 
+    /// <summary>Whether the two rows of a block are one query row of two heads (<see cref="PairedHeads"/>).</summary>
+    public bool PairHeads => PairedHeads > 0;
+
+    /// <summary>Query heads an item covers: every head with heads in lanes, the paired heads, else one.</summary>
+    public int HeadsPerItem => HeadsInLanes ? Spec.Heads : PairHeads ? PairedHeads : 1;
+
     /// <summary>Floats per vector.</summary>
     public int Lanes => Tier.Lanes;
 
@@ -148,10 +162,10 @@ internal sealed record KernelPlan(
     public int ScoreBufferLength => KeyBlocks * Lanes;
 
     /// <summary>
-    /// Score-buffer rows an item uses: one per query row sharing key reads, or with query rows in lanes as many as hold
+    /// Score-buffer rows an item uses: one per query row (or paired head) sharing key reads, or with query rows in lanes as many as hold
     /// the runtime kernel's scratch (<see cref="QueryLanesScratch"/>).
     /// </summary>
-    public int ScoreRows => QueryLanes ? (int)((QueryLanesScratch + ScoreBufferLength - 1) / ScoreBufferLength) : QueryBlockRows;
+    public int ScoreRows => QueryLanes ? (int)((QueryLanesScratch + ScoreBufferLength - 1) / ScoreBufferLength) : PairHeads ? PairedHeads : QueryBlockRows;
 
     /// <summary>Floats the runtime's query-lanes kernel needs (<c>KernelPlanner.QueryLanesScratch</c>).</summary>
     public long QueryLanesScratch => KernelPlanner.QueryLanesScratch(Spec, Lanes);

@@ -30,10 +30,10 @@ public interface IGeneratedKernel
     static abstract bool IsSupported { get; }
 
     /// <summary>
-    /// True when an item is a whole batch item, every head at once (heads in the vector lanes); false when an item is
-    /// one head of one batch item.
+    /// Query heads of one batch item an item covers, consecutive: 1; 2, a pair of heads sharing a key/value head
+    /// (grouped-query attention, read once for both); or <c>Heads</c>, the whole batch item (heads in the vector lanes).
     /// </summary>
-    static abstract bool HeadsInLanes { get; }
+    static abstract int HeadsPerItem { get; }
 
     /// <summary>Floats in one row of the score buffer, and ints in the key-mask buffer: whole vectors covering the keys.</summary>
     static abstract int ScoreBufferLength { get; }
@@ -44,7 +44,7 @@ public interface IGeneratedKernel
     /// <summary>
     /// Attention for one item whose batch item has at least one attended key. <paramref name="q"/> and
     /// <paramref name="o"/> point at the item's first column of query row 0, <paramref name="k"/> and
-    /// <paramref name="v"/> at its first column of key row 0 (rows <c>D</c> apart); <paramref name="w"/> at the item's
+    /// <paramref name="v"/> at its key/value head's first column of key row 0 (rows <c>KvHeads · dh</c> apart); <paramref name="w"/> at the item's
     /// attention weights when <paramref name="writeWeights"/>; <paramref name="keep"/>: −1 for attended keys, 0 for
     /// masked keys and padding lanes (<see cref="KeyMasks.Fill"/>); <paramref name="scores"/>: the score buffer.
     /// </summary>

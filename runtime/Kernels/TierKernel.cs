@@ -24,7 +24,7 @@ internal static class TierKernel<TKernel>
                               ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
     {
         CrossAttentionShape shape = TKernel.Shape;
-        int items = TKernel.HeadsInLanes ? batch : batch * shape.Heads;
+        int items = batch * (shape.Heads / TKernel.HeadsPerItem);
         if (KernelParallel.ShouldSplit(items, batch * shape.AttendFlops))
         {
             KernelParallel.For<AttendWork>(items, q, k, v, output, keyMask, attentionWeights, batch);
@@ -60,14 +60,15 @@ internal static class TierKernel<TKernel>
         }
     }
 
-    /// <summary>Items [start, end): one head of one batch item each (item = batch item · Heads + head), or with heads in
-    /// lanes one batch item each.</summary>
+    /// <summary>Items [start, end): <c>HeadsPerItem</c> consecutive heads of one batch item each (item = batch item ·
+    /// Heads / HeadsPerItem + its first head / HeadsPerItem): one head, a pair sharing a key/value head, or with heads
+    /// in lanes the whole batch item.</summary>
     private static void Run(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                             ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end, Span<int> keep, Span<float> scores)
     {
         CrossAttentionShape shape = TKernel.Shape;
-        int heads = TKernel.HeadsInLanes ? 1 : shape.Heads;
-        int columns = TKernel.HeadsInLanes ? shape.D : shape.HeadSize;
+        int heads = shape.Heads / TKernel.HeadsPerItem;
+        int columns = TKernel.HeadsPerItem * shape.HeadSize;
         int weightsPerItem = shape.WeightsLength / heads;
         ref float qBase = ref MemoryMarshal.GetReference(q);
         ref float kBase = ref MemoryMarshal.GetReference(k);
@@ -79,9 +80,10 @@ internal static class TierKernel<TKernel>
         for (int item = start; item < end; item++)
         {
             int b = item / heads, h = item - (b * heads);
-            // Query head h reads key/value head h / GroupSize (with heads in lanes, h = 0 and the kernel maps each lane).
+            // Query head h reads key/value head h / GroupSize; an item's heads share theirs (with heads in lanes, the
+            // kernel maps each lane).
             int rows = (b * shape.QueryLength) + (h * columns);
-            int keys = (b * shape.KeyValueLength) + (h / shape.GroupSize * columns);
+            int keys = (b * shape.KeyValueLength) + (h * TKernel.HeadsPerItem / shape.GroupSize * shape.HeadSize);
             // Only where weights are written: without them the offset is bounded by no span (and checked arithmetic
             // would throw on it).
             int weights = writeWeights ? item * weightsPerItem : 0;
@@ -134,7 +136,7 @@ internal static class TierKernel<TKernel>
         }
 
         int perHead = shape.Lq * shape.Lkv;
-        for (int h = 0; !weights.IsEmpty && h < (TKernel.HeadsInLanes ? shape.Heads : 1); h++)
+        for (int h = 0; !weights.IsEmpty && h < TKernel.HeadsPerItem; h++)
         {
             weights.Slice(h * perHead, emptyRows * shape.Lkv).Clear();
         }

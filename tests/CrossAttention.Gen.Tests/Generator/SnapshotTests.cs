@@ -18,6 +18,7 @@ public sealed class SnapshotTests
     [InlineData("HeadSize268", "lq: 1, lkv: 3, d: 268, heads: 1, Scale = -0.5f")]
     [InlineData("Gqa", "lq: 16, lkv: 64, d: 512, heads: 8, KvHeads = 2")]
     [InlineData("LatentGrouped", "lq: 4, lkv: 2, d: 64, heads: 8, KvHeads = 2")]
+    [InlineData("GqaStep", "lq: 1, lkv: 1500, d: 512, heads: 8, KvHeads = 2")]
     [InlineData("LlamaCausal", "lq: 5, lkv: 7, d: 64, heads: 4, KvHeads = 2, Causal = true")]
     public void Generated_source_matches_its_snapshot(string name, string arguments)
     {

@@ -130,7 +130,7 @@ namespace CrossAttention.Generated.Tier512
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is one head of one batch item.</summary>
-        public static bool HeadsInLanes => false;
+        public static int HeadsPerItem => 1;
 
         /// <summary>Whole vectors of 16 covering the 32 keys.</summary>
         public static int ScoreBufferLength => 32;
@@ -629,7 +629,7 @@ namespace CrossAttention.Generated.Tier256
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is one head of one batch item.</summary>
-        public static bool HeadsInLanes => false;
+        public static int HeadsPerItem => 1;
 
         /// <summary>Whole vectors of 8 covering the 32 keys.</summary>
         public static int ScoreBufferLength => 32;
@@ -836,7 +836,7 @@ namespace CrossAttention.Generated.Tier128
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is one head of one batch item.</summary>
-        public static bool HeadsInLanes => false;
+        public static int HeadsPerItem => 1;
 
         /// <summary>Whole vectors of 4 covering the 32 keys.</summary>
         public static int ScoreBufferLength => 32;

@@ -136,7 +136,7 @@ namespace CrossAttention.Generated.Tier256
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>
-        public static bool HeadsInLanes => true;
+        public static int HeadsPerItem => 2;
 
         /// <summary>Whole vectors of 8 covering the 3 keys.</summary>
         public static int ScoreBufferLength => 8;
@@ -429,7 +429,7 @@ namespace CrossAttention.Generated.Tier128
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>
-        public static bool HeadsInLanes => true;
+        public static int HeadsPerItem => 2;
 
         /// <summary>Whole vectors of 4 covering the 3 keys.</summary>
         public static int ScoreBufferLength => 4;

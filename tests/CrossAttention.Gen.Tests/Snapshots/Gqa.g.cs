@@ -111,7 +111,7 @@ namespace CrossAttention.Generated.Tier512
     using Vec = global::System.Runtime.Intrinsics.Vector512;
     using P = global::CrossAttention.Kernels.Vector512Primitives;
 
-    // Vector512 (16 lanes, 32 registers): keys in vector lanes; 16 query rows in a loop, two at a time sharing each key and value read; 64 keys in loops, scores in a buffer;
+    // Vector512 (16 lanes, 32 registers): keys in vector lanes; 16 query rows in a loop of the 4 heads sharing a key/value head, two at a time, over tiles of 64 key and value rows each read once for all of them; 64 keys in loops, scores in a buffer;
     //       head dimension: 4 vector(s) of 16, unrolled;
     //       scores in blocks of 2 rows × 4 keys, weighted sum in blocks of 2 rows × 4 output vectors;
     //       projections: 512 → 512 by the runtime's Vector512 kernel (inputs in a loop); 512 → 128 by the runtime's Vector512 kernel (inputs in a loop);
@@ -129,14 +129,14 @@ namespace CrossAttention.Generated.Tier512
         /// <summary>True where the CPU accelerates Vector512 code.</summary>
         public static bool IsSupported => P.IsSupported;
 
-        /// <summary>An item is one head of one batch item.</summary>
-        public static bool HeadsInLanes => false;
+        /// <summary>An item is the 4 query heads of one batch item sharing a key/value head.</summary>
+        public static int HeadsPerItem => 4;
 
         /// <summary>Whole vectors of 16 covering the 64 keys.</summary>
         public static int ScoreBufferLength => 64;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 2;
+        public static int ScoreRows => 4;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -147,8 +147,8 @@ namespace CrossAttention.Generated.Tier512
             P.Project(x, rows, w, b, y);
 
         /// <summary>
-        /// One head of one batch item. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,
-        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the head's [16, 64] weights.
+        /// 4 heads of one batch item sharing a key/value head. <paramref name="q"/>, <paramref name="o"/> point at the first head's first column of query row 0,
+        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the heads' [4, 16, 64] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name="scores"/>: scratch.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
@@ -157,177 +157,192 @@ namespace CrossAttention.Generated.Tier512
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             Vector128<float> scale4 = Vector128.Create(0.125f), negativeInfinity4 = Vector128.Create(float.NegativeInfinity);
 
-            for (int i = 0; i + 1 < 16; i += 2)
+            for (int i = 0; i < 16; i++)
             {
                 ref float qi = ref Unsafe.Add(ref q, i * 512);
                 ref float oi = ref Unsafe.Add(ref o, i * 512);
-                ref float oi1 = ref Unsafe.Add(ref oi, 512);
-                ref float scores1 = ref Unsafe.Add(ref scores, 64);
 
-                // Scores: blocks of 2 query rows × 4 keys, each key row read once for both rows.
-                Vector128<float> maxima0 = negativeInfinity4, maxima1 = negativeInfinity4;
-                for (int j = 0; j < 64; j += 4)
+                // Scores: tiles of 64 keys, each read once for the 4 heads, in blocks of 2 heads × 4 keys.
+                for (int t = 0; t < 64; t += 64)
                 {
-                    ref float kr = ref Unsafe.Add(ref k, j * 128);
-                    V a0_0 = V.Zero;
-                    V a0_1 = V.Zero;
-                    V a0_2 = V.Zero;
-                    V a0_3 = V.Zero;
-                    V a1_0 = V.Zero;
-                    V a1_1 = V.Zero;
-                    V a1_2 = V.Zero;
-                    V a1_3 = V.Zero;
+                    int tileEnd = Math.Min(t + 64, 64);
+                    for (int g = 0; g < 4; g += 2)
                     {
-                        V x0 = Vec.LoadUnsafe(ref qi, 0);
-                        V x1 = Vec.LoadUnsafe(ref qi, 512);
-                        V k0 = Vec.LoadUnsafe(ref kr, 0);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                        V k1 = Vec.LoadUnsafe(ref kr, 128);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                        V k2 = Vec.LoadUnsafe(ref kr, 256);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                        V k3 = Vec.LoadUnsafe(ref kr, 384);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref qi, 16);
-                        V x1 = Vec.LoadUnsafe(ref qi, 528);
-                        V k0 = Vec.LoadUnsafe(ref kr, 16);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                        V k1 = Vec.LoadUnsafe(ref kr, 144);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                        V k2 = Vec.LoadUnsafe(ref kr, 272);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                        V k3 = Vec.LoadUnsafe(ref kr, 400);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref qi, 32);
-                        V x1 = Vec.LoadUnsafe(ref qi, 544);
-                        V k0 = Vec.LoadUnsafe(ref kr, 32);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                        V k1 = Vec.LoadUnsafe(ref kr, 160);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                        V k2 = Vec.LoadUnsafe(ref kr, 288);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                        V k3 = Vec.LoadUnsafe(ref kr, 416);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                    }
-                    {
-                        V x0 = Vec.LoadUnsafe(ref qi, 48);
-                        V x1 = Vec.LoadUnsafe(ref qi, 560);
-                        V k0 = Vec.LoadUnsafe(ref kr, 48);
-                        a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                        a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                        V k1 = Vec.LoadUnsafe(ref kr, 176);
-                        a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                        a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                        V k2 = Vec.LoadUnsafe(ref kr, 304);
-                        a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                        a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                        V k3 = Vec.LoadUnsafe(ref kr, 432);
-                        a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                        a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                    }
-                    Vector128<float> kept = Vector128.LoadUnsafe(ref keep, (nuint)j).AsSingle();
-                    Vector128<float> s0 = Vector128.ConditionalSelect(kept, P.Reduce4(a0_0, a0_1, a0_2, a0_3) * scale4, negativeInfinity4);
-                    s0.StoreUnsafe(ref scores, (nuint)j);
-                    maxima0 = Vector128.MaxNative(maxima0, s0);
-                    Vector128<float> s1 = Vector128.ConditionalSelect(kept, P.Reduce4(a1_0, a1_1, a1_2, a1_3) * scale4, negativeInfinity4);
-                    s1.StoreUnsafe(ref scores1, (nuint)j);
-                    maxima1 = Vector128.MaxNative(maxima1, s1);
-                }
-
-                // Softmax per row: subtract the row maximum, exponentiate, keep attended lanes only.
-                V shift0 = Vec.Create(P.HorizontalMax(maxima0));
-                V inverse0Total = V.Zero;
-                for (int kb = 0; kb < 64; kb += 16)
-                {
-                    V p = P.Exp(Vec.LoadUnsafe(ref scores, (nuint)kb) - shift0) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle();
-                    p.StoreUnsafe(ref scores, (nuint)kb);
-                    inverse0Total += p;
-                }
-                float inverse0 = 1f / P.HorizontalSum(inverse0Total);
-                V inverses0 = Vec.Create(inverse0);
-                V shift1 = Vec.Create(P.HorizontalMax(maxima1));
-                V inverse1Total = V.Zero;
-                for (int kb = 0; kb < 64; kb += 16)
-                {
-                    V p = P.Exp(Vec.LoadUnsafe(ref scores1, (nuint)kb) - shift1) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle();
-                    p.StoreUnsafe(ref scores1, (nuint)kb);
-                    inverse1Total += p;
-                }
-                float inverse1 = 1f / P.HorizontalSum(inverse1Total);
-                V inverses1 = Vec.Create(inverse1);
-
-                // Weighted sum of value rows: blocks of 2 rows × 4 output vectors, each value row read once for both rows.
-                {
-                    V o0_0 = Vec.Create(-0f);
-                    V o0_1 = Vec.Create(-0f);
-                    V o0_2 = Vec.Create(-0f);
-                    V o0_3 = Vec.Create(-0f);
-                    V o1_0 = Vec.Create(-0f);
-                    V o1_1 = Vec.Create(-0f);
-                    V o1_2 = Vec.Create(-0f);
-                    V o1_3 = Vec.Create(-0f);
-                    for (int j = 0; j < 64; j++)
-                    {
-                        if (Unsafe.Add(ref keep, j) != 0)
+                        ref float qg = ref Unsafe.Add(ref qi, g * 64);
+                        ref float sg = ref Unsafe.Add(ref scores, g * 64);
+                        ref float sg1 = ref Unsafe.Add(ref sg, 64);
+                        for (int j = t; j < tileEnd; j += 4)
                         {
-                            V p0 = Vec.Create(Unsafe.Add(ref scores, j)), p1 = Vec.Create(Unsafe.Add(ref scores1, j));
-                            ref float vr = ref Unsafe.Add(ref v, j * 128);
-                            V value0 = Vec.LoadUnsafe(ref vr, 0);
-                            o0_0 = Vec.FusedMultiplyAdd(p0, value0, o0_0);
-                            o1_0 = Vec.FusedMultiplyAdd(p1, value0, o1_0);
-                            V value1 = Vec.LoadUnsafe(ref vr, 16);
-                            o0_1 = Vec.FusedMultiplyAdd(p0, value1, o0_1);
-                            o1_1 = Vec.FusedMultiplyAdd(p1, value1, o1_1);
-                            V value2 = Vec.LoadUnsafe(ref vr, 32);
-                            o0_2 = Vec.FusedMultiplyAdd(p0, value2, o0_2);
-                            o1_2 = Vec.FusedMultiplyAdd(p1, value2, o1_2);
-                            V value3 = Vec.LoadUnsafe(ref vr, 48);
-                            o0_3 = Vec.FusedMultiplyAdd(p0, value3, o0_3);
-                            o1_3 = Vec.FusedMultiplyAdd(p1, value3, o1_3);
+                            ref float kr = ref Unsafe.Add(ref k, j * 128);
+                            V a0_0 = V.Zero;
+                            V a0_1 = V.Zero;
+                            V a0_2 = V.Zero;
+                            V a0_3 = V.Zero;
+                            V a1_0 = V.Zero;
+                            V a1_1 = V.Zero;
+                            V a1_2 = V.Zero;
+                            V a1_3 = V.Zero;
+                            {
+                                V x0 = Vec.LoadUnsafe(ref qg, 0);
+                                V x1 = Vec.LoadUnsafe(ref qg, 64);
+                                V k0 = Vec.LoadUnsafe(ref kr, 0);
+                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
+                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
+                                V k1 = Vec.LoadUnsafe(ref kr, 128);
+                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
+                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
+                                V k2 = Vec.LoadUnsafe(ref kr, 256);
+                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
+                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
+                                V k3 = Vec.LoadUnsafe(ref kr, 384);
+                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
+                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
+                            }
+                            {
+                                V x0 = Vec.LoadUnsafe(ref qg, 16);
+                                V x1 = Vec.LoadUnsafe(ref qg, 80);
+                                V k0 = Vec.LoadUnsafe(ref kr, 16);
+                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
+                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
+                                V k1 = Vec.LoadUnsafe(ref kr, 144);
+                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
+                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
+                                V k2 = Vec.LoadUnsafe(ref kr, 272);
+                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
+                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
+                                V k3 = Vec.LoadUnsafe(ref kr, 400);
+                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
+                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
+                            }
+                            {
+                                V x0 = Vec.LoadUnsafe(ref qg, 32);
+                                V x1 = Vec.LoadUnsafe(ref qg, 96);
+                                V k0 = Vec.LoadUnsafe(ref kr, 32);
+                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
+                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
+                                V k1 = Vec.LoadUnsafe(ref kr, 160);
+                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
+                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
+                                V k2 = Vec.LoadUnsafe(ref kr, 288);
+                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
+                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
+                                V k3 = Vec.LoadUnsafe(ref kr, 416);
+                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
+                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
+                            }
+                            {
+                                V x0 = Vec.LoadUnsafe(ref qg, 48);
+                                V x1 = Vec.LoadUnsafe(ref qg, 112);
+                                V k0 = Vec.LoadUnsafe(ref kr, 48);
+                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
+                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
+                                V k1 = Vec.LoadUnsafe(ref kr, 176);
+                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
+                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
+                                V k2 = Vec.LoadUnsafe(ref kr, 304);
+                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
+                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
+                                V k3 = Vec.LoadUnsafe(ref kr, 432);
+                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
+                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
+                            }
+                            Vector128<float> kept = Vector128.LoadUnsafe(ref keep, (nuint)j).AsSingle();
+                            Vector128<float> s0 = Vector128.ConditionalSelect(kept, P.Reduce4(a0_0, a0_1, a0_2, a0_3) * scale4, negativeInfinity4);
+                            s0.StoreUnsafe(ref sg, (nuint)j);
+                            Vector128<float> s1 = Vector128.ConditionalSelect(kept, P.Reduce4(a1_0, a1_1, a1_2, a1_3) * scale4, negativeInfinity4);
+                            s1.StoreUnsafe(ref sg1, (nuint)j);
                         }
                     }
-                    (o0_0 * inverses0).StoreUnsafe(ref oi, 0);
-                    (o0_1 * inverses0).StoreUnsafe(ref oi, 16);
-                    (o0_2 * inverses0).StoreUnsafe(ref oi, 32);
-                    (o0_3 * inverses0).StoreUnsafe(ref oi, 48);
-                    (o1_0 * inverses1).StoreUnsafe(ref oi1, 0);
-                    (o1_1 * inverses1).StoreUnsafe(ref oi1, 16);
-                    (o1_2 * inverses1).StoreUnsafe(ref oi1, 32);
-                    (o1_3 * inverses1).StoreUnsafe(ref oi1, 48);
                 }
 
-                if (writeWeights)
+                // Softmax per head: the maximum over attended keys, e^(s − max) on them (0 elsewhere), divided by the sum.
+                for (int g = 0; g < 4; g++)
                 {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 64);
+                    ref float sg = ref Unsafe.Add(ref scores, g * 64);
+                    V maxima = negativeInfinity;
                     for (int kb = 0; kb < 64; kb += 16)
                     {
-                        ((Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses0) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
+                        maxima = Vec.MaxNative(maxima, Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle(), Vec.LoadUnsafe(ref sg, (nuint)kb), negativeInfinity));
+                    }
+                    V shift = Vec.Create(P.HorizontalMax(maxima));
+                    V inverseTotal = V.Zero;
+                    for (int kb = 0; kb < 64; kb += 16)
+                    {
+                        V p = P.Exp(Vec.LoadUnsafe(ref sg, (nuint)kb) - shift) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle();
+                        p.StoreUnsafe(ref sg, (nuint)kb);
+                        inverseTotal += p;
+                    }
+                    float inverse = 1f / P.HorizontalSum(inverseTotal);
+                    V inverses = Vec.Create(inverse);
+                    for (int kb = 0; kb < 64; kb += 16)
+                    {
+                        (Vec.LoadUnsafe(ref sg, (nuint)kb) * inverses).StoreUnsafe(ref sg, (nuint)kb);
                     }
                 }
-                if (writeWeights)
+
+                // Weighted sum of value rows: tiles of 64 rows, each read once for the 4 heads, in blocks of 2 heads × 4
+                // output vectors; each block's sums go to the output row and continue from there in the next tile.
+                for (int t = 0; t < 64; t += 64)
                 {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 64 + 64);
-                    for (int kb = 0; kb < 64; kb += 16)
+                    int tileEnd = Math.Min(t + 64, 64);
+                    for (int g = 0; g < 4; g += 2)
                     {
-                        ((Vec.LoadUnsafe(ref scores1, (nuint)kb) * inverses1) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
+                        ref float og = ref Unsafe.Add(ref oi, g * 64);
+                        ref float og1 = ref Unsafe.Add(ref og, 64);
+                        ref float sg = ref Unsafe.Add(ref scores, g * 64);
+                        ref float sg1 = ref Unsafe.Add(ref sg, 64);
+                        {
+                            V o0_0 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 0);
+                            V o0_1 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 16);
+                            V o0_2 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 32);
+                            V o0_3 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 48);
+                            V o1_0 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 0);
+                            V o1_1 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 16);
+                            V o1_2 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 32);
+                            V o1_3 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 48);
+                            for (int j = t; j < tileEnd; j++)
+                            {
+                                if (Unsafe.Add(ref keep, j) != 0)
+                                {
+                                    V p0 = Vec.Create(Unsafe.Add(ref sg, j)), p1 = Vec.Create(Unsafe.Add(ref sg1, j));
+                                    ref float vr = ref Unsafe.Add(ref v, j * 128);
+                                    V value0 = Vec.LoadUnsafe(ref vr, 0);
+                                    o0_0 = Vec.FusedMultiplyAdd(p0, value0, o0_0);
+                                    o1_0 = Vec.FusedMultiplyAdd(p1, value0, o1_0);
+                                    V value1 = Vec.LoadUnsafe(ref vr, 16);
+                                    o0_1 = Vec.FusedMultiplyAdd(p0, value1, o0_1);
+                                    o1_1 = Vec.FusedMultiplyAdd(p1, value1, o1_1);
+                                    V value2 = Vec.LoadUnsafe(ref vr, 32);
+                                    o0_2 = Vec.FusedMultiplyAdd(p0, value2, o0_2);
+                                    o1_2 = Vec.FusedMultiplyAdd(p1, value2, o1_2);
+                                    V value3 = Vec.LoadUnsafe(ref vr, 48);
+                                    o0_3 = Vec.FusedMultiplyAdd(p0, value3, o0_3);
+                                    o1_3 = Vec.FusedMultiplyAdd(p1, value3, o1_3);
+                                }
+                            }
+                            o0_0.StoreUnsafe(ref og, 0);
+                            o0_1.StoreUnsafe(ref og, 16);
+                            o0_2.StoreUnsafe(ref og, 32);
+                            o0_3.StoreUnsafe(ref og, 48);
+                            o1_0.StoreUnsafe(ref og1, 0);
+                            o1_1.StoreUnsafe(ref og1, 16);
+                            o1_2.StoreUnsafe(ref og1, 32);
+                            o1_3.StoreUnsafe(ref og1, 48);
+                        }
+                    }
+                }
+
+                for (int g = 0; g < 4; g++)
+                {
+                    ref float sg = ref Unsafe.Add(ref scores, g * 64);
+                    if (writeWeights)
+                    {
+                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
+                        ref float wi = ref Unsafe.Add(ref w, i * 64 + (g * 1024));
+                        for (int kb = 0; kb < 64; kb += 16)
+                        {
+                            ((Vec.LoadUnsafe(ref sg, (nuint)kb) * V.One) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
+                        }
                     }
                 }
             }
@@ -364,7 +379,7 @@ namespace CrossAttention.Generated.Tier256
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is one head of one batch item.</summary>
-        public static bool HeadsInLanes => false;
+        public static int HeadsPerItem => 1;
 
         /// <summary>Whole vectors of 8 covering the 64 keys.</summary>
         public static int ScoreBufferLength => 64;
@@ -419,7 +434,7 @@ namespace CrossAttention.Generated.Tier128
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is one head of one batch item.</summary>
-        public static bool HeadsInLanes => false;
+        public static int HeadsPerItem => 1;
 
         /// <summary>Whole vectors of 4 covering the 64 keys.</summary>
         public static int ScoreBufferLength => 64;

@@ -130,7 +130,7 @@ namespace CrossAttention.Generated.Tier128
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is one head of one batch item.</summary>
-        public static bool HeadsInLanes => false;
+        public static int HeadsPerItem => 1;
 
         /// <summary>Whole vectors of 4 covering the 3 keys.</summary>
         public static int ScoreBufferLength => 4;

@@ -130,7 +130,7 @@ namespace CrossAttention.Generated.Tier256
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>
-        public static bool HeadsInLanes => true;
+        public static int HeadsPerItem => 8;
 
         /// <summary>Whole vectors of 8 covering the 2 keys.</summary>
         public static int ScoreBufferLength => 8;
@@ -668,7 +668,7 @@ namespace CrossAttention.Generated.Tier128
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is one head of one batch item.</summary>
-        public static bool HeadsInLanes => false;
+        public static int HeadsPerItem => 1;
 
         /// <summary>Whole vectors of 4 covering the 2 keys.</summary>
         public static int ScoreBufferLength => 4;

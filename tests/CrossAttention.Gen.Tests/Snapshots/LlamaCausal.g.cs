@@ -130,7 +130,7 @@ namespace CrossAttention.Generated.Tier512
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>
-        public static bool HeadsInLanes => true;
+        public static int HeadsPerItem => 4;
 
         /// <summary>Whole vectors of 16 covering the 7 keys.</summary>
         public static int ScoreBufferLength => 16;
@@ -825,7 +825,7 @@ namespace CrossAttention.Generated.Tier256
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>
-        public static bool HeadsInLanes => true;
+        public static int HeadsPerItem => 4;
 
         /// <summary>Whole vectors of 8 covering the 7 keys.</summary>
         public static int ScoreBufferLength => 8;
@@ -1536,7 +1536,7 @@ namespace CrossAttention.Generated.Tier128
         public static bool IsSupported => P.IsSupported;
 
         /// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>
-        public static bool HeadsInLanes => true;
+        public static int HeadsPerItem => 4;
 
         /// <summary>Whole vectors of 4 covering the 7 keys.</summary>
         public static int ScoreBufferLength => 8;
