@@ -144,7 +144,9 @@ public static class KernelArguments
     private static string PerItem(string name, CrossAttentionShape shape) => name switch
     {
         "q" or "queries" or "output" => Text($"Lq × D = {shape.Lq} × {shape.D}"),
-        "k" or "v" => Text($"Lkv × D = {shape.Lkv} × {shape.D}"),
+        "k" or "v" => shape.KvHeads == shape.Heads
+            ? Text($"Lkv × D = {shape.Lkv} × {shape.D}")
+            : Text($"Lkv × KvHeads · dh = {shape.Lkv} × {shape.KvHeads} · {shape.HeadSize}"),
         "context" => Text($"Lkv × KvDim = {shape.Lkv} × {shape.KvDim}"),
         "keyMask" => Text($"Lkv = {shape.Lkv}"),
         _ => Text($"Heads × Lq × Lkv = {shape.Heads} × {shape.Lq} × {shape.Lkv}"),

@@ -57,6 +57,20 @@ public sealed class ValidationTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void Keys_of_a_grouped_shape_are_counted_in_key_value_heads(string path)
+    {
+        // LlamaStyle: Lq 5, Lkv 7, D 64, 4 query heads over 2 key/value heads of 16 columns: 7 × 32 = 224 per batch item.
+        CrossAttentionShape shape = LlamaStyle.Shape;
+        ICrossAttention kernel = path == "generated" ? new StaticKernel<LlamaStyle.Kernel>() : new GenericCrossAttention(shape);
+        float[] output = Data.Filled(shape.QueryLength, 7f);
+        var e = Assert.ThrowsAny<ArgumentException>(() => kernel.Attend(new float[shape.QueryLength], new float[7 * 64], new float[shape.KeyValueLength], output));
+        Assert.Equal("k", e.ParamName);
+        Assert.Contains("k has 448 elements; expected 224: batch 1 (from q) × Lkv × KvHeads · dh = 7 × 2 · 16", e.Message);
+        Assert.All(output, x => Assert.Equal(7f, x));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void Values_of_a_broken_length_name_v(string path)
     {
         ArgumentException e = Reject(path, v: 1000);
