@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using CrossAttention.Kernels;
 
 namespace CrossAttention;
@@ -229,7 +230,7 @@ public sealed class GenericCrossAttention : ICrossAttention
                 Span<float> weights = attentionWeights.IsEmpty
                     ? default
                     : attentionWeights.Slice(((item * s.Lq) + i) * s.Lkv, s.Lkv);
-                AttendRow(q.Slice(row, s.HeadSize), kItem, vItem, output.Slice(row, s.HeadSize), mask, s.VisibleKeys(i), weights, scores);
+                AttendRow(q.Slice(row, s.HeadSize), kItem, vItem, output.Slice(row, s.HeadSize), mask, ShapeRules.VisibleKeys(i, s.Lq, s.Lkv, s.Causal), weights, scores);
             }
         }
     }
@@ -274,7 +275,7 @@ public sealed class GenericCrossAttention : ICrossAttention
             for (int r = 0; r < rows; r++)
             {
                 Span<float> row = block.Slice(r * lkv, lkv);
-                int visible = s.VisibleKeys(first + r);
+                int visible = ShapeRules.VisibleKeys(first + r, s.Lq, s.Lkv, s.Causal);
                 if (lkv >= 4)
                 {
                     Scores(ref Unsafe.Add(ref rowsStart, r * d), ref k, kvStride, dh, s.Scale, row[..visible]);
@@ -305,7 +306,7 @@ public sealed class GenericCrossAttention : ICrossAttention
             Exp(block);
             for (int r = 0; r < rows; r++)
             {
-                int visible = s.VisibleKeys(first + r);
+                int visible = ShapeRules.VisibleKeys(first + r, s.Lq, s.Lkv, s.Causal);
                 Span<float> p = block.Slice(r * lkv, visible);
                 Span<float> o = output.Slice((b * s.Lq + first + r) * d + h * dh, dh);
                 Span<float> w = weights.IsEmpty ? default : weights.Slice((first + r) * lkv, lkv);
@@ -358,19 +359,38 @@ public sealed class GenericCrossAttention : ICrossAttention
     private static void FewKeyScores(ref float q, int d, ref float k, int kvStride, int dh, int lkv, float scale, Span<float> block)
     {
         ref float s = ref MemoryMarshal.GetReference(block);
-        int t = 0;
+        int t = 0, r = 0, j = 0; // pair t is (query row r, key j): stepped, not divided (a division costs more than a pair here)
         for (; t + 4 <= block.Length; t += 4)
         {
-            Dot4(ref Unsafe.Add(ref q, (t / lkv) * d), ref Unsafe.Add(ref q, ((t + 1) / lkv) * d),
-                 ref Unsafe.Add(ref q, ((t + 2) / lkv) * d), ref Unsafe.Add(ref q, ((t + 3) / lkv) * d),
-                 ref Unsafe.Add(ref k, (t % lkv) * kvStride), ref Unsafe.Add(ref k, ((t + 1) % lkv) * kvStride),
-                 ref Unsafe.Add(ref k, ((t + 2) % lkv) * kvStride), ref Unsafe.Add(ref k, ((t + 3) % lkv) * kvStride),
+            int r0 = r, j0 = j;
+            Step(ref r, ref j, lkv);
+            int r1 = r, j1 = j;
+            Step(ref r, ref j, lkv);
+            int r2 = r, j2 = j;
+            Step(ref r, ref j, lkv);
+            int r3 = r, j3 = j;
+            Step(ref r, ref j, lkv);
+            Dot4(ref Unsafe.Add(ref q, r0 * d), ref Unsafe.Add(ref q, r1 * d), ref Unsafe.Add(ref q, r2 * d), ref Unsafe.Add(ref q, r3 * d),
+                 ref Unsafe.Add(ref k, j0 * kvStride), ref Unsafe.Add(ref k, j1 * kvStride),
+                 ref Unsafe.Add(ref k, j2 * kvStride), ref Unsafe.Add(ref k, j3 * kvStride),
                  dh, scale, ref Unsafe.Add(ref s, t));
         }
 
         for (; t < block.Length; t++)
         {
-            block[t] = Dot(ref Unsafe.Add(ref q, (t / lkv) * d), ref Unsafe.Add(ref k, (t % lkv) * kvStride), dh) * scale;
+            block[t] = Dot(ref Unsafe.Add(ref q, r * d), ref Unsafe.Add(ref k, j * kvStride), dh) * scale;
+            Step(ref r, ref j, lkv);
+        }
+    }
+
+    /// <summary>The next (row, key) pair of a row-major block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step(ref int row, ref int key, int keys)
+    {
+        if (++key == keys)
+        {
+            key = 0;
+            row++;
         }
     }
 
@@ -389,20 +409,31 @@ public sealed class GenericCrossAttention : ICrossAttention
             a3 += Vector.LoadUnsafe(ref x3, (nuint)c) * Vector.LoadUnsafe(ref k3, (nuint)c);
         }
 
-        float s0 = Vector.Sum(a0), s1 = Vector.Sum(a1), s2 = Vector.Sum(a2), s3 = Vector.Sum(a3);
-        for (int c = whole; c < dh; c++)
+        // The four horizontal sums in one transposing reduction where the width has one (a few shuffles for all four).
+        Vector128<float> sums = Reduce4(a0, a1, a2, a3);
+        if (whole != dh)
         {
-            s0 += Unsafe.Add(ref x0, c) * Unsafe.Add(ref k0, c);
-            s1 += Unsafe.Add(ref x1, c) * Unsafe.Add(ref k1, c);
-            s2 += Unsafe.Add(ref x2, c) * Unsafe.Add(ref k2, c);
-            s3 += Unsafe.Add(ref x3, c) * Unsafe.Add(ref k3, c);
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            for (int c = whole; c < dh; c++)
+            {
+                s0 += Unsafe.Add(ref x0, c) * Unsafe.Add(ref k0, c);
+                s1 += Unsafe.Add(ref x1, c) * Unsafe.Add(ref k1, c);
+                s2 += Unsafe.Add(ref x2, c) * Unsafe.Add(ref k2, c);
+                s3 += Unsafe.Add(ref x3, c) * Unsafe.Add(ref k3, c);
+            }
+
+            sums += Vector128.Create(s0, s1, s2, s3);
         }
 
-        destination = s0 * scale;
-        Unsafe.Add(ref destination, 1) = s1 * scale;
-        Unsafe.Add(ref destination, 2) = s2 * scale;
-        Unsafe.Add(ref destination, 3) = s3 * scale;
+        (sums * scale).StoreUnsafe(ref destination);
     }
+
+    /// <summary>Lane t of the result is the sum of the lanes of <c>a{t}</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Reduce4(Vector<float> a0, Vector<float> a1, Vector<float> a2, Vector<float> a3) =>
+        Vector<float>.Count == 8 ? Vector256Primitives.Reduce4(a0.AsVector256(), a1.AsVector256(), a2.AsVector256(), a3.AsVector256())
+        : Vector<float>.Count == 4 ? Vector128Primitives.Reduce(a0.AsVector128(), a1.AsVector128(), a2.AsVector128(), a3.AsVector128())
+        : Vector128.Create(Vector.Sum(a0), Vector.Sum(a1), Vector.Sum(a2), Vector.Sum(a3));
 
     /// <summary>x · k over <paramref name="dh"/> floats: a vector at a time, then a tail.</summary>
     private static float Dot(ref float x, ref float k, int dh)
