@@ -35,15 +35,16 @@ public sealed partial class CrossAttentionGenerator
                     ? $"for (int t = 0, end = Math.Min(seen, {Int(whole)}); t < end; t += {Int(tile)})"
                     : $"for (int t = 0; t < {Int(whole)}; t += {Int(tile)})");
                 w.Line(horizon ? $"int tileEnd = Math.Min(t + {Int(tile)}, end);" : $"int tileEnd = Math.Min(t + {Int(tile)}, {Int(whole)});");
-                EmitHeadPairsLoop(w, plan);
-                w.Line($"ref float qg = ref Unsafe.Add(ref qi, g * {Int(dh)});");
-                w.Line($"ref float sg = ref Unsafe.Add(ref scores, g * {Int(buffer)});");
-                w.Line($"ref float sg1 = ref Unsafe.Add(ref sg, {Int(buffer)});");
-                w.Open("for (int j = t; j < tileEnd; j += 4)");
-                w.Line($"ref float kr = ref Unsafe.Add(ref k, j * {Int(spec.KvWidth)});");
-                EmitPairScoreBlock(w, plan, 4, "(nuint)j", "qg", "sg", "sg1", maxima: false);
-                w.Close();
-                w.Close();
+                EmitForHeadPairs(w, plan, rows =>
+                {
+                    w.Line($"ref float qg = ref Unsafe.Add(ref qi, g * {Int(dh)});");
+                    w.Line($"ref float sg = ref Unsafe.Add(ref scores, g * {Int(buffer)});");
+                    EmitSecondRow(w, rows, "sg1", "sg", buffer);
+                    w.Open("for (int j = t; j < tileEnd; j += 4)");
+                    w.Line($"ref float kr = ref Unsafe.Add(ref k, j * {Int(spec.KvWidth)});");
+                    EmitPairScoreBlock(w, plan, 4, "(nuint)j", "qg", "sg", "sg1", maxima: false, rows);
+                    w.Close();
+                });
                 w.Close();
             }
 
@@ -51,12 +52,13 @@ public sealed partial class CrossAttentionGenerator
             {
                 w.Open(horizon ? $"if (seen > {Int(whole)})" : null);
                 w.Line($"ref float kr = ref Unsafe.Add(ref k, {Int(whole * spec.KvWidth)});");
-                EmitHeadPairsLoop(w, plan);
-                w.Line($"ref float qg = ref Unsafe.Add(ref qi, g * {Int(dh)});");
-                w.Line($"ref float sg = ref Unsafe.Add(ref scores, g * {Int(buffer)});");
-                w.Line($"ref float sg1 = ref Unsafe.Add(ref sg, {Int(buffer)});");
-                EmitPairScoreBlock(w, plan, spec.Lkv - whole, Int(whole), "qg", "sg", "sg1", maxima: false);
-                w.Close();
+                EmitForHeadPairs(w, plan, rows =>
+                {
+                    w.Line($"ref float qg = ref Unsafe.Add(ref qi, g * {Int(dh)});");
+                    w.Line($"ref float sg = ref Unsafe.Add(ref scores, g * {Int(buffer)});");
+                    EmitSecondRow(w, rows, "sg1", "sg", buffer);
+                    EmitPairScoreBlock(w, plan, spec.Lkv - whole, Int(whole), "qg", "sg", "sg1", maxima: false, rows);
+                });
                 w.Close();
             }
 
@@ -84,18 +86,18 @@ public sealed partial class CrossAttentionGenerator
             string end = horizon ? "seen" : Int(spec.Lkv);
             w.Open($"for (int t = 0; t < {end}; t += {Int(tile)})");
             w.Line($"int tileEnd = Math.Min(t + {Int(tile)}, {end});");
-            EmitHeadPairsLoop(w, plan);
-            w.Line($"ref float og = ref Unsafe.Add(ref oi, g * {Int(dh)});");
-            w.Line($"ref float og1 = ref Unsafe.Add(ref og, {Int(dh)});");
-            w.Line($"ref float sg = ref Unsafe.Add(ref scores, g * {Int(buffer)});");
-            w.Line($"ref float sg1 = ref Unsafe.Add(ref sg, {Int(buffer)});");
             List<Chunk> chunks = TiledValueChunks(plan.Head);
-            for (int start = 0; start < chunks.Count; start += 4)
+            EmitForHeadPairs(w, plan, rows =>
             {
-                EmitTiledValueGroup(w, plan, chunks.Skip(start).Take(4).ToList());
-            }
-
-            w.Close();
+                w.Line($"ref float og = ref Unsafe.Add(ref oi, g * {Int(dh)});");
+                EmitSecondRow(w, rows, "og1", "og", dh);
+                w.Line($"ref float sg = ref Unsafe.Add(ref scores, g * {Int(buffer)});");
+                EmitSecondRow(w, rows, "sg1", "sg", buffer);
+                for (int start = 0; start < chunks.Count; start += 4)
+                {
+                    EmitTiledValueGroup(w, plan, chunks.Skip(start).Take(4).ToList(), rows);
+                }
+            });
             w.Close();
 
             w.Line();
@@ -105,9 +107,33 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
         }
 
-        /// <summary>Opens the loop over the pairs of a group: <c>g</c>, the pair's first head.</summary>
-        private static void EmitHeadPairsLoop(IndentedWriter w, KernelPlan plan) =>
-            w.Open($"for (int g = 0; g < {Int(plan.PairedHeads)}; g += 2)");
+        /// <summary>
+        /// <paramref name="body"/> (given the rows it covers) for each pair of the group, in a loop over <c>g</c>, the
+        /// pair's first head; and for an odd group, once more for its last head alone (<c>g</c> a constant).
+        /// </summary>
+        private static void EmitForHeadPairs(IndentedWriter w, KernelPlan plan, System.Action<int> body)
+        {
+            int pairs = plan.PairedHeads / 2;
+            w.Open($"for (int g = 0; g < {Int(2 * pairs)}; g += 2)");
+            body(2);
+            w.Close();
+            if (plan.PairedHeads % 2 == 1)
+            {
+                w.Open();
+                w.Line($"const int g = {Int(plan.PairedHeads - 1)};");
+                body(1);
+                w.Close();
+            }
+        }
+
+        /// <summary>The second head's reference, <paramref name="offset"/> past the first's, where the body covers two.</summary>
+        private static void EmitSecondRow(IndentedWriter w, int rows, string name, string first, int offset)
+        {
+            if (rows == 2)
+            {
+                w.Line($"ref float {name} = ref Unsafe.Add(ref {first}, {Int(offset)});");
+            }
+        }
 
         /// <summary>
         /// The head's vectors in the order a tiled weighted sum carries them: the tail, then the whole vector it overlaps,
@@ -128,12 +154,13 @@ public sealed partial class CrossAttentionGenerator
         }
 
         /// <summary>Up to 4 output vectors of a pair of heads over one tile of value rows: starting from −0 at the first
-        /// tile (so one attended key reproduces its value row bit for bit) and from the output row after.</summary>
-        private static void EmitTiledValueGroup(IndentedWriter w, KernelPlan plan, List<Chunk> group)
+        /// tile (so one attended key reproduces its value row bit for bit) and from the output row after. With
+        /// <paramref name="rows"/> = 1, the first head alone.</summary>
+        private static void EmitTiledValueGroup(IndentedWriter w, KernelPlan plan, List<Chunk> group, int rows)
         {
             KernelSpec spec = plan.Spec;
             w.Open();
-            for (int r = 0; r < 2; r++)
+            for (int r = 0; r < rows; r++)
             {
                 string output = r == 0 ? "og" : "og1";
                 for (int x = 0; x < group.Count; x++)
@@ -144,18 +171,22 @@ public sealed partial class CrossAttentionGenerator
 
             w.Open("for (int j = t; j < tileEnd; j++)");
             w.Open($"if (Unsafe.Add(ref {Keep(plan)}, j) != 0)");
-            w.Line("V p0 = Vec.Create(Unsafe.Add(ref sg, j)), p1 = Vec.Create(Unsafe.Add(ref sg1, j));");
+            w.Line(rows == 2
+                ? "V p0 = Vec.Create(Unsafe.Add(ref sg, j)), p1 = Vec.Create(Unsafe.Add(ref sg1, j));"
+                : "V p0 = Vec.Create(Unsafe.Add(ref sg, j));");
             w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {Int(spec.KvWidth)});");
             for (int x = 0; x < group.Count; x++)
             {
                 w.Line($"V value{x} = {Load(plan, "vr", 0, group[x], maskTail: false)};");
-                w.Line($"o0_{x} = Vec.FusedMultiplyAdd(p0, value{x}, o0_{x});");
-                w.Line($"o1_{x} = Vec.FusedMultiplyAdd(p1, value{x}, o1_{x});");
+                for (int r = 0; r < rows; r++)
+                {
+                    w.Line($"o{r}_{x} = Vec.FusedMultiplyAdd(p{r}, value{x}, o{r}_{x});");
+                }
             }
 
             w.Close();
             w.Close();
-            for (int r = 0; r < 2; r++)
+            for (int r = 0; r < rows; r++)
             {
                 for (int x = 0; x < group.Count; x++)
                 {

@@ -76,12 +76,12 @@ public sealed partial class CrossAttentionGenerator
         /// <summary>Scores of <paramref name="keys"/> keys (at <c>kr</c>) for both rows (the first at
         /// <paramref name="query"/>), masked by selection, stored at <paramref name="offset"/> of each row's score buffer
         /// (<paramref name="scores0"/>, <paramref name="scores1"/>); with <paramref name="maxima"/>, folded into each
-        /// row's running maximum.</summary>
+        /// row's running maximum. With <paramref name="rows"/> = 1, the first row alone (the last head of an odd group).</summary>
         private static void EmitPairScoreBlock(IndentedWriter w, KernelPlan plan, int keys, string offset,
-                                               string query = "qi", string scores0 = "scores", string scores1 = "scores1", bool maxima = true)
+                                               string query = "qi", string scores0 = "scores", string scores1 = "scores1", bool maxima = true, int rows = 2)
         {
             KernelSpec spec = plan.Spec;
-            for (int r = 0; r < 2; r++)
+            for (int r = 0; r < rows; r++)
             {
                 for (int t = 0; t < keys; t++)
                 {
@@ -93,19 +93,25 @@ public sealed partial class CrossAttentionGenerator
             {
                 w.Open();
                 w.Line($"V x0 = {Load(plan, query, 0, chunk, maskTail: true)};");
-                w.Line($"V x1 = {Load(plan, query, plan.PairHeads ? spec.HeadSize : spec.D, chunk, maskTail: true)};");
+                if (rows == 2)
+                {
+                    w.Line($"V x1 = {Load(plan, query, plan.PairHeads ? spec.HeadSize : spec.D, chunk, maskTail: true)};");
+                }
+
                 for (int t = 0; t < keys; t++)
                 {
                     w.Line($"V k{t} = {Load(plan, "kr", t * spec.KvWidth, chunk, maskTail: true)};");
-                    w.Line($"a0_{t} = Vec.FusedMultiplyAdd(x0, k{t}, a0_{t});");
-                    w.Line($"a1_{t} = Vec.FusedMultiplyAdd(x1, k{t}, a1_{t});");
+                    for (int r = 0; r < rows; r++)
+                    {
+                        w.Line($"a{r}_{t} = Vec.FusedMultiplyAdd(x{r}, k{t}, a{r}_{t});");
+                    }
                 }
 
                 w.Close();
             }
 
             w.Line($"Vector128<float> kept = Vector128.LoadUnsafe(ref {Keep(plan)}, {offset}).AsSingle();");
-            for (int r = 0; r < 2; r++)
+            for (int r = 0; r < rows; r++)
             {
                 w.Line($"Vector128<float> s{r} = Vector128.ConditionalSelect(kept, P.Reduce4({ReduceArguments($"a{r}_", keys, 4)}) * scale4, negativeInfinity4);");
                 w.Line($"s{r}.StoreUnsafe(ref {(r == 0 ? scores0 : scores1)}, {offset});");

@@ -156,7 +156,7 @@ public sealed partial class CrossAttentionGenerator
             return new[]
             {
                 $"{title}: keys in vector lanes; " +
-                (plan.PairedHeads > 2 ? $"{(spec.Lq == 1 ? "the query row" : $"{spec.Lq} query rows in a loop")} of the {plan.PairedHeads} heads sharing a key/value head, two at a time, over tiles of {plan.KeyTile} key and value rows each read once for all of them"
+                (plan.PairedHeads > 2 ? $"{(spec.Lq == 1 ? "the query row" : $"{spec.Lq} query rows in a loop")} of the {plan.PairedHeads} heads sharing a key/value head, two at a time{(plan.PairedHeads % 2 == 1 ? " (the last alone)" : "")}, over tiles of {plan.KeyTile} key and value rows each read once for all of them"
                     : plan.PairHeads ? $"{(spec.Lq == 1 ? "the query row" : $"{spec.Lq} query rows in a loop")} of two heads at a time, which share a key/value head and each key and value read"
                     : plan.QueryBlockRows == 2 ? $"{spec.Lq} query rows in a loop, two at a time sharing each key and value read"
                     : plan.UnrollQueries ? $"{spec.Lq} query row(s) unrolled" : $"{spec.Lq} query rows in a loop") + "; " +

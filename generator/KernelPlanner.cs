@@ -147,14 +147,18 @@ internal static class KernelPlanner
             ? ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes))
             : ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes), PlanLinear(spec.ResolvedKvDim, spec.KvWidth, lanes));
         // Keys walked in loops are read from memory for every query row: two rows sharing each read halve that traffic.
-        // Two query heads of a group (an even one) are paired first: they read the same key/value head and their rows at
+        // Two query heads of a group are paired first: they read the same key/value head and their rows at
         // one query index see the same keys, so this works at Lq = 1 (the decoder step) and with Causal. Otherwise two
         // consecutive query rows of a head (not with Causal: they see different keys, and each must skip the value rows
         // it does not see).
         bool queryLanes = IsQueryLanesShape(spec, lanes);
-        // The whole group goes in an item when its score rows fit the bound of a query-lanes scratch; else pairs.
-        bool pairHeads = !unrollKeys && headUnrolled && !headsInLanes && !queryLanes && spec.GroupSize % 2 == 0;
-        int pairedHeads = !pairHeads ? 0 : (long)spec.GroupSize * RoundUp(spec.Lkv, lanes) <= MaxQueryLanesScratch ? spec.GroupSize : 2;
+        // The whole group goes in an item when its score rows fit the bound of a query-lanes scratch (an odd group's
+        // last head goes alone); else an even group in pairs, an odd one not at all.
+        bool groupable = !unrollKeys && headUnrolled && !headsInLanes && !queryLanes && spec.GroupSize >= 2;
+        int pairedHeads = !groupable ? 0
+            : (long)spec.GroupSize * RoundUp(spec.Lkv, lanes) <= MaxQueryLanesScratch ? spec.GroupSize
+            : spec.GroupSize % 2 == 0 ? 2 : 0;
+        bool pairHeads = pairedHeads > 0;
         int keyTile = pairedHeads > 2 ? System.Math.Max(4, KeyTileBytes / 4 / dh / 4 * 4) : 0;
         int queryBlockRows = pairHeads || (!unrollKeys && headUnrolled && spec.Lq >= 2 && !spec.Causal) ? 2 : 1;
         if (queryLanes)

@@ -111,11 +111,12 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int Lanes, bool Gener
 /// <param name="PreloadQuery">A query row's vectors are loaded once into registers and reused for every key block.</param>
 /// <param name="QueryBlockRows">Query rows that share each key and value row read (1, or 2 in register blocks of 2 rows
 /// × 4 keys for scores and 2 rows × 4 vectors for the weighted sum), for shapes whose keys are walked in loops.</param>
-/// <param name="PairedHeads">0, or the query heads sharing a key/value head (grouped-query attention, an even group)
-/// an item holds, walked two at a time: the two rows of a block are then one query row of two heads, which see the same
-/// keys (at every query row count, and with <c>Causal</c> too). With the whole group in an item (more than 2), keys and
-/// values are walked in tiles of <paramref name="KeyTile"/> rows, each read from memory once for every pair of the
-/// group while it sits in the L1 cache. 0: the two rows of a block are consecutive query rows of one head.</param>
+/// <param name="PairedHeads">0, or the query heads sharing a key/value head (grouped-query attention) an item holds,
+/// walked two at a time: the two rows of a block are then one query row of two heads, which see the same keys (at every
+/// query row count, and with <c>Causal</c> too). With the whole group in an item (more than 2), keys and values are
+/// walked in tiles of <paramref name="KeyTile"/> rows, each read from memory once for every pair of the group (and an
+/// odd group's last head, alone) while it sits in the L1 cache. 0: the two rows of a block are consecutive query rows
+/// of one head.</param>
 /// <param name="KeyTile">Key rows per tile with more than two paired heads (a tile of one head's keys fills about 16 KB).</param>
 /// <param name="ValueGroupChunks">Output accumulators per pass of the weighted sum (vectors of the head).</param>
 /// <param name="ValueSplit">Independent accumulator sets the keys of the weighted sum alternate between, to hide FMA

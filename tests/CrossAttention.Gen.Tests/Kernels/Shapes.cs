@@ -36,14 +36,16 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 37, lkv: 70, d: 128, heads: 2, KvHeads = 1)] public static partial class QueryLanesMultiQuery;
     [CrossAttention(lq: 16, lkv: 64, d: 512, heads: 8, KvHeads = 2)] public static partial class Gqa;
 
-    // Paired heads (keys in loops, an even group, two query heads at a time): a decoder step with a group of 2 (a head
-    // of 30 columns, a tail of 1 key past blocks of 4); the same with a group of 4, whose keys and values go in tiles
-    // (136 rows: two whole tiles and a partial one); multi-query attention with causal rows (a group of 6: three pairs,
-    // tiles of 128 keys cut by each row's horizon); and an odd group (3), which pairs query rows instead.
+    // Paired heads (keys in loops, two query heads of a group at a time): a decoder step with a group of 2 (a head of 30
+    // columns, a tail of 1 key past blocks of 4); the same with a group of 4, whose keys and values go in tiles (136 rows:
+    // two whole tiles and a partial one); multi-query attention with causal rows (a group of 6: three pairs, tiles of 128
+    // keys cut by each row's horizon); and odd groups of 3 (a pair, then the last head alone): three rows with a head of
+    // 8 columns, and a Whisper-sized step (1,501 keys in tiles of 68, a head of 60 columns, its tail).
     [CrossAttention(lq: 1, lkv: 301, d: 120, heads: 4, KvHeads = 2)] public static partial class StepGrouped;
     [CrossAttention(lq: 1, lkv: 301, d: 240, heads: 8, KvHeads = 2)] public static partial class StepGroupTiles;
     [CrossAttention(lq: 9, lkv: 300, d: 192, heads: 6, KvHeads = 1, Causal = true)] public static partial class MultiQueryCausal;
     [CrossAttention(lq: 3, lkv: 100, d: 48, heads: 6, KvHeads = 2)] public static partial class OddGroup;
+    [CrossAttention(lq: 1, lkv: 1501, d: 360, heads: 6, KvHeads = 2)] public static partial class WhisperGrouped;
 
     // Causal rows (lower-right aligned) on every layout: heads in lanes, keys in lanes unrolled (the Llama checkpoint's
     // shape), keys in loops stopping at each row's horizon (value rows two at a time, and one at a time for a wide
@@ -118,6 +120,7 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(StepGroupTiles)] = new StaticKernel<StepGroupTiles.Kernel>(),
             [nameof(MultiQueryCausal)] = new StaticKernel<MultiQueryCausal.Kernel>(),
             [nameof(OddGroup)] = new StaticKernel<OddGroup.Kernel>(),
+            [nameof(WhisperGrouped)] = new StaticKernel<WhisperGrouped.Kernel>(),
             [nameof(LatentCausal)] = new StaticKernel<LatentCausal.Kernel>(),
             [nameof(LlamaCausal)] = new StaticKernel<LlamaCausal.Kernel>(),
             [nameof(ManyKeysCausal)] = new StaticKernel<ManyKeysCausal.Kernel>(),
