@@ -11,7 +11,8 @@ public sealed partial class CrossAttentionGenerator
         /// <summary>
         /// One query row of every head of a group sharing a key/value head (<see cref="KernelPlan.PairedHeads"/> &gt; 2):
         /// the group's keys and values are walked in tiles of <see cref="KernelPlan.KeyTile"/> rows, and each tile, read
-        /// from memory once, serves every pair of heads while it sits in the L1 cache. Scores as in a pair of rows (2
+        /// from memory once, serves every pair of heads (and an odd group's last head, alone) while it sits in the L1
+        /// cache. Scores as in a pair of rows (2
         /// heads × 4 keys per register block) into one score row per head; per head its maximum, the exponential and the
         /// division by the sum, in place; the weighted sum per pair of heads in blocks of 2 heads × 4 output vectors,
         /// carried from tile to tile in the output row. The heads see the same keys: with <c>Causal</c> they read row
