@@ -154,48 +154,14 @@ public sealed partial class CrossAttentionGenerator
             return chunks;
         }
 
-        /// <summary>Up to 4 output vectors of a pair of heads over one tile of value rows: starting from −0 at the first
-        /// tile (so one attended key reproduces its value row bit for bit) and from the output row after. With
-        /// <paramref name="rows"/> = 1, the first head alone.</summary>
+        /// <summary>Up to 4 output vectors of a pair of heads (or the last head alone, <paramref name="rows"/> = 1) over one
+        /// tile of value rows: starting from −0 at the first tile (so one attended key reproduces its value row bit for
+        /// bit) and from the output row after.</summary>
         private static void EmitTiledValueGroup(IndentedWriter w, KernelPlan plan, List<Chunk> group, int rows)
         {
-            KernelSpec spec = plan.Spec;
-            w.Open();
-            for (int r = 0; r < rows; r++)
-            {
-                string output = r == 0 ? "og" : "og1";
-                for (int x = 0; x < group.Count; x++)
-                {
-                    w.Line($"V o{r}_{x} = t == 0 ? Vec.Create(-0f) : {Load(plan, output, 0, group[x], maskTail: false)};");
-                }
-            }
-
-            w.Open("for (int j = t; j < tileEnd; j++)");
-            w.Open($"if (Unsafe.Add(ref {Keep(plan)}, j) != 0)");
-            w.Line(rows == 2
-                ? "V p0 = Vec.Create(Unsafe.Add(ref sg, j)), p1 = Vec.Create(Unsafe.Add(ref sg1, j));"
-                : "V p0 = Vec.Create(Unsafe.Add(ref sg, j));");
-            w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {Int(spec.KvWidth)});");
-            for (int x = 0; x < group.Count; x++)
-            {
-                w.Line($"V value{x} = {Load(plan, "vr", 0, group[x], maskTail: false)};");
-                for (int r = 0; r < rows; r++)
-                {
-                    w.Line($"o{r}_{x} = Vec.FusedMultiplyAdd(p{r}, value{x}, o{r}_{x});");
-                }
-            }
-
-            w.Close();
-            w.Close();
-            for (int r = 0; r < rows; r++)
-            {
-                for (int x = 0; x < group.Count; x++)
-                {
-                    EmitStore(w, plan, r == 0 ? "og" : "og1", group[x], $"o{r}_{x}");
-                }
-            }
-
-            w.Close();
+            string[] outputs = { "og", "og1" };
+            EmitValueBlock(w, plan, group, rows, outputs, new[] { "sg", "sg1" }, "for (int j = t; j < tileEnd; j++)",
+                           (r, x) => $"t == 0 ? Vec.Create(-0f) : {Load(plan, outputs[r], 0, group[x], maskTail: false)}", (r, x) => $"o{r}_{x}");
         }
     }
 }

@@ -123,36 +123,49 @@ public sealed partial class CrossAttentionGenerator
         }
 
         /// <summary>Up to 4 output vectors of both rows: Σ_j p_j v_j over attended keys, times each row's 1/Σp.</summary>
-        private static void EmitPairValueGroup(IndentedWriter w, KernelPlan plan, List<Chunk> group)
+        private static void EmitPairValueGroup(IndentedWriter w, KernelPlan plan, List<Chunk> group) =>
+            EmitValueBlock(w, plan, group, 2, new[] { "oi", "oi1" }, new[] { "scores", "scores1" },
+                           StopsAtHorizon(plan) ? "for (int j = 0; j < seen; j++)" : $"for (int j = 0; j < {Int(plan.Spec.Lkv)}; j++)",
+                           (r, x) => "Vec.Create(-0f)", (r, x) => $"(o{r}_{x} * inverses{r})");
+
+        /// <summary>
+        /// Up to 4 output vectors of <paramref name="rows"/> rows (1 or 2) over the value rows <paramref name="loop"/>
+        /// walks: accumulators o{r}_{x} start at <paramref name="start"/>, add p_j · value row j for each attended key j
+        /// (p from the row's score buffer), and are written to the row's output as <paramref name="result"/> gives them.
+        /// </summary>
+        private static void EmitValueBlock(IndentedWriter w, KernelPlan plan, List<Chunk> group, int rows, string[] outputs, string[] scores,
+                                           string loop, System.Func<int, int, string> start, System.Func<int, int, string> result)
         {
             KernelSpec spec = plan.Spec;
             w.Open();
-            for (int r = 0; r < 2; r++)
+            for (int r = 0; r < rows; r++)
             {
                 for (int x = 0; x < group.Count; x++)
                 {
-                    w.Line($"V o{r}_{x} = Vec.Create(-0f);");
+                    w.Line($"V o{r}_{x} = {start(r, x)};");
                 }
             }
 
-            w.Open(StopsAtHorizon(plan) ? "for (int j = 0; j < seen; j++)" : $"for (int j = 0; j < {Int(spec.Lkv)}; j++)");
+            w.Open(loop);
             w.Open($"if (Unsafe.Add(ref {Keep(plan)}, j) != 0)");
-            w.Line("V p0 = Vec.Create(Unsafe.Add(ref scores, j)), p1 = Vec.Create(Unsafe.Add(ref scores1, j));");
-            w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {spec.KvWidth});");
+            w.Line("V " + string.Join(", ", Enumerable.Range(0, rows).Select(r => $"p{r} = Vec.Create(Unsafe.Add(ref {scores[r]}, j))")) + ";");
+            w.Line($"ref float vr = ref Unsafe.Add(ref v, j * {Int(spec.KvWidth)});");
             for (int x = 0; x < group.Count; x++)
             {
                 w.Line($"V value{x} = {Load(plan, "vr", 0, group[x], maskTail: false)};");
-                w.Line($"o0_{x} = Vec.FusedMultiplyAdd(p0, value{x}, o0_{x});");
-                w.Line($"o1_{x} = Vec.FusedMultiplyAdd(p1, value{x}, o1_{x});");
+                for (int r = 0; r < rows; r++)
+                {
+                    w.Line($"o{r}_{x} = Vec.FusedMultiplyAdd(p{r}, value{x}, o{r}_{x});");
+                }
             }
 
             w.Close();
             w.Close();
-            for (int r = 0; r < 2; r++)
+            for (int r = 0; r < rows; r++)
             {
                 for (int x = 0; x < group.Count; x++)
                 {
-                    EmitStore(w, plan, r == 0 ? "oi" : "oi1", group[x], $"(o{r}_{x} * inverses{r})");
+                    EmitStore(w, plan, outputs[r], group[x], result(r, x));
                 }
             }
 
