@@ -57,12 +57,7 @@ public sealed partial class CrossAttentionGenerator
             // The declarations below repeat the user's type names; a lower-case one is warned about at their own.
             w.Line("#pragma warning disable CS8981");
             w.Line();
-            // Registered through a runtime type over the file-local code: visible at assembly level however privately the
-            // class is nested, so CrossAttentionKernels.Resolve finds every kernel.
             string tiers = string.Join(", ", VectorTier.All.Select(width => TierStruct(shape.For(width), codeStruct)));
-            w.Line($"[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<{tiers}>))]");
-            w.Line();
-
             if (hierarchy.Namespace.Count > 0)
             {
                 w.Open($"namespace {hierarchy.NamespaceDeclaration}");
@@ -85,6 +80,8 @@ public sealed partial class CrossAttentionGenerator
                 w.Close();
             }
 
+            EmitRegistration(w, codeStruct, tiers);
+
             foreach (KernelPlan plan in shape.Tiers)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -93,6 +90,22 @@ public sealed partial class CrossAttentionGenerator
             }
 
             return w.ToString();
+        }
+
+        /// <summary>
+        /// The kernel's registration with <c>CrossAttentionKernels.Resolve</c>: a module initializer in a file-local class,
+        /// over a runtime type that names the file-local code, so it reaches a class however privately nested, needs no
+        /// reflection, and runs at start-up under Native AOT.
+        /// </summary>
+        private static void EmitRegistration(IndentedWriter w, string codeStruct, string tiers)
+        {
+            w.Line();
+            w.Open("namespace CrossAttention.Generated");
+            w.Open($"file static class {codeStruct}Registration");
+            w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+            w.Line($"internal static void Register() => global::CrossAttention.Kernels.GeneratedCrossAttention<{tiers}>.Register();");
+            w.Close();
+            w.Close();
         }
 
         /// <summary>The file-local struct holding one tier's code.</summary>

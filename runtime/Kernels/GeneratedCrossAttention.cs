@@ -6,9 +6,9 @@ namespace CrossAttention.Kernels;
 
 /// <summary>
 /// A generated kernel as an <see cref="ICrossAttention"/> object: what <see cref="CrossAttentionKernels.Resolve"/>
-/// returns for a shape some loaded assembly has generated code for. Every generated file registers its kernel as
-/// <c>[assembly: CrossAttentionKernel(typeof(GeneratedCrossAttention&lt;…&gt;))]</c>, a type visible at assembly level
-/// however deeply (or privately) the annotated class is nested.
+/// returns for a shape some loaded assembly has generated code for. Every generated file registers its kernel from a
+/// module initializer (<see cref="Register"/>), with a type visible at assembly level however deeply (or privately) the
+/// annotated class is nested, and no reflection.
 /// </summary>
 /// <typeparam name="TWide">The code AVX-512 CPUs run.</typeparam>
 /// <typeparam name="TMiddle">The code AVX2 CPUs run.</typeparam>
@@ -28,6 +28,13 @@ public sealed class GeneratedCrossAttention<TWide, TMiddle, TNarrow> : ICrossAtt
     }
 
     private GeneratedCrossAttention(KernelPath path) => _path = path;
+
+    /// <summary>
+    /// Makes the kernel known to <see cref="CrossAttentionKernels.Resolve"/>. Called by the module initializer the
+    /// generator emits with the kernel; the kernel object itself is made when a <c>Resolve</c> first asks for its shape.
+    /// </summary>
+    public static void Register() =>
+        CrossAttentionKernels.Register(TNarrow.Shape, typeof(TNarrow).Assembly, static () => new GeneratedCrossAttention<TWide, TMiddle, TNarrow>());
 
     /// <inheritdoc/>
     public CrossAttentionShape Shape => TNarrow.Shape;

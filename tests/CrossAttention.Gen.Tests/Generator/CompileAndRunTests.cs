@@ -128,9 +128,7 @@ public sealed class CompileAndRunTests
         Type type = assembly.GetType(className, throwOnError: true)!;
         var shape = (CrossAttentionShape)type.GetProperty("Shape")!.GetValue(null)!;
         var path = (KernelPath)type.GetProperty("KernelPath")!.GetValue(null)!;
-        ICrossAttention kernel = assembly.GetCustomAttributes<CrossAttentionKernelAttribute>()
-            .Select(attribute => (ICrossAttention)Activator.CreateInstance(attribute.KernelType)!)
-            .First(candidate => candidate.Shape.Equals(shape));
+        ICrossAttention kernel = CrossAttentionKernels.RegisteredBy(assembly).First(candidate => candidate.Shape.Equals(shape));
         Assert.Equal(path, kernel.Path);
         return kernel;
     }

@@ -200,10 +200,7 @@ namespace CrossAttention.Gen.Tests.Kernels
         };
 
         /// <summary>The kernels this assembly registers, as <c>CrossAttentionKernels.Resolve</c> finds them.</summary>
-        private static readonly ICrossAttention[] Registered = typeof(TestKernels).Assembly
-            .GetCustomAttributes(typeof(CrossAttentionKernelAttribute), false)
-            .Select(attribute => (ICrossAttention)System.Activator.CreateInstance(((CrossAttentionKernelAttribute)attribute).KernelType)!)
-            .ToArray();
+        private static readonly IReadOnlyList<ICrossAttention> Registered = CrossAttentionKernels.RegisteredBy(typeof(TestKernels).Assembly);
     }
 
     /// <summary>Kernel names as xunit theory data (strings, so each case is listed and re-runnable by name).</summary>

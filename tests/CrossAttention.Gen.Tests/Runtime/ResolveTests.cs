@@ -1,4 +1,6 @@
 using System;
+using System.Reflection;
+using CrossAttention.Gen.Tests.Generator;
 using CrossAttention.Gen.Tests.Kernels;
 using Xunit;
 
@@ -46,6 +48,29 @@ public sealed class ResolveTests
         if (kernel.Path.IsSpecialized())
         {
             Assert.IsNotType<GenericCrossAttention>(kernel);
+        }
+    }
+
+    [Fact]
+    public void A_loaded_assembly_none_of_whose_code_has_run_is_found_too()
+    {
+        // A shape no other test declares: only the assembly loaded here can have a kernel for it.
+        var shape = new CrossAttentionShape(5, 7, 36, 3, scale: 0.3125f);
+        var (output, _, _) = GeneratorHarness.Run(GeneratorHarness.Compile(
+            "NotYetRun", "using CrossAttention; [CrossAttention(5, 7, 36, 3, Scale = 0.3125f)] internal static partial class NotYetRun;"));
+        Assert.Empty(GeneratorHarness.WarningsAndErrors(output));
+        Assembly assembly = CompileAndRunTests.Load(output);
+
+        ICrossAttention kernel = CrossAttentionKernels.Resolve(shape);
+        Assert.Equal(shape, kernel.Shape);
+        if (CrossAttentionKernels.ForceGeneric || !TestKernels.Get(nameof(Latent)).Path.IsSpecialized())
+        {
+            Assert.IsType<GenericCrossAttention>(kernel);
+        }
+        else
+        {
+            Assert.Same(Assert.Single(CrossAttentionKernels.RegisteredBy(assembly)), kernel);
+            Assert.True(kernel.Path.IsSpecialized());
         }
     }
 

@@ -6,8 +6,6 @@
 #nullable enable
 #pragma warning disable CS8981
 
-[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier512.CaptionKernel, global::CrossAttention.Generated.Tier256.CaptionKernel, global::CrossAttention.Generated.Tier128.CaptionKernel>))]
-
 namespace Demo
 {
     /// <summary>Multi-head cross-attention specialized by CrossAttention.Gen to Lq=16, Lkv=49, D=512, Heads=8, head size 64, KvDim=768, Scale=0.125.</summary>
@@ -97,6 +95,15 @@ namespace Demo
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.CaptionKernel, global::CrossAttention.Generated.Tier256.CaptionKernel, global::CrossAttention.Generated.Tier128.CaptionKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }
+    }
+}
+
+namespace CrossAttention.Generated
+{
+    file static class CaptionKernelRegistration
+    {
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Register() => global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier512.CaptionKernel, global::CrossAttention.Generated.Tier256.CaptionKernel, global::CrossAttention.Generated.Tier128.CaptionKernel>.Register();
     }
 }
 

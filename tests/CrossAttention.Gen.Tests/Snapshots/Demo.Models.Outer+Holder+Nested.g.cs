@@ -6,8 +6,6 @@
 #nullable enable
 #pragma warning disable CS8981
 
-[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>))]
-
 namespace Demo.Models
 {
     static partial class Outer
@@ -103,6 +101,15 @@ namespace Demo.Models
                 }
             }
         }
+    }
+}
+
+namespace CrossAttention.Generated
+{
+    file static class NestedKernelRegistration
+    {
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Register() => global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier256.NestedKernel, global::CrossAttention.Generated.Tier128.NestedKernel>.Register();
     }
 }
 

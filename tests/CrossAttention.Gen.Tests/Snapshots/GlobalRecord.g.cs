@@ -6,8 +6,6 @@
 #nullable enable
 #pragma warning disable CS8981
 
-[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>))]
-
 /// <summary>Multi-head cross-attention specialized by CrossAttention.Gen to Lq=1, Lkv=2, D=8, Heads=1, head size 8, KvDim=8, Scale=0.35355338.</summary>
 [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
 partial record GlobalRecord
@@ -94,6 +92,15 @@ partial record GlobalRecord
         /// <inheritdoc/>
         public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
             global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
+    }
+}
+
+namespace CrossAttention.Generated
+{
+    file static class GlobalRecordKernelRegistration
+    {
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Register() => global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel, global::CrossAttention.Generated.Tier128.GlobalRecordKernel>.Register();
     }
 }
 

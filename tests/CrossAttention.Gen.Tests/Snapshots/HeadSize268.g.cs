@@ -6,8 +6,6 @@
 #nullable enable
 #pragma warning disable CS8981
 
-[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier128.HeadSize268Kernel, global::CrossAttention.Generated.Tier128.HeadSize268Kernel, global::CrossAttention.Generated.Tier128.HeadSize268Kernel>))]
-
 namespace Demo
 {
     /// <summary>Multi-head cross-attention specialized by CrossAttention.Gen to Lq=1, Lkv=3, D=268, Heads=1, head size 268, KvDim=268, Scale=-0.5.</summary>
@@ -97,6 +95,15 @@ namespace Demo
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize268Kernel, global::CrossAttention.Generated.Tier128.HeadSize268Kernel, global::CrossAttention.Generated.Tier128.HeadSize268Kernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }
+    }
+}
+
+namespace CrossAttention.Generated
+{
+    file static class HeadSize268KernelRegistration
+    {
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Register() => global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier128.HeadSize268Kernel, global::CrossAttention.Generated.Tier128.HeadSize268Kernel, global::CrossAttention.Generated.Tier128.HeadSize268Kernel>.Register();
     }
 }
 

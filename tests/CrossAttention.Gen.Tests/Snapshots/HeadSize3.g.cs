@@ -6,8 +6,6 @@
 #nullable enable
 #pragma warning disable CS8981
 
-[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>))]
-
 namespace Demo
 {
     /// <summary>Multi-head cross-attention specialized by CrossAttention.Gen to Lq=2, Lkv=3, D=6, Heads=2, head size 3, KvDim=6, Scale=0.57735026.</summary>
@@ -97,6 +95,15 @@ namespace Demo
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }
+    }
+}
+
+namespace CrossAttention.Generated
+{
+    file static class HeadSize3KernelRegistration
+    {
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Register() => global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel, global::CrossAttention.Generated.Tier128.HeadSize3Kernel>.Register();
     }
 }
 

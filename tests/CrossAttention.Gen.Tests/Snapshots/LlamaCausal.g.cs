@@ -6,8 +6,6 @@
 #nullable enable
 #pragma warning disable CS8981
 
-[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier512.LlamaCausalKernel, global::CrossAttention.Generated.Tier256.LlamaCausalKernel, global::CrossAttention.Generated.Tier128.LlamaCausalKernel>))]
-
 namespace Demo
 {
     /// <summary>Multi-head cross-attention specialized by CrossAttention.Gen to Lq=5, Lkv=7, D=64, Heads=4, head size 16, KvDim=64, Scale=0.25, KvHeads=2, Causal.</summary>
@@ -97,6 +95,15 @@ namespace Demo
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.LlamaCausalKernel, global::CrossAttention.Generated.Tier256.LlamaCausalKernel, global::CrossAttention.Generated.Tier128.LlamaCausalKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }
+    }
+}
+
+namespace CrossAttention.Generated
+{
+    file static class LlamaCausalKernelRegistration
+    {
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Register() => global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier512.LlamaCausalKernel, global::CrossAttention.Generated.Tier256.LlamaCausalKernel, global::CrossAttention.Generated.Tier128.LlamaCausalKernel>.Register();
     }
 }
 

@@ -6,8 +6,6 @@
 #nullable enable
 #pragma warning disable CS8981
 
-[assembly: global::CrossAttention.CrossAttentionKernel(typeof(global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier512.MediumKernel, global::CrossAttention.Generated.Tier256.MediumKernel, global::CrossAttention.Generated.Tier128.MediumKernel>))]
-
 namespace Demo
 {
     /// <summary>Multi-head cross-attention specialized by CrossAttention.Gen to Lq=32, Lkv=256, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125.</summary>
@@ -97,6 +95,15 @@ namespace Demo
             public static void Forward(global::System.ReadOnlySpan<float> queries, global::CrossAttention.ProjectedContext context, global::CrossAttention.CrossAttentionWeights weights, global::System.Span<float> output, global::System.ReadOnlySpan<bool> keyMask, global::System.Span<float> attentionWeights) =>
                 global::CrossAttention.Kernels.SpecializedKernel<global::CrossAttention.Generated.Tier512.MediumKernel, global::CrossAttention.Generated.Tier256.MediumKernel, global::CrossAttention.Generated.Tier128.MediumKernel>.Forward(queries, context, weights, output, keyMask, attentionWeights);
         }
+    }
+}
+
+namespace CrossAttention.Generated
+{
+    file static class MediumKernelRegistration
+    {
+        [global::System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Register() => global::CrossAttention.Kernels.GeneratedCrossAttention<global::CrossAttention.Generated.Tier512.MediumKernel, global::CrossAttention.Generated.Tier256.MediumKernel, global::CrossAttention.Generated.Tier128.MediumKernel>.Register();
     }
 }
 
