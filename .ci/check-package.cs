@@ -26,6 +26,7 @@ foreach (string required in new[]
     "lib/net10.0/CrossAttention.dll",                        // the runtime
     "lib/net10.0/CrossAttention.xml",                        // its documentation
     "analyzers/dotnet/cs/CrossAttention.Generator.dll",      // the generator and the analyzer
+    "analyzers/dotnet/cs/CrossAttention.CodeFixes.dll",      // the code fix
     "buildTransitive/CrossAttention.Gen.targets",            // the Native AOT check, for every project that gets the package
     "build/CrossAttention.Gen.targets",
     "README.md",

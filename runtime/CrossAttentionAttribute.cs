@@ -4,7 +4,8 @@ namespace CrossAttention;
 
 /// <summary>
 /// Asks the CrossAttention.Gen source generator to fill in the annotated <c>partial class</c> with multi-head
-/// cross-attention kernels specialized to this shape: <c>Shape</c>, <c>Path</c> and both <c>Attend</c> overloads.
+/// cross-attention kernels specialized to this shape: <c>Shape</c>, <c>KernelPath</c>, <c>Attend</c>, <c>Forward</c>,
+/// <c>ProjectContext</c> and the nested <c>Kernel</c> type, for generic code.
 /// </summary>
 /// <remarks>
 /// Queries have <c>lq</c> tokens of <c>d</c> features, keys and values
