@@ -95,6 +95,83 @@ internal static class BenchSummary
         string path = Path.Combine(summaries[0].ResultsDirectoryPath, "summary.md");
         File.WriteAllText(path, text);
         Console.WriteLine($"Written to {path}");
+
+        IReadOnlyList<ChartPanel> panels = ChartPanels(reports);
+        if (panels.Count > 0)
+        {
+            string chart = Path.Combine(summaries[0].ResultsDirectoryPath, "summary.svg");
+            File.WriteAllText(chart, BenchChart.Svg($"Time per call, batch 1, 1 thread: {MachineName()}", panels));
+            Console.WriteLine($"Chart written to {chart}");
+        }
+    }
+
+    /// <summary>
+    /// The chart's panels: <c>Attend</c>, <c>Forward</c> and the decoder step, a group per shape with each tier this CPU
+    /// ran (<see cref="TierBenchmarks"/>; the generated path where that class did not run), the generic path and ONNX
+    /// Runtime.
+    /// </summary>
+    internal static IReadOnlyList<ChartPanel> ChartPanels(BenchmarkReport[] reports)
+    {
+        var tiers = reports.Where(r => r.BenchmarkCase.Descriptor.Type == typeof(TierBenchmarks) && r.BenchmarkCase.Parameters["Case"] is string { Length: > 0 })
+            .Select(r => (Case: ((string)r.BenchmarkCase.Parameters["Case"]).Split(' '), Ns: r.ResultStatistics?.Median))
+            .ToArray();
+        var panels = new List<ChartPanel>();
+        foreach ((string title, Type benchmarks, string? call) in new[]
+        {
+            ("Attend", typeof(AttendBenchmarks), "Attend"),
+            ("Forward (the whole layer)", typeof(ForwardBenchmarks), "Forward"),
+            ("Decoder step: Forward on a ProjectedContext", typeof(StepBenchmarks), (string?)null),
+        })
+        {
+            var groups = new List<ChartGroup>();
+            foreach (BenchShape shape in BenchShapes.All)
+            {
+                var row = new Row(shape, reports.Where(r => r.BenchmarkCase.Descriptor.Type == benchmarks
+                                                            && r.BenchmarkCase.Descriptor.Categories.Contains(shape.Name)).ToArray(), null);
+                var bars = tiers.Where(t => t.Case[0] == shape.Name && t.Case[1] == call && t.Ns is not null)
+                    .Select(t => new ChartBar(t.Case[2], t.Ns!.Value)).ToList();
+                if (bars.Count == 0 && row.Ns(Contenders.Generated) is double generated)
+                {
+                    bars.Add(new ChartBar("generated", generated));
+                }
+
+                if (row.Ns(Contenders.Generic) is double generic)
+                {
+                    bars.Add(new ChartBar("generic", generic));
+                }
+
+                if (row.Ns(Contenders.OnnxRuntime) is double onnx)
+                {
+                    bars.Add(new ChartBar("ONNX Runtime", onnx));
+                }
+
+                if (bars.Count > 0)
+                {
+                    groups.Add(new ChartGroup(shape.Name, bars));
+                }
+            }
+
+            if (groups.Count > 0)
+            {
+                panels.Add(new ChartPanel(title, groups));
+            }
+        }
+
+        return panels;
+    }
+
+    /// <summary>The CPU's name and family (Linux), for the chart's title.</summary>
+    private static string MachineName()
+    {
+        const string CpuInfo = "/proc/cpuinfo";
+        if (!File.Exists(CpuInfo))
+        {
+            return $"{Environment.ProcessorCount} cores";
+        }
+
+        string[] lines = File.ReadLines(CpuInfo).TakeWhile(line => line.Length > 0).ToArray();
+        string Field(string name) => lines.FirstOrDefault(line => line.StartsWith(name, StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        return $"{Field("model name")} (family {Field("cpu family")}, model {Field("model\t")}), {Environment.ProcessorCount} cores";
     }
 
     /// <summary>

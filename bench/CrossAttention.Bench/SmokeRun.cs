@@ -38,8 +38,33 @@ internal static class SmokeRun
                 : CheckFinite(type, instance);
         }
 
+        failures += CheckChart();
         Console.WriteLine(failures == 0 ? "smoke: all OK" : $"smoke: {failures} FAILED");
         return failures;
+    }
+
+    /// <summary>
+    /// The chart a full run writes, drawn from made-up times: well-formed SVG, a bar per time (a missing one drawn
+    /// nowhere), each bar's length the log of its time on an axis of whole decades around them all.
+    /// </summary>
+    private static int CheckChart()
+    {
+        ChartPanel[] panels =
+        [
+            new("Attend", [new("latent", [new("Specialized256", 850), new("generic", 4_200), new("ONNX Runtime", 31_000)]),
+                           new("medium", [new("Specialized256", 420_000), new("generic", 1_900_000), new("ONNX Runtime", 380_000)])]),
+            new("Decoder step", [new("decode", [new("generated", 12_500), new("generic", double.NaN), new("ONNX Runtime", 20_000)])]),
+        ];
+        System.Xml.Linq.XElement svg = System.Xml.Linq.XElement.Parse(BenchChart.Svg("smoke", panels));
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        double[] widths = svg.Elements(ns + "rect").Where(r => r.Element(ns + "title") is not null)
+            .Select(r => double.Parse((string)r.Attribute("width")!, CultureInfo.InvariantCulture)).ToArray();
+        // Axis 100 ns .. 10 ms (5 decades) over 960 - 150 - 90 = 720 px: 850 ns is log10(8.5) decades past 100 ns.
+        double expected850 = Math.Log10(8.5) / 5 * 720;
+        bool ok = widths.Length == 8 && Math.Abs(widths[0] - expected850) < 0.1 && widths.Zip(widths.Skip(1)).Take(2).All(p => p.First < p.Second)
+                  && BenchChart.Time(850) == "850 ns" && BenchChart.Time(12_500) == "12.5 µs" && BenchChart.Time(1_900_000) == "1.9 ms";
+        Console.WriteLine($"{(ok ? "ok  " : "FAIL")} BenchChart: {widths.Length} bars, 850 ns drawn {(widths.Length > 0 ? widths[0] : 0):F1} px (expected {expected850:F1})");
+        return ok ? 0 : 1;
     }
 
     private static int CheckAgainstBaselines(Type type, ICheckedBenchmarks instance)
