@@ -24,7 +24,7 @@ internal sealed record ChartPanel(string Title, IReadOnlyList<ChartGroup> Groups
 /// </summary>
 internal static class BenchChart
 {
-    private const int Width = 960, Left = 150, Right = 90, BarHeight = 9, BarGap = 2, GroupGap = 10, PanelGap = 34, Top = 70;
+    private const int Width = 960, Left = 150, Right = 90, BarHeight = 9, BarGap = 2, GroupGap = 10, PanelGap = 48, Top = 70;
 
     /// <summary>Series in drawing order, with their colors; a series not in the data is left out of the legend.</summary>
     private static readonly (string Series, string Color)[] Palette =
@@ -32,7 +32,6 @@ internal static class BenchChart
         ("Specialized512", "#08306b"),
         ("Specialized256", "#2171b5"),
         ("Specialized128", "#6baed6"),
-        ("generated", "#2171b5"),
         ("generic", "#969696"),
         ("ONNX Runtime", "#e6550d"),
     ];
@@ -79,14 +78,14 @@ internal static class BenchChart
         {
             y += PanelGap;
             int panelTop = y - 8, panelBottom = y + panel.Groups.Sum(g => GroupHeight(g)) - GroupGap + 4;
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"8\" y=\"{y - 14}\" font-size=\"13\" font-weight=\"bold\">{Escape(panel.Title)}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"8\" y=\"{y - 30}\" font-size=\"13\" font-weight=\"bold\">{Escape(panel.Title)}</text>\n");
 
             // Decade grid lines and their labels, under the bars.
             for (double decade = lo; decade <= hi; decade++)
             {
                 double x = X(Math.Pow(10, decade));
                 svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:F1}\" y1=\"{panelTop}\" x2=\"{x:F1}\" y2=\"{panelBottom}\" stroke=\"#ddd\"/>");
-                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:F1}\" y=\"{panelTop - 2}\" text-anchor=\"middle\" fill=\"#555\" font-size=\"10\">{Time(Math.Pow(10, decade))}</text>\n");
+                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:F1}\" y=\"{panelTop - 4}\" text-anchor=\"middle\" fill=\"#555\" font-size=\"10\">{Time(Math.Pow(10, decade))}</text>\n");
             }
 
             foreach (ChartGroup group in panel.Groups)
@@ -112,6 +111,92 @@ internal static class BenchChart
         svg.Append("</svg>\n");
         return svg.ToString();
     }
+
+    /// <summary>
+    /// The chart of a summary the bench wrote (<c>summary.md</c>): its <c>Attend</c>, <c>Forward</c> and decoder-step
+    /// tables give each shape's generic and ONNX Runtime times, its "By tier" table each tier's (where a call has no
+    /// tier rows, the table's generated time stands for the path the run took), its first line the machine.
+    /// </summary>
+    public static string FromSummary(string markdown)
+    {
+        var panels = new List<ChartPanel>();
+        Dictionary<string, List<string[]>> tables = Tables(markdown);
+        List<string[]> tiers = tables.GetValueOrDefault("By tier") ?? [];
+        foreach ((string section, string title, string? call) in new[]
+        {
+            ("Attend", "Attend", "Attend"),
+            ("Forward", "Forward (the whole layer)", "Forward"),
+            ("Decoder step: Forward on a ProjectedContext", "Decoder step: Forward on a ProjectedContext", (string?)null),
+        })
+        {
+            if (!tables.TryGetValue(section, out List<string[]>? rows) || rows.Count < 2)
+            {
+                continue;
+            }
+
+            string[] header = rows[0];
+            string? Cell(string[] row, string column) => Array.IndexOf(header, column) is var i and >= 0 && i < row.Length ? row[i] : null;
+            var groups = new List<ChartGroup>();
+            foreach (string[] row in rows.Skip(1))
+            {
+                string shape = row[0];
+                var bars = tiers.Skip(1).Where(t => t.Length >= 4 && t[0] == shape && t[1] == call && Ns(t[3]) is not null)
+                    .Select(t => new ChartBar(t[2], Ns(t[3])!.Value)).ToList();
+                if (bars.Count == 0 && Ns(Cell(row, "generated ns")) is double generated)
+                {
+                    bars.Add(new ChartBar(Cell(row, "generated path") ?? "generated", generated));
+                }
+
+                if (Ns(Cell(row, "generic ns")) is double generic)
+                {
+                    bars.Add(new ChartBar("generic", generic));
+                }
+
+                if (Ns(Cell(row, "ONNX Runtime ns")) is double onnx)
+                {
+                    bars.Add(new ChartBar("ONNX Runtime", onnx));
+                }
+
+                if (bars.Count > 0)
+                {
+                    groups.Add(new ChartGroup(shape, bars));
+                }
+            }
+
+            if (groups.Count > 0)
+            {
+                panels.Add(new ChartPanel(title, groups));
+            }
+        }
+
+        string machine = markdown.Split('\n').FirstOrDefault(line => line.StartsWith("Machine: ", StringComparison.Ordinal))?["Machine: ".Length..].Trim() ?? "";
+        return Svg($"Time per call, batch 1, 1 thread{(machine.Length > 0 ? ": " + machine : "")}", panels);
+    }
+
+    /// <summary>Each "### title" section's table, as rows of trimmed cells (header first, the |---| line left out).</summary>
+    private static Dictionary<string, List<string[]>> Tables(string markdown)
+    {
+        var tables = new Dictionary<string, List<string[]>>();
+        List<string[]>? current = null;
+        foreach (string raw in markdown.Split('\n'))
+        {
+            string line = raw.TrimEnd('\r');
+            if (line.StartsWith("### ", StringComparison.Ordinal))
+            {
+                tables[line[4..].Trim()] = current = [];
+            }
+            else if (current is not null && line.StartsWith('|') && !line.StartsWith("|---", StringComparison.Ordinal))
+            {
+                current.Add(line.Trim('|').Split('|').Select(cell => cell.Trim()).ToArray());
+            }
+        }
+
+        return tables;
+    }
+
+    /// <summary>A time cell ("1,234.5"), or null for a dash or anything else.</summary>
+    private static double? Ns(string? cell) =>
+        double.TryParse(cell, NumberStyles.Number, CultureInfo.InvariantCulture, out double ns) && ns > 0 ? ns : null;
 
     private static int GroupHeight(ChartGroup group) => (group.Bars.Count * (BarHeight + BarGap)) - BarGap + GroupGap;
 

@@ -50,6 +50,7 @@ internal static class BenchSummary
         double? peak512Gflops = Vector512FmaPeakBenchmark.FlopsPerCall / Median(reports, typeof(Vector512FmaPeakBenchmark));
         double? peak128Gflops = Vector128FmaPeakBenchmark.FlopsPerCall / Median(reports, typeof(Vector128FmaPeakBenchmark));
         var markdown = new StringBuilder();
+        markdown.AppendLine($"Machine: {MachineName()}  ");
         markdown.AppendLine($"FMA peak (Vector256, 1 thread): {Cell(peakGflops, "F1", " GFLOP/s")}  ");
         markdown.AppendLine(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated
             ? $"FMA peak (Vector512, 1 thread; what AVX-512 code such as ONNX Runtime's can reach): {Cell(peak512Gflops, "F1", " GFLOP/s")}  "
@@ -96,68 +97,10 @@ internal static class BenchSummary
         File.WriteAllText(path, text);
         Console.WriteLine($"Written to {path}");
 
-        IReadOnlyList<ChartPanel> panels = ChartPanels(reports);
-        if (panels.Count > 0)
-        {
-            string chart = Path.Combine(summaries[0].ResultsDirectoryPath, "summary.svg");
-            File.WriteAllText(chart, BenchChart.Svg($"Time per call, batch 1, 1 thread: {MachineName()}", panels));
-            Console.WriteLine($"Chart written to {chart}");
-        }
-    }
-
-    /// <summary>
-    /// The chart's panels: <c>Attend</c>, <c>Forward</c> and the decoder step, a group per shape with each tier this CPU
-    /// ran (<see cref="TierBenchmarks"/>; the generated path where that class did not run), the generic path and ONNX
-    /// Runtime.
-    /// </summary>
-    internal static IReadOnlyList<ChartPanel> ChartPanels(BenchmarkReport[] reports)
-    {
-        var tiers = reports.Where(r => r.BenchmarkCase.Descriptor.Type == typeof(TierBenchmarks) && r.BenchmarkCase.Parameters["Case"] is string { Length: > 0 })
-            .Select(r => (Case: ((string)r.BenchmarkCase.Parameters["Case"]).Split(' '), Ns: r.ResultStatistics?.Median))
-            .ToArray();
-        var panels = new List<ChartPanel>();
-        foreach ((string title, Type benchmarks, string? call) in new[]
-        {
-            ("Attend", typeof(AttendBenchmarks), "Attend"),
-            ("Forward (the whole layer)", typeof(ForwardBenchmarks), "Forward"),
-            ("Decoder step: Forward on a ProjectedContext", typeof(StepBenchmarks), (string?)null),
-        })
-        {
-            var groups = new List<ChartGroup>();
-            foreach (BenchShape shape in BenchShapes.All)
-            {
-                var row = new Row(shape, reports.Where(r => r.BenchmarkCase.Descriptor.Type == benchmarks
-                                                            && r.BenchmarkCase.Descriptor.Categories.Contains(shape.Name)).ToArray(), null);
-                var bars = tiers.Where(t => t.Case[0] == shape.Name && t.Case[1] == call && t.Ns is not null)
-                    .Select(t => new ChartBar(t.Case[2], t.Ns!.Value)).ToList();
-                if (bars.Count == 0 && row.Ns(Contenders.Generated) is double generated)
-                {
-                    bars.Add(new ChartBar("generated", generated));
-                }
-
-                if (row.Ns(Contenders.Generic) is double generic)
-                {
-                    bars.Add(new ChartBar("generic", generic));
-                }
-
-                if (row.Ns(Contenders.OnnxRuntime) is double onnx)
-                {
-                    bars.Add(new ChartBar("ONNX Runtime", onnx));
-                }
-
-                if (bars.Count > 0)
-                {
-                    groups.Add(new ChartGroup(shape.Name, bars));
-                }
-            }
-
-            if (groups.Count > 0)
-            {
-                panels.Add(new ChartPanel(title, groups));
-            }
-        }
-
-        return panels;
+        // The chart is drawn from the summary's own tables, so `--chart <summary.md>` redraws it from a saved summary.
+        string chart = Path.ChangeExtension(path, ".svg");
+        File.WriteAllText(chart, BenchChart.FromSummary(text));
+        Console.WriteLine($"Chart written to {chart}");
     }
 
     /// <summary>The CPU's name and family (Linux), for the chart's title.</summary>

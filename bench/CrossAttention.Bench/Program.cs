@@ -13,7 +13,8 @@ namespace CrossAttention.Bench;
 internal static class Program
 {
     /// <summary>
-    /// <c>--smoke</c> validates every benchmark body once and exits; anything else goes to BenchmarkSwitcher
+    /// <c>--smoke</c> validates every benchmark body once and exits; <c>--chart &lt;summary.md&gt;</c> redraws a saved
+    /// summary's chart; anything else goes to BenchmarkSwitcher
     /// (<c>--filter</c>, <c>--list</c>, …), no arguments meaning every benchmark.
     /// </summary>
     public static int Main(string[] args)
@@ -21,6 +22,15 @@ internal static class Program
         if (args.Contains("--smoke"))
         {
             return SmokeRun.Run();
+        }
+
+        if (args is ["--chart", string summary])
+        {
+            // Redraws the chart of a saved summary (summary.md → summary.svg beside it), without running anything.
+            string chart = System.IO.Path.ChangeExtension(summary, ".svg");
+            System.IO.File.WriteAllText(chart, BenchChart.FromSummary(System.IO.File.ReadAllText(summary)));
+            Console.WriteLine($"Chart written to {chart}");
+            return 0;
         }
 
         Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(WithMachineFigures(args), Config()).ToArray();

@@ -44,24 +44,43 @@ internal static class SmokeRun
     }
 
     /// <summary>
-    /// The chart a full run writes, drawn from made-up times: well-formed SVG, a bar per time (a missing one drawn
-    /// nowhere), each bar's length the log of its time on an axis of whole decades around them all.
+    /// The chart a full run writes, drawn from a made-up summary: well-formed SVG, a bar per time (a dash drawn nowhere;
+    /// tier rows replacing the generated time where a call has them), each bar's length the log of its time on an axis
+    /// of whole decades around them all.
     /// </summary>
     private static int CheckChart()
     {
-        ChartPanel[] panels =
-        [
-            new("Attend", [new("latent", [new("Specialized256", 850), new("generic", 4_200), new("ONNX Runtime", 31_000)]),
-                           new("medium", [new("Specialized256", 420_000), new("generic", 1_900_000), new("ONNX Runtime", 380_000)])]),
-            new("Decoder step", [new("decode", [new("generated", 12_500), new("generic", double.NaN), new("ONNX Runtime", 20_000)])]),
-        ];
-        System.Xml.Linq.XElement svg = System.Xml.Linq.XElement.Parse(BenchChart.Svg("smoke", panels));
+        const string Summary = """
+            Machine: test CPU  
+            ### Attend
+
+            | shape | generated path | generated ns | generic ns | ONNX Runtime ns |
+            |---|---|--:|--:|--:|
+            | latent | Specialized256 | 900.0 | 4,200.0 | 31,000.0 |
+            | medium | Specialized256 | 420,000.0 | 1,900,000.0 | 380,000.0 |
+
+            ### Decoder step: Forward on a ProjectedContext
+
+            | shape | generated path | generated ns | generic ns | ONNX Runtime ns |
+            |---|---|--:|--:|--:|
+            | decode | Specialized256 | 12,500.0 | – | 20,000.0 |
+
+            ### By tier
+
+            | shape | call | tier | ns | GFLOP/s | % of the tier's FMA peak |
+            |---|---|---|--:|--:|--:|
+            | latent | Attend | Specialized256 | 850.0 | 7.0 | 10% |
+            | latent | Attend | Specialized128 | 1,100.0 | 5.0 | 12% |
+            """;
+        System.Xml.Linq.XElement svg = System.Xml.Linq.XElement.Parse(BenchChart.FromSummary(Summary));
         System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
         double[] widths = svg.Elements(ns + "rect").Where(r => r.Element(ns + "title") is not null)
             .Select(r => double.Parse((string)r.Attribute("width")!, CultureInfo.InvariantCulture)).ToArray();
+        // latent: 2 tiers + generic + ORT; medium: generated + generic + ORT; decode: generated + ORT (generic is a dash).
         // Axis 100 ns .. 10 ms (5 decades) over 960 - 150 - 90 = 720 px: 850 ns is log10(8.5) decades past 100 ns.
         double expected850 = Math.Log10(8.5) / 5 * 720;
-        bool ok = widths.Length == 8 && Math.Abs(widths[0] - expected850) < 0.1 && widths.Zip(widths.Skip(1)).Take(2).All(p => p.First < p.Second)
+        bool ok = widths.Length == 9 && Math.Abs(widths[0] - expected850) < 0.1 && widths[0] < widths[1] && widths[1] < widths[2]
+                  && svg.ToString().Contains("test CPU", StringComparison.Ordinal)
                   && BenchChart.Time(850) == "850 ns" && BenchChart.Time(12_500) == "12.5 µs" && BenchChart.Time(1_900_000) == "1.9 ms";
         Console.WriteLine($"{(ok ? "ok  " : "FAIL")} BenchChart: {widths.Length} bars, 850 ns drawn {(widths.Length > 0 ? widths[0] : 0):F1} px (expected {expected850:F1})");
         return ok ? 0 : 1;
