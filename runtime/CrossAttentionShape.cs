@@ -52,6 +52,7 @@ public sealed class CrossAttentionShape : IEquatable<CrossAttentionShape>
         HeadSize = ShapeRules.HeadSize(d, heads);
         KvDim = ShapeRules.ResolveKvDim(d, kvDim);
         Scale = ShapeRules.ResolveScale(HeadSize, scale);
+        HasDefaultScale = scale == 0f;
         KvHeads = ShapeRules.ResolveKvHeads(heads, kvHeads);
         Causal = causal;
     }
@@ -76,6 +77,12 @@ public sealed class CrossAttentionShape : IEquatable<CrossAttentionShape>
 
     /// <summary>Score scale (resolved: 1/√<see cref="HeadSize"/> unless set).</summary>
     public float Scale { get; }
+
+    /// <summary>
+    /// True when the scale was left to its default (0 asked): the tests' float64 reference then computes 1/√dh itself
+    /// rather than trust <see cref="Scale"/>, so a wrong default cannot hide behind a reference that shares it.
+    /// </summary>
+    internal bool HasDefaultScale { get; }
 
     /// <summary>Key/value heads (resolved: <see cref="Heads"/> unless set); query head h reads key/value head h / (Heads / KvHeads).</summary>
     public int KvHeads { get; }

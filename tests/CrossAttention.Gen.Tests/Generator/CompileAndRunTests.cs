@@ -94,29 +94,10 @@ public sealed class CompileAndRunTests
     /// <summary>One tier of a drawn shape against the float64 reference: Attend with a mask and weights, then Forward.</summary>
     private static void Check(DrawnShape drawn, ICrossAttention kernel, KernelPath tier, int seed)
     {
-        CrossAttentionShape shape = kernel.Shape;
         var random = new Random(seed ^ drawn.Name.GetHashCode(StringComparison.Ordinal));
         int batch = 1 + random.Next(2);
-        float[] q = Data.Uniform(random, batch * shape.QueryLength);
-        float[] k = Data.Uniform(random, batch * shape.KeyValueLength);
-        float[] v = Data.Uniform(random, batch * shape.KeyValueLength);
-        bool[] mask = Data.Mask(random, batch, shape.Lkv);
-        var output = new float[q.Length];
-        var weights = new float[batch * shape.WeightsLength];
-        kernel.Attend(q, k, v, output, mask, weights);
-
-        Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
-        Tolerance.Close(expected.Output, output, $"{drawn.Name} {drawn.Attribute} {tier} (seed {seed}): output");
-        Tolerance.Close(expected.Weights, weights, $"{drawn.Name} {drawn.Attribute} {tier} (seed {seed}): weights");
-
-        // The layer too: its projections are generated (narrow inputs) or the runtime's (wide ones).
-        float[] context = Data.Uniform(random, batch * shape.Lkv * shape.KvDim);
-        var layerWeights = CrossAttentionWeights.CreateRandom(shape, seed);
-        var layerOutput = new float[q.Length];
-        kernel.Forward(q, context, layerWeights, layerOutput, mask, weights);
-        Reference.Result layer = Reference.Forward(shape, q, context, layerWeights, mask);
-        Tolerance.Close(layer.Output, layerOutput, $"{drawn.Name} {drawn.Attribute} {tier} (seed {seed}): Forward output");
-        Tolerance.Close(layer.Weights, weights, $"{drawn.Name} {drawn.Attribute} {tier} (seed {seed}): Forward weights");
+        bool[] mask = Data.Mask(random, batch, kernel.Shape.Lkv);
+        ReferenceCheck.AttendAndForward(kernel, batch, mask, random, seed, $"{drawn.Name} {drawn.Attribute} {tier} (seed {seed})");
     }
 
     /// <summary>

@@ -216,6 +216,52 @@ public sealed class NumericsTests
 
     [Theory]
     [MemberData(nameof(Names))]
+    public void Masked_keys_and_padding_lanes_stay_out_when_every_attended_logit_is_below_exps_range(string name)
+    {
+        CrossAttentionShape shape = TestKernels.Get(name).Shape;
+        var random = new Random(29);
+
+        // Every logit near −300 (q all 1, each key row 1 ± 1% scaled so the row's logits sum to about −300): e^logit
+        // is 0 in float, so only a softmax that subtracts the maximum of the attended scores works. A masked key or a
+        // padding lane scored 0 instead of −∞ would become that maximum, and every attended weight would underflow to 0.
+        const int Batch = 2;
+        float[] q = Data.Filled(Batch * shape.QueryLength, 1f);
+        float[] k = Data.Uniform(random, Batch * shape.KeyValueLength);
+        float factor = (float)(-300.0 / (shape.HeadSize * shape.Scale));
+        for (int i = 0; i < k.Length; i++)
+        {
+            k[i] = (1f + (0.01f * k[i])) * factor;
+        }
+
+        float[] v = Data.Uniform(random, Batch * shape.KeyValueLength);
+        bool[] mask = Data.Mask(random, Batch, shape.Lkv);
+        mask[0] = false;                 // the first key of item 0 masked, and the last key of item 1 (key tails)
+        mask[(2 * shape.Lkv) - 1] = false;
+        mask[1 % shape.Lkv] = true;      // each item keeps an attended key
+        mask[shape.Lkv + ((shape.Lkv - 2 + shape.Lkv) % shape.Lkv)] = true;
+        Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
+        // Rows with an attended key (a causal row may see only masked ones) all have their logits far below −87.
+        Assert.All(expected.MaxAbsLogit, logit => Assert.True(logit == 0 || logit > 200, $"the test needs logits far below −87, got |max| {logit}"));
+        Assert.Contains(expected.MaxAbsLogit, logit => logit > 200);
+
+        double PerRow(int element, int rowLength) => 1e-5 + (8 * expected.MaxAbsLogit[element / rowLength] * Math.Pow(2, -23));
+        foreach ((string path, ICrossAttention kernel) in Implementations(name))
+        {
+            var output = new float[q.Length];
+            var weights = new float[Batch * shape.WeightsLength];
+            kernel.Attend(q, k, v, output, mask, weights);
+            Tolerance.Close(expected.Weights, weights, $"{name} {path}: weights", i => PerRow(i, shape.Lkv));
+            Tolerance.Close(expected.Output, output, $"{name} {path}: output", i =>
+            {
+                // output element i: batch item b, query row r, head h; MaxAbsLogit is laid out [B, Heads, Lq]
+                int b = i / shape.QueryLength, r = i % shape.QueryLength / shape.D, head = i % shape.D / shape.HeadSize;
+                return 1e-5 + (8 * expected.MaxAbsLogit[(((b * shape.Heads) + head) * shape.Lq) + r] * Math.Pow(2, -23));
+            });
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
     public void NaN_in_an_attended_query_gives_NaN_where_the_reference_does(string name)
     {
         CrossAttentionShape shape = TestKernels.Get(name).Shape;

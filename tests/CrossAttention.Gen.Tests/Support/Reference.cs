@@ -86,7 +86,9 @@ internal static class Reference
         var weights = new double[batch * shape.WeightsLength];
         var maxAbsLogit = new double[batch * shape.Heads * lq];
         var scores = new double[lkv];
-        double scale = shape.Scale;
+        // The default scale computed here, in float64, from D / Heads (not read from the shape under test); a given one
+        // as the caller gave it.
+        double scale = shape.HasDefaultScale ? 1.0 / Math.Sqrt((double)shape.D / shape.Heads) : shape.Scale;
 
         for (int b = 0; b < batch; b++)
         {

@@ -1,0 +1,35 @@
+using System;
+
+namespace CrossAttention.Gen.Tests.Support;
+
+/// <summary>One call of a kernel against the float64 reference: <c>Attend</c> with a mask and weights out, then <c>Forward</c>.</summary>
+internal static class ReferenceCheck
+{
+    /// <summary>
+    /// Draws <paramref name="batch"/> items of inputs (and a context and <c>nn.Linear</c>-initialized weights for the
+    /// layer) from <paramref name="random"/>, runs both calls with <paramref name="mask"/>, and checks outputs and
+    /// weights within SPEC §6's bound; <paramref name="what"/> names the case in a failure.
+    /// </summary>
+    public static void AttendAndForward(ICrossAttention kernel, int batch, bool[] mask, Random random, int weightSeed, string what)
+    {
+        CrossAttentionShape shape = kernel.Shape;
+        float[] q = Data.Uniform(random, batch * shape.QueryLength);
+        float[] k = Data.Uniform(random, batch * shape.KeyValueLength);
+        float[] v = Data.Uniform(random, batch * shape.KeyValueLength);
+        var output = new float[q.Length];
+        var weights = new float[batch * shape.WeightsLength];
+        kernel.Attend(q, k, v, output, mask, weights);
+        Reference.Result expected = Reference.Attend(shape, q, k, v, mask);
+        Tolerance.Close(expected.Output, output, $"{what}: output");
+        Tolerance.Close(expected.Weights, weights, $"{what}: weights");
+
+        // The layer too: its projections are generated (narrow inputs) or the runtime's (wide ones).
+        float[] context = Data.Uniform(random, batch * shape.Lkv * shape.KvDim);
+        var layerWeights = CrossAttentionWeights.CreateRandom(shape, weightSeed);
+        var layerOutput = new float[q.Length];
+        kernel.Forward(q, context, layerWeights, layerOutput, mask, weights);
+        Reference.Result layer = Reference.Forward(shape, q, context, layerWeights, mask);
+        Tolerance.Close(layer.Output, layerOutput, $"{what}: Forward output");
+        Tolerance.Close(layer.Weights, weights, $"{what}: Forward weights");
+    }
+}
