@@ -63,7 +63,7 @@ foreach ((CrossAttentionShape kernelShape, KernelPath path) in new[] { (Latent.S
 }
 
 bool onExpectedPath = expected is null || Latent.KernelPath == expected;
-Console.WriteLine($"package consumer: path {Latent.KernelPath}; checksum {checksum:x16}; Resolve finds the generated kernels: {resolvesToGenerated}; worst error / bound {worst:F3}");
+Console.WriteLine($"package consumer: paths {Latent.KernelPath}, {GroupedStep.KernelPath}; checksum {checksum:x16}; Resolve finds the generated kernels: {resolvesToGenerated}; worst error / bound {worst:F3}");
 if (!onExpectedPath)
 {
     Console.WriteLine($"expected path {expected}");
