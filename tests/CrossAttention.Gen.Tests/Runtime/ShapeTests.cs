@@ -147,4 +147,48 @@ public sealed class ShapeTests
         Assert.Contains("the first 2 rows would see no key", e.Message);
         Assert.True(new CrossAttentionShape(3, 3, 64, 8, causal: true).Causal);
     }
+
+    /// <summary>
+    /// A shape whose largest tensor of one batch item (or weight matrix) would pass what a span can index is rejected,
+    /// naming that tensor and its element count; each case makes a different tensor the largest, at 2³¹ elements.
+    /// </summary>
+    [Theory]
+    [InlineData(65536, 1, 32768, 1, 0, "q and output [Lq, D] would hold 2,147,483,648 elements")]
+    [InlineData(1, 65536, 32768, 1, 1, "k and v [Lkv, D] would hold 2,147,483,648 elements")]
+    [InlineData(1, 65536, 1, 1, 32768, "context [Lkv, KvDim] would hold 2,147,483,648 elements")]
+    [InlineData(32768, 32768, 2, 2, 0, "attentionWeights [Heads, Lq, Lkv] would hold 2,147,483,648 elements")]
+    [InlineData(1, 1, 46341, 1, 1, "the projection weights Wq and Wo [D, D] would hold 2,147,488,281 elements")]
+    [InlineData(1, 1, 32768, 1, 65536, "the projection weights Wk and Wv [D, KvDim] would hold 2,147,483,648 elements")]
+    public void A_tensor_past_what_a_span_can_index_is_named(int lq, int lkv, int d, int heads, int kvDim, string named)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CrossAttentionShape(lq, lkv, d, heads, kvDim));
+        Assert.Equal("d", e.ParamName);
+        Assert.Contains(named + " (per batch item), more than the 2,147,483,647 a span can index", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tensor_of_exactly_what_a_span_can_index_is_accepted()
+    {
+        // 2³¹ − 1 is prime, so only a dimension of 1 reaches it: keys, context and weights of int.MaxValue elements.
+        var shape = new CrossAttentionShape(1, int.MaxValue, 1, 1);
+        Assert.Equal(int.MaxValue, shape.KeyValueLength);
+        Assert.Equal(int.MaxValue, shape.WeightsLength);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CrossAttentionShape(2, int.MaxValue, 1, 1));
+    }
+
+    [Theory]
+    [InlineData(-1, "KvHeads = -1 is negative: it is the number of key/value heads, a divisor of heads = 8 (or 0 for the default, heads)")]
+    [InlineData(0, null)]
+    public void Kv_heads_below_zero_are_rejected_and_zero_is_the_default(int kvHeads, string? message)
+    {
+        if (message is null)
+        {
+            Assert.Equal(8, new CrossAttentionShape(4, 2, 64, 8, kvHeads: kvHeads).KvHeads);
+            return;
+        }
+
+        var e = Assert.ThrowsAny<ArgumentException>(() => new CrossAttentionShape(4, 2, 64, 8, kvHeads: kvHeads));
+        Assert.Equal("kvHeads", e.ParamName);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
 }

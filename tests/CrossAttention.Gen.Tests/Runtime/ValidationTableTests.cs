@@ -122,30 +122,52 @@ public sealed class ValidationTableTests
     }
 
     /// <summary>
-    /// Who the rules blame and what they say: a first span that is not whole items names itself; one of whole items
-    /// sets the batch, and the next thing checked (of the right length for <see cref="Batch"/>: the next span, or the
-    /// projected context) disagrees with it; any other span names itself with its expected and actual lengths.
+    /// Who the rules blame and what they say, word for word: a first span that is not whole items names itself; one of
+    /// whole items sets the batch, and the next thing checked (of the right length for <see cref="Batch"/>: the next
+    /// span, or the projected context) disagrees with it; any other span names itself with its expected and actual
+    /// lengths, what one batch item of it holds, and why the length is wrong.
     /// </summary>
     private static (string Blamed, string Message) Expected(string call, Span[] spans, Span span, int length)
     {
+        string first = spans[0].Name;
         if (span != spans[0])
         {
-            string optional = span.Optional ? " (or 0 to leave it out)" : "";
-            return (span.Name, $"{span.Name} has {length} elements; expected {Batch * span.PerItem}{optional}: batch {Batch} (from {spans[0].Name})");
+            return (span.Name, Mismatch(span, length, Batch, first));
         }
 
         if (length % span.PerItem != 0)
         {
-            return (span.Name, $"{span.Name} has {length} elements; expected a multiple of {span.PerItem}");
+            return (span.Name, $"{span.Name} has {length} elements; expected a multiple of {span.PerItem} ({PerItem(span.Name)}), one block per batch item.");
         }
 
         int batch = length / span.PerItem;
         if (call == "ForwardProjected")
         {
-            return ("context", $"context holds {Batch} batch items; expected {batch} (from queries)");
+            return ("context", $"context holds {Items(Batch)}; expected {batch} (from queries).");
         }
 
-        Span next = spans[1];
-        return (next.Name, $"{next.Name} has {Batch * next.PerItem} elements; expected {batch * next.PerItem}");
+        return (spans[1].Name, Mismatch(spans[1], Batch * spans[1].PerItem, batch, first));
     }
+
+    /// <summary>The message for a span of <paramref name="length"/> elements where <paramref name="batch"/> items were expected.</summary>
+    private static string Mismatch(Span span, int length, int batch, string first)
+    {
+        string why = length % span.PerItem == 0
+            ? $"It holds {Items(length / span.PerItem)} but {first} holds {batch}"
+            : $"That is not a whole number of {span.PerItem}-element batch items";
+        return $"{span.Name} has {length} elements; expected {batch * span.PerItem}{(span.Optional ? " (or 0 to leave it out)" : "")}: "
+               + $"batch {batch} (from {first}) × {PerItem(span.Name)}. {why}.";
+    }
+
+    private static string Items(int count) => $"{count} batch item{(count == 1 ? "" : "s")}";
+
+    /// <summary>What one batch item of a span holds, in the words of the contract, for <see cref="Shape"/>.</summary>
+    private static string PerItem(string name) => name switch
+    {
+        "q" or "queries" or "output" => "Lq × D = 5 × 72",
+        "k" or "v" => "Lkv × D = 7 × 72",
+        "context" => "Lkv × KvDim = 7 × 40",
+        "keyMask" => "Lkv = 7",
+        _ => "Heads × Lq × Lkv = 3 × 5 × 7",
+    };
 }
