@@ -107,6 +107,23 @@ public sealed class LayerValidationTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void Weights_for_a_grouped_kernel_say_its_key_value_heads(string path)
+    {
+        // LlamaStyle: D 64, 4 query heads over 2 key/value heads of 16 columns, so Wk and Wv are [32, 64].
+        CrossAttentionShape shape = LlamaStyle.Shape;
+        ICrossAttention kernel = path == "generated" ? new StaticKernel<LlamaStyle.Kernel>() : new GenericCrossAttention(shape);
+        var ungrouped = new CrossAttentionWeights(new CrossAttentionShape(shape.Lq, shape.Lkv, shape.D, shape.Heads));
+        float[] output = Data.Filled(shape.QueryLength, 7f);
+        var e = Assert.ThrowsAny<ArgumentException>(() =>
+            kernel.Forward(new float[shape.QueryLength], new float[shape.Lkv * shape.KvDim], ungrouped, output));
+        Assert.Equal("weights", e.ParamName);
+        Assert.Contains("weights were made for Wq [64, 64], Wk [64, 64] (D = 64, KvDim = 64); "
+                        + "this kernel needs Wq [64, 64], Wk [32, 64] (D = 64, KvDim = 64, KvHeads = 2).", e.Message, StringComparison.Ordinal);
+        Assert.All(output, x => Assert.Equal(7f, x));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void A_projected_context_of_another_batch_or_shape_names_context(string path)
     {
         ArgumentException batch = Reject(path, projected: true, projectedContext: new ProjectedContext(Shape, 3));

@@ -42,7 +42,7 @@ public sealed class ShapeTests
     [InlineData(4, 2, 0, 8, 0, 0f, "d", "d = 0 must be positive")]
     [InlineData(4, 2, 64, 0, 0, 0f, "heads", "heads = 0 must be positive")]
     [InlineData(4, 2, 64, 8, -5, 0f, "kvDim", "KvDim = -5 is negative")]
-    [InlineData(4, 2, 64, 8, 0, float.NaN, "scale", "Scale = NaN is not finite")]
+    [InlineData(4, 2, 64, 8, 0, float.NaN, "scale", "Scale = NaN is not finite: use 0 for the default 1/sqrt(head size), or any finite non-zero value")]
     [InlineData(4, 2, 64, 8, 0, float.PositiveInfinity, "scale", "is not finite")]
     public void Invalid_sizes_and_scales_are_out_of_range(int lq, int lkv, int d, int heads, int kvDim, float scale,
                                                          string parameter, string message)
