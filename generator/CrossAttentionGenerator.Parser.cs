@@ -133,32 +133,12 @@ public sealed partial class CrossAttentionGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberNameTaken, typeLocation, name, taken.Where, taken.Name));
             }
 
-            int lq = (int)attribute.ConstructorArguments[0].Value!;
-            int lkv = (int)attribute.ConstructorArguments[1].Value!;
-            int d = (int)attribute.ConstructorArguments[2].Value!;
-            int heads = (int)attribute.ConstructorArguments[3].Value!;
-            int kvDim = 0, kvHeads = 0;
-            float scale = 0f;
-            bool causal = false;
-            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            if (ReadShape(attribute) is not { } shape)
             {
-                switch (argument.Key)
-                {
-                    case "KvDim" when argument.Value.Value is int value:
-                        kvDim = value;
-                        break;
-                    case "Scale" when argument.Value.Value is float value:
-                        scale = value;
-                        break;
-                    case "KvHeads" when argument.Value.Value is int value:
-                        kvHeads = value;
-                        break;
-                    case "Causal" when argument.Value.Value is bool value:
-                        causal = value;
-                        break;
-                }
+                return Nothing;
             }
 
+            (int lq, int lkv, int d, int heads, int kvDim, float scale, int kvHeads, bool causal) = shape;
             ShapeError error = ShapeRules.Validate(lq, lkv, d, heads, kvDim, scale, kvHeads, causal, out _, out string message);
             if (error != ShapeError.None)
             {
@@ -285,6 +265,47 @@ public sealed partial class CrossAttentionGenerator
                 || member.ContainingAssembly.GivesAccessTo(derived.ContainingAssembly),
             _ => true,
         };
+
+        /// <summary>
+        /// The arguments of a <c>[CrossAttention]</c> attribute as written (0 for an optional one left out), or null when
+        /// its four sizes are not <c>int</c> constants. Not validated. The analyzer reads attributes through this too.
+        /// </summary>
+        internal static AttributeShape? ReadShape(AttributeData attribute)
+        {
+            ImmutableArray<TypedConstant> sizes = attribute.ConstructorArguments;
+            if (sizes.Length != 4 || sizes[0].Value is not int lq || sizes[1].Value is not int lkv
+                || sizes[2].Value is not int d || sizes[3].Value is not int heads)
+            {
+                return null;
+            }
+
+            int kvDim = 0, kvHeads = 0;
+            float scale = 0f;
+            bool causal = false;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                switch (argument.Key)
+                {
+                    case "KvDim" when argument.Value.Value is int value:
+                        kvDim = value;
+                        break;
+                    case "Scale" when argument.Value.Value is float value:
+                        scale = value;
+                        break;
+                    case "KvHeads" when argument.Value.Value is int value:
+                        kvHeads = value;
+                        break;
+                    case "Causal" when argument.Value.Value is bool value:
+                        causal = value;
+                        break;
+                }
+            }
+
+            return new AttributeShape(lq, lkv, d, heads, kvDim, scale, kvHeads, causal);
+        }
+
+        /// <summary>A <c>[CrossAttention]</c> attribute's arguments (<see cref="ReadShape"/>).</summary>
+        internal readonly record struct AttributeShape(int Lq, int Lkv, int D, int Heads, int KvDim, float Scale, int KvHeads, bool Causal);
 
         private static bool HasErrors(AttributeData attribute)
         {

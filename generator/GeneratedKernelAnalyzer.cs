@@ -183,33 +183,12 @@ public sealed class GeneratedKernelAnalyzer : DiagnosticAnalyzer
         return shapes;
     }
 
-    private static ShapeArguments? FromAttribute(AttributeData attribute)
-    {
-        ImmutableArray<TypedConstant> positional = attribute.ConstructorArguments;
-        if (positional.Length != 4 || positional[0].Value is not int lq || positional[1].Value is not int lkv
-            || positional[2].Value is not int d || positional[3].Value is not int heads)
-        {
-            return null;
-        }
-
-        int kvDim = 0, kvHeads = 0;
-        float scale = 0f;
-        bool causal = false;
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-        {
-            switch (named.Key, named.Value.Value)
-            {
-                case ("KvDim", int v): kvDim = v; break;
-                case ("Scale", float v): scale = v; break;
-                case ("KvHeads", int v): kvHeads = v; break;
-                case ("Causal", bool v): causal = v; break;
-            }
-        }
-
-        return ShapeRules.Validate(lq, lkv, d, heads, kvDim, scale, kvHeads, causal, out _, out _) == ShapeError.None
-            ? ShapeArguments.Normalized(lq, lkv, d, heads, kvDim, scale, kvHeads, causal)
+    /// <summary>The shape a <c>[CrossAttention]</c> attribute declares, read as the generator reads it; null if invalid.</summary>
+    private static ShapeArguments? FromAttribute(AttributeData attribute) =>
+        CrossAttentionGenerator.Parser.ReadShape(attribute) is { } a
+        && ShapeRules.Validate(a.Lq, a.Lkv, a.D, a.Heads, a.KvDim, a.Scale, a.KvHeads, a.Causal, out _, out _) == ShapeError.None
+            ? ShapeArguments.Normalized(a.Lq, a.Lkv, a.D, a.Heads, a.KvDim, a.Scale, a.KvHeads, a.Causal)
             : null;
-    }
 
     /// <summary>A shape with its defaults resolved as <c>CrossAttentionShape</c> resolves them, so equal shapes compare equal.</summary>
     private readonly record struct ShapeArguments(int Lq, int Lkv, int D, int Heads, int KvDim, float Scale, float ResolvedScale, int KvHeads, bool Causal)
