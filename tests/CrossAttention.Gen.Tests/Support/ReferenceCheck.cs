@@ -1,8 +1,12 @@
 using System;
+using Xunit;
 
 namespace CrossAttention.Gen.Tests.Support;
 
-/// <summary>One call of a kernel against the float64 reference: <c>Attend</c> with a mask and weights out, then <c>Forward</c>.</summary>
+/// <summary>
+/// One call of a kernel against the float64 reference: <c>Attend</c> with a mask and weights out, then <c>Forward</c>,
+/// then the decoder step on a <see cref="ProjectedContext"/> (and on one refilled) against <c>Forward</c>, bit for bit.
+/// </summary>
 internal static class ReferenceCheck
 {
     /// <summary>
@@ -31,5 +35,18 @@ internal static class ReferenceCheck
         Reference.Result layer = Reference.Forward(shape, q, context, layerWeights, mask);
         Tolerance.Close(layer.Output, layerOutput, $"{what}: Forward output");
         Tolerance.Close(layer.Weights, weights, $"{what}: Forward weights");
+
+        // The decoder step: keys and values projected once, then Forward on them, bit for bit what Forward computed;
+        // and a refill of the same ProjectedContext with another context, as Forward on that context computes it.
+        ProjectedContext projected = kernel.ProjectContext(context, layerWeights);
+        var stepOutput = new float[q.Length];
+        kernel.Forward(q, projected, layerWeights, stepOutput, mask, default);
+        Assert.Equal(layerOutput, stepOutput);
+        float[] other = Data.Uniform(random, context.Length);
+        kernel.ProjectContext(other, layerWeights, projected);
+        float[] otherOutput = new float[q.Length], otherStep = new float[q.Length];
+        kernel.Forward(q, other, layerWeights, otherOutput, mask, default);
+        kernel.Forward(q, projected, layerWeights, otherStep, mask, default);
+        Assert.Equal(otherOutput, otherStep);
     }
 }
