@@ -15,7 +15,7 @@ namespace CrossAttention.Gen.Tests.Kernels;
 /// of arguments with a normal result against <see cref="Math.Exp"/>, within the ulp bound the README claims, and the
 /// edge cases (exactly 1 at ±0, 0 at −∞ and below the range, NaN at NaN, saturation above the range). Tiers this CPU
 /// lacks run emulated in software, exactly. This file is also compiled into the kernel-test executable CI runs with
-/// intrinsics switched off and on ARM64, so the software and AdvSimd forms of each width's operations are checked too.
+/// intrinsics switched off, so the software forms of each width's operations are checked too (not under QEMU: see .ci/run).
 /// </summary>
 public sealed class ExpTests
 {

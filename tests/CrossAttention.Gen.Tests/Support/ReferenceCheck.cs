@@ -41,12 +41,23 @@ internal static class ReferenceCheck
         ProjectedContext projected = kernel.ProjectContext(context, layerWeights);
         var stepOutput = new float[q.Length];
         kernel.Forward(q, projected, layerWeights, stepOutput, mask, default);
-        Assert.Equal(layerOutput, stepOutput);
+        Bitwise(layerOutput, stepOutput, $"{what}: the projected-context step");
         float[] other = Data.Uniform(random, context.Length);
         kernel.ProjectContext(other, layerWeights, projected);
         float[] otherOutput = new float[q.Length], otherStep = new float[q.Length];
         kernel.Forward(q, other, layerWeights, otherOutput, mask, default);
         kernel.Forward(q, projected, layerWeights, otherStep, mask, default);
-        Assert.Equal(otherOutput, otherStep);
+        Bitwise(otherOutput, otherStep, $"{what}: the step on a refilled projected context");
+    }
+
+    /// <summary>The same bits at every index (−0 is not 0, and NaNs must match too), naming the first that differs.</summary>
+    public static void Bitwise(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                        $"{what}: element {i} is {actual[i]:R}, Forward computed {expected[i]:R}");
+        }
     }
 }
