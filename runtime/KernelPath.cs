@@ -3,7 +3,7 @@ namespace CrossAttention;
 /// <summary>
 /// Which implementation an attention call runs on this machine. A generated class takes the widest tier of its
 /// generated code that the CPU accelerates, decided once at start-up; the runtime's own switches
-/// (<c>DOTNET_EnableAVX512F=0</c>, <c>DOTNET_EnableAVX2=0</c>, <c>DOTNET_EnableHWIntrinsic=0</c>) and
+/// (<c>DOTNET_EnableAVX512=0</c>, <c>DOTNET_EnableAVX2=0</c>, <c>DOTNET_EnableHWIntrinsic=0</c>) and
 /// <c>CROSSATTENTION_FORCE_GENERIC=1</c> select the others.
 /// </summary>
 public enum KernelPath

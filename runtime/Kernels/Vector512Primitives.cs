@@ -18,7 +18,7 @@ public static class Vector512Primitives
 {
     /// <summary>
     /// True when this CPU runs the tier at speed: the runtime accelerates <c>Vector512</c> (AVX-512 present, and not
-    /// turned off by <c>DOTNET_EnableAVX512F=0</c> or <c>DOTNET_PreferredVectorBitWidth=256</c>).
+    /// turned off by <c>DOTNET_EnableAVX512=0</c> or <c>DOTNET_PreferredVectorBitWidth=256</c>).
     /// </summary>
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
 
