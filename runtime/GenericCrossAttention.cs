@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -202,13 +203,14 @@ public sealed class GenericCrossAttention : ICrossAttention
                              ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end)
     {
         CrossAttentionShape s = Shape;
+        if (_vector)
+        {
+            AttendItemsVector(q, k, v, output, keyMask, attentionWeights, start, end);
+            return;
+        }
 
-        // The vector path scores a block of query rows at once, so that rows of a few keys still fill vectors in the
-        // exponential; the scalar path goes row by row.
-        int blockRows = _vector ? Math.Clamp(ScoreBlockLength / s.Lkv, 1, s.Lq) : 1;
-        int length = blockRows * s.Lkv;
-        using var scratch = new Scratch(length <= StackScoreLimit ? 0 : length);
-        Span<float> scores = length <= StackScoreLimit ? stackalloc float[StackScoreLimit].Slice(0, length) : scratch.Span;
+        using var scratch = new Scratch(s.Lkv <= StackScoreLimit ? 0 : s.Lkv);
+        Span<float> scores = s.Lkv <= StackScoreLimit ? stackalloc float[StackScoreLimit].Slice(0, s.Lkv) : scratch.Span;
         for (int item = start; item < end; item++)
         {
             // Query head h reads key/value head h / GroupSize (grouped-query attention; the same head without it).
@@ -216,14 +218,6 @@ public sealed class GenericCrossAttention : ICrossAttention
             ReadOnlySpan<bool> mask = keyMask.IsEmpty ? default : keyMask.Slice(b * s.Lkv, s.Lkv);
             ReadOnlySpan<float> kItem = k.Slice(b * s.KeyValueLength, s.KeyValueLength)[kvColumn..];
             ReadOnlySpan<float> vItem = v.Slice(b * s.KeyValueLength, s.KeyValueLength)[kvColumn..];
-            if (_vector)
-            {
-                AttendItemVector(q, kItem, vItem, output, mask,
-                                 attentionWeights.IsEmpty ? default : attentionWeights.Slice(item * s.Lq * s.Lkv, s.Lq * s.Lkv),
-                                 b, h, blockRows, scores);
-                continue;
-            }
-
             for (int i = 0; i < s.Lq; i++)
             {
                 int row = (b * s.Lq + i) * s.D + h * s.HeadSize;
@@ -236,23 +230,72 @@ public sealed class GenericCrossAttention : ICrossAttention
     }
 
     /// <summary>
-    /// One head of one batch item on the vector path, <paramref name="blockRows"/> query rows at a time: scores four
-    /// keys per pass over the query row, a max-subtracted exponential over the whole block's scores, then each
-    /// output vector summed over the keys in registers. <paramref name="keys"/> and <paramref name="values"/> start at
-    /// the key/value head's first column of key row 0 (row stride KvHeads · dh); <paramref name="weights"/> is the item's
-    /// [Lq, Lkv] block or empty. A causal row scores only the keys it sees.
+    /// Items [start, end) on the vector path, a block of score rows at a time: the query rows of one head, as many as
+    /// fit <see cref="ScoreBlockLength"/> floats, or, when a whole head fits, the rows of as many consecutive heads of one
+    /// batch item as fit (all 8 heads at once at the latent shape, where one head is 8 scores). Rows of a few keys so
+    /// still fill the vectors of the exponential, and a small shape pays the fixed costs of a block once per batch item
+    /// rather than once per head.
     /// </summary>
-    private void AttendItemVector(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> output,
-                                  ReadOnlySpan<bool> mask, Span<float> weights, int b, int h, int blockRows, Span<float> scores)
+    /// <remarks>
+    /// Every score, maximum, exponential and sum is computed the same way whichever block and position holds it (the
+    /// exponential runs on whole vectors, the block padded to one), so results do not depend on how items are grouped or
+    /// split over threads.
+    /// </remarks>
+    [SkipLocalsInit]
+    private void AttendItemsVector(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+                                   ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end)
     {
         CrossAttentionShape s = Shape;
-        int d = s.D, dh = s.HeadSize, lkv = s.Lkv, kvStride = s.KeyValueWidth;
+        int lq = s.Lq, lkv = s.Lkv, heads = s.Heads;
+        int blockRows = Math.Clamp(ScoreBlockLength / lkv, 1, lq);
+        int blockHeads = blockRows == lq ? Math.Clamp(ScoreBlockLength / (lq * lkv), 1, heads) : 1;
+        int rowCount = blockHeads * blockRows;
+        int length = RoundUpToVector(rowCount * lkv);
+        using var scratch = new Scratch(length <= StackScoreLimit ? 0 : length);
+        Span<float> scores = length <= StackScoreLimit ? stackalloc float[StackScoreLimit].Slice(0, length) : scratch.Span;
+
+        // Per block row: its query row's offset in q (and the output), and its key/value head's column.
+        // (A block has at most ScoreBlockLength rows: a row holds at least one score.)
+        Span<int> rowOffsets = stackalloc int[ScoreBlockLength].Slice(0, rowCount);
+        Span<int> kvColumns = stackalloc int[ScoreBlockLength].Slice(0, rowCount);
+        for (int item = start; item < end;)
+        {
+            // Heads [h, h + count) of batch item b: as many as a block holds, not past the range or the batch item.
+            int b = item / heads, h = item % heads;
+            int count = Math.Min(Math.Min(blockHeads, heads - h), end - item);
+            ReadOnlySpan<bool> mask = keyMask.IsEmpty ? default : keyMask.Slice(b * lkv, lkv);
+            AttendHeadsVector(q, k.Slice(b * s.KeyValueLength, s.KeyValueLength), v.Slice(b * s.KeyValueLength, s.KeyValueLength),
+                              output, mask,
+                              attentionWeights.IsEmpty ? default : attentionWeights.Slice(item * lq * lkv, count * lq * lkv),
+                              b, h, count, blockRows, scores, rowOffsets, kvColumns);
+            item += count;
+        }
+    }
+
+    /// <summary>Whole vectors covering <paramref name="length"/> floats.</summary>
+    private static int RoundUpToVector(int length) => (length + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
+
+    /// <summary>
+    /// Heads [<paramref name="firstHead"/>, + <paramref name="headCount"/>) of batch item <paramref name="b"/> on the vector
+    /// path, in blocks of score rows (a row: one query row of one head): scores four keys per pass over the query row (or
+    /// four (row, key) pairs per pass when there are fewer than four keys), a max-subtracted exponential over the whole
+    /// block's scores, then each output vector summed over the keys in registers. With more than one head, a block is
+    /// every query row of every head; with one, <paramref name="blockRows"/> query rows of it. <paramref name="keys"/>
+    /// and <paramref name="values"/> are the batch item's [Lkv, KvHeads · dh]; <paramref name="weights"/> is the heads'
+    /// [heads, Lq, Lkv] block or empty. A causal row scores only the keys it sees.
+    /// </summary>
+    private void AttendHeadsVector(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> output,
+                                   ReadOnlySpan<bool> mask, Span<float> weights, int b, int firstHead, int headCount, int blockRows,
+                                   Span<float> scores, Span<int> rowOffsets, Span<int> kvColumns)
+    {
+        CrossAttentionShape s = Shape;
+        int d = s.D, dh = s.HeadSize, lq = s.Lq, lkv = s.Lkv, kvStride = s.KeyValueWidth, groupSize = s.GroupSize;
         if (!mask.IsEmpty && !mask.Contains(true))
         {
-            // Every key masked: the head's output columns and weights are zeros.
-            for (int i = 0; i < s.Lq; i++)
+            // Every key masked: the heads' output columns and weights are zeros.
+            for (int i = 0; i < lq; i++)
             {
-                output.Slice((b * s.Lq + i) * d + h * dh, dh).Clear();
+                output.Slice(((b * lq + i) * d) + (firstHead * dh), headCount * dh).Clear();
             }
 
             weights.Clear();
@@ -261,28 +304,38 @@ public sealed class GenericCrossAttention : ICrossAttention
 
         ref float k = ref MemoryMarshal.GetReference(keys);
         ref float v = ref MemoryMarshal.GetReference(values);
-        for (int first = 0; first < s.Lq; first += blockRows)
+        ref float qItem = ref Unsafe.Add(ref MemoryMarshal.GetReference(q), b * lq * d);
+        for (int first = 0; first < lq; first += blockRows)
         {
-            int rows = Math.Min(blockRows, s.Lq - first);
-            Span<float> block = scores[..(rows * lkv)];
-            ref float rowsStart = ref Unsafe.Add(ref MemoryMarshal.GetReference(q), (b * s.Lq + first) * d + h * dh);
+            // Block row t is query row first + t % rows of head firstHead + t / rows.
+            int rows = Math.Min(blockRows, lq - first), count = headCount * rows;
+            for (int hh = 0, t = 0; hh < headCount; hh++)
+            {
+                int h = firstHead + hh, kvColumn = h / groupSize * dh;
+                for (int r = 0; r < rows; r++, t++)
+                {
+                    rowOffsets[t] = ((first + r) * d) + (h * dh);
+                    kvColumns[t] = kvColumn;
+                }
+            }
+
+            Span<float> block = scores[..(count * lkv)];
             if (lkv < 4)
             {
                 // Too few keys to share a query row between four: four (row, key) pairs at a time instead.
-                FewKeyScores(ref rowsStart, d, ref k, kvStride, dh, lkv, s.Scale, block);
+                FewKeyScores(ref qItem, rowOffsets, ref k, kvColumns, kvStride, dh, lkv, s.Scale, block.Length, scores);
             }
 
-            for (int r = 0; r < rows; r++)
+            for (int t = 0; t < count; t++)
             {
-                Span<float> row = block.Slice(r * lkv, lkv);
-                int visible = ShapeRules.VisibleKeys(first + r, s.Lq, s.Lkv, s.Causal);
+                Span<float> row = block.Slice(t * lkv, lkv);
+                int visible = ShapeRules.VisibleKeys(first + (t % rows), lq, lkv, s.Causal);
                 if (lkv >= 4)
                 {
-                    Scores(ref Unsafe.Add(ref rowsStart, r * d), ref k, kvStride, dh, s.Scale, row[..visible]);
+                    Scores(ref Unsafe.Add(ref qItem, rowOffsets[t]), ref Unsafe.Add(ref k, kvColumns[t]), kvStride, dh, s.Scale, row[..visible]);
                 }
 
-                // Keys the row does not see (causal) or that are masked get −∞: e^(−∞ − max) = 0.
-                row[visible..].Fill(float.NegativeInfinity);
+                // Keys the row does not see (causal) are left out of every sum below; masked ones get −∞: e^(−∞ − max) = 0.
                 float max = float.NegativeInfinity;
                 for (int j = 0; j < visible; j++)
                 {
@@ -299,17 +352,21 @@ public sealed class GenericCrossAttention : ICrossAttention
                 // A row with no key left (causal rows whose keys are all masked) stays −∞ and sums to 0 below.
                 if (max != float.NegativeInfinity)
                 {
-                    Subtract(row, max);
+                    Subtract(row[..visible], max);
                 }
             }
 
-            Exp(block);
-            for (int r = 0; r < rows; r++)
+            // Whole vectors: the padding past the block (and the keys a causal row does not see) are computed, never read.
+            Span<float> padded = scores[..RoundUpToVector(block.Length)];
+            padded[block.Length..].Clear();
+            Exp(padded);
+            for (int t = 0; t < count; t++)
             {
-                int visible = ShapeRules.VisibleKeys(first + r, s.Lq, s.Lkv, s.Causal);
-                Span<float> p = block.Slice(r * lkv, visible);
-                Span<float> o = output.Slice((b * s.Lq + first + r) * d + h * dh, dh);
-                Span<float> w = weights.IsEmpty ? default : weights.Slice((first + r) * lkv, lkv);
+                int i = first + (t % rows), hh = t / rows;
+                int visible = ShapeRules.VisibleKeys(i, lq, lkv, s.Causal);
+                Span<float> p = block.Slice(t * lkv, visible);
+                Span<float> o = output.Slice((b * lq * d) + rowOffsets[t], dh);
+                Span<float> w = weights.IsEmpty ? default : weights.Slice(((hh * lq) + i) * lkv, lkv);
                 float total = Sum(p);
                 if (total == 0f)
                 {
@@ -320,7 +377,7 @@ public sealed class GenericCrossAttention : ICrossAttention
                 }
 
                 float inverse = 1f / total;
-                WeightedSum(p, ref v, kvStride, mask, inverse, o);
+                WeightedSum(p, ref Unsafe.Add(ref v, kvColumns[t]), kvStride, mask, inverse, o);
                 for (int j = 0; j < w.Length; j++)
                 {
                     w[j] = j < visible && (mask.IsEmpty || mask[j]) ? p[j] * inverse : 0f;
@@ -353,41 +410,41 @@ public sealed class GenericCrossAttention : ICrossAttention
     }
 
     /// <summary>
-    /// block[r · lkv + j] = scale · (query row r · key j) for fewer than four keys: four (row, key) pairs per pass, so
-    /// four sums are in flight however few the keys.
+    /// block[t · lkv + j] = scale · (block row t · key j) for the first <paramref name="pairs"/> (row, key) pairs, when
+    /// there are fewer than four keys: four pairs per pass, so four sums are in flight however few the keys. Row t's query
+    /// is at <paramref name="q"/> + rowOffsets[t], its keys at <paramref name="k"/> + kvColumns[t], key rows
+    /// <paramref name="kvStride"/> apart. A last pass of fewer than four pairs repeats its last pair into
+    /// <paramref name="block"/>'s padding, so every score is the same sum wherever it falls in a block.
     /// </summary>
-    private static void FewKeyScores(ref float q, int d, ref float k, int kvStride, int dh, int lkv, float scale, Span<float> block)
+    private static void FewKeyScores(ref float q, ReadOnlySpan<int> rowOffsets, ref float k, ReadOnlySpan<int> kvColumns, int kvStride,
+                                     int dh, int lkv, float scale, int pairs, Span<float> block)
     {
         ref float s = ref MemoryMarshal.GetReference(block);
-        int t = 0, r = 0, j = 0; // pair t is (query row r, key j): stepped, not divided (a division costs more than a pair here)
-        for (; t + 4 <= block.Length; t += 4)
+        int r = 0, j = 0; // pair t is (row r, key j): stepped, not divided (a division costs more than a pair here)
+        Debug.Assert((pairs + 3) / 4 * 4 <= block.Length, "A block's padding holds its last group of four scores.");
+        for (int t = 0; t < pairs; t += 4)
         {
             int r0 = r, j0 = j;
-            Step(ref r, ref j, lkv);
+            Step(ref r, ref j, lkv, t + 1 < pairs);
             int r1 = r, j1 = j;
-            Step(ref r, ref j, lkv);
+            Step(ref r, ref j, lkv, t + 2 < pairs);
             int r2 = r, j2 = j;
-            Step(ref r, ref j, lkv);
+            Step(ref r, ref j, lkv, t + 3 < pairs);
             int r3 = r, j3 = j;
-            Step(ref r, ref j, lkv);
-            Dot4(ref Unsafe.Add(ref q, r0 * d), ref Unsafe.Add(ref q, r1 * d), ref Unsafe.Add(ref q, r2 * d), ref Unsafe.Add(ref q, r3 * d),
-                 ref Unsafe.Add(ref k, j0 * kvStride), ref Unsafe.Add(ref k, j1 * kvStride),
-                 ref Unsafe.Add(ref k, j2 * kvStride), ref Unsafe.Add(ref k, j3 * kvStride),
+            Step(ref r, ref j, lkv, t + 4 < pairs);
+            Dot4(ref Unsafe.Add(ref q, rowOffsets[r0]), ref Unsafe.Add(ref q, rowOffsets[r1]),
+                 ref Unsafe.Add(ref q, rowOffsets[r2]), ref Unsafe.Add(ref q, rowOffsets[r3]),
+                 ref Unsafe.Add(ref k, (j0 * kvStride) + kvColumns[r0]), ref Unsafe.Add(ref k, (j1 * kvStride) + kvColumns[r1]),
+                 ref Unsafe.Add(ref k, (j2 * kvStride) + kvColumns[r2]), ref Unsafe.Add(ref k, (j3 * kvStride) + kvColumns[r3]),
                  dh, scale, ref Unsafe.Add(ref s, t));
-        }
-
-        for (; t < block.Length; t++)
-        {
-            block[t] = Dot(ref Unsafe.Add(ref q, r * d), ref Unsafe.Add(ref k, j * kvStride), dh) * scale;
-            Step(ref r, ref j, lkv);
         }
     }
 
-    /// <summary>The next (row, key) pair of a row-major block.</summary>
+    /// <summary>The next (row, key) pair of a row-major block, when <paramref name="more"/> (else the pair stays).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step(ref int row, ref int key, int keys)
+    private static void Step(ref int row, ref int key, int keys, bool more)
     {
-        if (++key == keys)
+        if (more && ++key == keys)
         {
             key = 0;
             row++;
@@ -472,19 +529,13 @@ public sealed class GenericCrossAttention : ICrossAttention
         }
     }
 
-    /// <summary>x = e^x over a block of shifted scores (−∞, a masked key, becomes 0).</summary>
+    /// <summary>x = e^x over whole vectors of shifted scores (−∞, a masked key, becomes 0).</summary>
     private static void Exp(Span<float> block)
     {
-        int j = 0;
         ref float start = ref MemoryMarshal.GetReference(block);
-        for (; j <= block.Length - Vector<float>.Count; j += Vector<float>.Count)
+        for (int j = 0; j + Vector<float>.Count <= block.Length; j += Vector<float>.Count)
         {
             PortableMath.Exp(Vector.LoadUnsafe(ref start, (nuint)j)).StoreUnsafe(ref start, (nuint)j);
-        }
-
-        for (; j < block.Length; j++)
-        {
-            block[j] = MathF.Exp(block[j]);
         }
     }
 
