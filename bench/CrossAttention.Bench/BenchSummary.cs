@@ -75,20 +75,21 @@ internal static class BenchSummary
                                 + $"{Cell(ceilingGflops, "F1", " GFLOP/s")}, {Cell(100 * ceilingGflops / peakGflops, "F0", "% of the FMA peak")}");
         }
 
+        var peaks = new Dictionary<KernelPath, double?>
+        {
+            [KernelPath.Specialized512] = peak512Gflops,
+            [KernelPath.Specialized256] = peakGflops,
+            [KernelPath.Specialized128] = peak128Gflops,
+        };
         foreach (CallTable table in tables)
         {
             markdown.AppendLine();
             markdown.AppendLine($"### {table.Title}");
             markdown.AppendLine();
-            table.Append(markdown, reports, peakGflops, bandwidthGBs);
+            table.Append(markdown, reports, peaks, peakGflops, bandwidthGBs);
         }
 
-        AppendTiers(markdown, reports, new Dictionary<KernelPath, double?>
-        {
-            [KernelPath.Specialized512] = peak512Gflops,
-            [KernelPath.Specialized256] = peakGflops,
-            [KernelPath.Specialized128] = peak128Gflops,
-        });
+        AppendTiers(markdown, reports, peaks);
 
         string text = markdown.ToString();
         Console.WriteLine();
@@ -148,11 +149,16 @@ internal static class BenchSummary
     /// <summary>One call kind's table: its benchmark class, the work of one call, and any columns only it has.</summary>
     private sealed record CallTable(string Title, Type Benchmarks, Func<CrossAttentionShape, long> Flops, params Column[] Extras)
     {
-        public void Append(StringBuilder markdown, BenchmarkReport[] reports, double? peakGflops, double? bandwidthGBs)
+        /// <summary>
+        /// The table's rows. "% peak" is against the FMA peak of the width that ran: the generated path's tier, and for the
+        /// generic path <c>Vector&lt;T&gt;</c>'s (<paramref name="genericPeakGflops"/>: 256-bit on x64).
+        /// </summary>
+        public void Append(StringBuilder markdown, BenchmarkReport[] reports, Dictionary<KernelPath, double?> peaks, double? genericPeakGflops,
+                           double? bandwidthGBs)
         {
             markdown.AppendLine(
                 "| shape | generated path | generated ns | generic ns | generic/generated | generated GFLOP/s | generic GFLOP/s "
-                + "| generated % peak | generic % peak | "
+                + "| generated % of its tier's peak | generic % peak | "
                 + string.Concat(Extras.Select(c => c.Header + " | "))
                 + "alloc B/call (gen/generic) |");
             markdown.AppendLine("|---|---|" + string.Concat(Enumerable.Repeat("--:|", 8 + Extras.Length)));
@@ -172,7 +178,8 @@ internal static class BenchSummary
                 markdown.AppendLine(
                     $"| {shape.Name} | {shape.GeneratedPath} | {Cell(genNs, "N1")} | {Cell(genericNs, "N1")} "
                     + $"| {Cell(genericNs / genNs, "F2", "×")} | {Cell(genGflops, "F1")} | {Cell(genericGflops, "F1")} "
-                    + $"| {Cell(100 * genGflops / peakGflops, "F0", "%")} | {Cell(100 * genericGflops / peakGflops, "F0", "%")} | "
+                    + $"| {Cell(100 * genGflops / peaks.GetValueOrDefault(shape.GeneratedPath), "F0", "%")} "
+                    + $"| {Cell(100 * genericGflops / genericPeakGflops, "F0", "%")} | "
                     + string.Concat(Extras.Select(c => c.Value(row) + " | "))
                     + $"{Allocated(generated)} / {Allocated(generic)} |");
             }
