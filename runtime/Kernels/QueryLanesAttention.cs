@@ -16,8 +16,9 @@ namespace CrossAttention.Kernels;
 /// <remarks>
 /// Measured at the medium shape (Lq = 32, Lkv = 256, head size 64) against the keys-in-lanes code generated before it,
 /// where each pair of query rows streamed the head's keys and values again, 2 KB apart (the rows of a head share few
-/// L1 sets): see the README's benchmark section. The 4 × 4 block: 131–135 → 121 µs at medium on a Zen 5 (CPU family 26). Masked keys score −∞ and their value rows are copied as −0, so NaN or
-/// infinity there never reaches the output and a single attended key still reproduces its value row bit for bit.
+/// L1 sets): see the README's benchmark section. The 4 × 4 block: 131–135 → 121 µs at medium on a Zen 5 (CPU family
+/// 26). Masked keys score −∞ and their value rows are copied as −0, so NaN or infinity there never reaches the output
+/// and a single attended key still reproduces its value row bit for bit.
 /// </remarks>
 internal static class QueryLanesAttention<TWidth, TVector>
     where TWidth : struct, IVectorWidth<TVector>
