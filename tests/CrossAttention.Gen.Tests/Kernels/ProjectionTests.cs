@@ -1,0 +1,114 @@
+using System;
+using System.Linq;
+using System.Runtime.Intrinsics.X86;
+using CrossAttention.Gen.Tests.Support;
+using CrossAttention.Kernels;
+using Xunit;
+
+namespace CrossAttention.Gen.Tests.Kernels;
+
+/// <summary>
+/// The runtime's projection kernels, <c>y = x·Wᵀ + b</c>, on their own against the float64 reference, over row, input
+/// and output counts chosen so every block, tail and hand-over runs: for <see cref="PanelLinear512"/>, whole 32-row
+/// panels, 16-row panels, panels of 17–31 and of 8–15 rows (zero lanes), 1–7 rows left to the dot-product kernel,
+/// inputs that end inside a 16 × 16 transpose, outputs that end inside a 12-output block, and W wider than one tile.
+/// Values are written only inside y (a sentinel after it stays), and a call split over threads computes the bits of
+/// one thread.
+/// </summary>
+[Collection(nameof(GlobalParallelism))]
+public sealed class ProjectionTests : IDisposable
+{
+    private static readonly int[] Rows = [1, 3, 7, 15, 16, 17, 23, 24, 27, 31, 32, 33, 40, 47, 48, 49, 55, 64, 65, 97];
+
+    public static TheoryData<int, int> Sizes => new()
+    {
+        { 128, 12 },
+        { 129, 13 },
+        { 143, 35 },
+        { 200, 24 },
+        { 256, 100 },
+        { 512, 37 },
+        { 1024, 100 },
+        { 40, 30 },
+    };
+
+    public void Dispose()
+    {
+        KernelParallel.MinimumFlops = KernelParallel.DefaultMinimumFlops;
+        CrossAttentionKernels.DegreeOfParallelism = 1;
+    }
+
+    private delegate void Projection(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void The_512_bit_projection_matches_the_reference_at_every_row_count(int inputs, int outputs) =>
+        Sweep(Vector512Primitives.Project, inputs, outputs, "Vector512Primitives.Project");
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void The_panel_kernel_matches_the_reference_wherever_it_is_taken(int inputs, int outputs)
+    {
+        foreach (int rows in Rows)
+        {
+            Assert.Equal(Avx512F.IsSupported && rows >= 16 && inputs >= 128 && outputs >= 12, PanelLinear512.Accepts(rows, inputs, outputs));
+        }
+
+        if (Avx512F.IsSupported && inputs >= PanelLinear512.MinimumInputs)
+        {
+            Sweep(PanelLinear512.Project, inputs, outputs, "PanelLinear512.Project", Rows.Where(r => r >= PanelLinear512.MinimumRows).ToArray());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void The_256_and_128_bit_projections_match_the_reference(int inputs, int outputs)
+    {
+        Sweep(Vector256Primitives.Project, inputs, outputs, "Vector256Primitives.Project");
+        Sweep(Vector128Primitives.Project, inputs, outputs, "Vector128Primitives.Project");
+    }
+
+    [Theory]
+    [InlineData(49, 512, 100)]
+    [InlineData(64, 143, 35)]
+    [InlineData(20, 256, 37)]
+    public void A_split_projection_computes_the_bits_of_one_thread(int rows, int inputs, int outputs)
+    {
+        KernelParallel.MinimumFlops = 0;
+        var random = new Random(rows + inputs + outputs);
+        (float[] x, float[] w, float[] b) = Inputs(random, rows, inputs, outputs);
+        CrossAttentionKernels.DegreeOfParallelism = 1;
+        float[] one = new float[rows * outputs];
+        Vector512Primitives.Project(x, rows, w, b, one);
+        CrossAttentionKernels.DegreeOfParallelism = 2;
+        float[] two = new float[rows * outputs];
+        long before = WorkerPool.SplitCalls;
+        Vector512Primitives.Project(x, rows, w, b, two);
+        Assert.True(WorkerPool.SplitCalls > before, "the call was not split");
+        ReferenceCheck.Bitwise(one, two, $"{rows} × {inputs} → {outputs} on two threads");
+        Tolerance.Close(Reference.Linear(Widen(x), w, b, inputs, outputs), two, $"{rows} × {inputs} → {outputs} on two threads");
+    }
+
+    private static void Sweep(Projection project, int inputs, int outputs, string what, int[]? rowCounts = null)
+    {
+        var random = new Random((inputs * 31) + outputs);
+        foreach (int rows in rowCounts ?? Rows)
+        {
+            (float[] x, float[] w, float[] b) = Inputs(random, rows, inputs, outputs);
+            const int Sentinels = 40;
+            float[] y = Data.Filled((rows * outputs) + Sentinels, float.NaN);
+            project(x, rows, w, b, y.AsSpan(0, rows * outputs));
+            Tolerance.Close(Reference.Linear(Widen(x), w, b, inputs, outputs), y[..(rows * outputs)], $"{what}: {rows} × {inputs} → {outputs}");
+            Assert.True(y[(rows * outputs)..].All(float.IsNaN), $"{what}: {rows} × {inputs} → {outputs} wrote past y");
+        }
+    }
+
+    /// <summary>x in [−1, 1]; W and b as <c>nn.Linear</c> initializes them, in [−1/√inputs, 1/√inputs].</summary>
+    private static (float[] X, float[] W, float[] B) Inputs(Random random, int rows, int inputs, int outputs)
+    {
+        float bound = 1f / MathF.Sqrt(inputs);
+        return (Data.Uniform(random, rows * inputs), Data.Uniform(random, outputs * inputs, bound), Data.Uniform(random, outputs, bound));
+    }
+
+    private static double[] Widen(float[] values) => values.Select(v => (double)v).ToArray();
+}
