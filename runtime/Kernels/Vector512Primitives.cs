@@ -93,14 +93,14 @@ public static class Vector512Primitives
     /// <c>y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ + b</c> with W and b in their PyTorch layout
     /// (<c>outputs</c> = <c>b.Length</c>): the projections of every shape's layer at this width, split over threads when
     /// asked for and worth it. Calls of 16 rows or more (and 128 inputs or more) run as outer products with the rows in the vector lanes
-    /// (<see cref="PanelLinear512"/>), fewer (a decoder step's one row) as dot products along W's rows
+    /// (<see cref="PanelLinear{TKernel}"/>), fewer (a decoder step's one row) as dot products along W's rows
     /// (<see cref="VectorLinear{TWidth, TVector}"/>).
     /// </summary>
     public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
     {
-        if (PanelLinear512.Accepts(rows, w.Length / Math.Max(1, b.Length), b.Length))
+        if (PanelLinear<Avx512Panel>.Accepts(rows, w.Length / Math.Max(1, b.Length), b.Length))
         {
-            PanelLinear512.Project(x, rows, w, b, y);
+            PanelLinear<Avx512Panel>.Project(x, rows, w, b, y);
         }
         else
         {

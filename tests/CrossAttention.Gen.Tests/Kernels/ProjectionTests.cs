@@ -9,16 +9,17 @@ namespace CrossAttention.Gen.Tests.Kernels;
 
 /// <summary>
 /// The runtime's projection kernels, <c>y = x·Wᵀ + b</c>, on their own against the float64 reference, over row, input
-/// and output counts chosen so every block, tail and hand-over runs: for <see cref="PanelLinear512"/>, whole 32-row
-/// panels, 16-row panels, panels of 17–31 and of 8–15 rows (zero lanes), 1–7 rows left to the dot-product kernel,
-/// inputs that end inside a 16 × 16 transpose, outputs that end inside a 12-output block, and W wider than one tile.
+/// and output counts chosen so every block, tail and hand-over runs: for <see cref="PanelLinear{TKernel}"/> on AVX-512
+/// (AVX2), whole 32-row (16-row) panels, one-vector panels, panels of 17–31 (9–15) and of 8–15 (4–7) rows (zero lanes),
+/// 1–7 (1–3) rows left to the dot-product kernel, inputs that end inside a 16 × 16 (8 × 8) transpose, outputs that end
+/// inside a 12-output (6-output) block, and W wider than one tile.
 /// Values are written only inside y (a sentinel after it stays), and a call split over threads computes the bits of
 /// one thread.
 /// </summary>
 [Collection(nameof(GlobalParallelism))]
 public sealed class ProjectionTests : IDisposable
 {
-    private static readonly int[] Rows = [1, 3, 7, 15, 16, 17, 23, 24, 27, 31, 32, 33, 40, 47, 48, 49, 55, 64, 65, 97];
+    private static readonly int[] Rows = [1, 3, 7, 8, 9, 11, 12, 13, 15, 16, 17, 20, 23, 24, 27, 31, 32, 33, 40, 47, 48, 49, 55, 64, 65, 97];
 
     public static TheoryData<int, int> Sizes => new()
     {
@@ -47,18 +48,13 @@ public sealed class ProjectionTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void The_panel_kernel_matches_the_reference_wherever_it_is_taken(int inputs, int outputs)
-    {
-        foreach (int rows in Rows)
-        {
-            Assert.Equal(Avx512F.IsSupported && rows >= 16 && inputs >= 128 && outputs >= 12, PanelLinear512.Accepts(rows, inputs, outputs));
-        }
+    public void The_AVX_512_panel_kernel_matches_the_reference_wherever_it_is_taken(int inputs, int outputs) =>
+        PanelSweep<Avx512Panel>(Avx512F.IsSupported, 16, 12, inputs, outputs);
 
-        if (Avx512F.IsSupported && inputs >= PanelLinear512.MinimumInputs)
-        {
-            Sweep(PanelLinear512.Project, inputs, outputs, "PanelLinear512.Project", Rows.Where(r => r >= PanelLinear512.MinimumRows).ToArray());
-        }
-    }
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void The_AVX2_panel_kernel_matches_the_reference_wherever_it_is_taken(int inputs, int outputs) =>
+        PanelSweep<Avx2Panel>(Avx2.IsSupported && Fma.IsSupported, 8, 6, inputs, outputs);
 
     [Theory]
     [MemberData(nameof(Sizes))]
@@ -74,19 +70,41 @@ public sealed class ProjectionTests : IDisposable
     [InlineData(20, 256, 37)]
     public void A_split_projection_computes_the_bits_of_one_thread(int rows, int inputs, int outputs)
     {
+        Split(Vector512Primitives.Project, rows, inputs, outputs, "Vector512Primitives.Project");
+        Split(Vector256Primitives.Project, rows, inputs, outputs, "Vector256Primitives.Project");
+    }
+
+    private static void Split(Projection project, int rows, int inputs, int outputs, string what)
+    {
         KernelParallel.MinimumFlops = 0;
         var random = new Random(rows + inputs + outputs);
         (float[] x, float[] w, float[] b) = Inputs(random, rows, inputs, outputs);
         CrossAttentionKernels.DegreeOfParallelism = 1;
         float[] one = new float[rows * outputs];
-        Vector512Primitives.Project(x, rows, w, b, one);
+        project(x, rows, w, b, one);
         CrossAttentionKernels.DegreeOfParallelism = 2;
         float[] two = new float[rows * outputs];
         long before = WorkerPool.SplitCalls;
-        Vector512Primitives.Project(x, rows, w, b, two);
-        Assert.True(WorkerPool.SplitCalls > before, "the call was not split");
-        ReferenceCheck.Bitwise(one, two, $"{rows} × {inputs} → {outputs} on two threads");
-        Tolerance.Close(Reference.Linear(Widen(x), w, b, inputs, outputs), two, $"{rows} × {inputs} → {outputs} on two threads");
+        project(x, rows, w, b, two);
+        Assert.True(WorkerPool.SplitCalls > before, $"{what}: the call was not split");
+        ReferenceCheck.Bitwise(one, two, $"{what}: {rows} × {inputs} → {outputs} on two threads");
+        Tolerance.Close(Reference.Linear(Widen(x), w, b, inputs, outputs), two, $"{what}: {rows} × {inputs} → {outputs} on two threads");
+    }
+
+    /// <summary>Where the panel kernel of one instruction set is taken, and what it computes there.</summary>
+    private static void PanelSweep<TKernel>(bool supported, int minimumRows, int blockOutputs, int inputs, int outputs)
+        where TKernel : struct, IPanelKernel
+    {
+        foreach (int rows in Rows)
+        {
+            Assert.Equal(supported && rows >= minimumRows && inputs >= 128 && outputs >= blockOutputs, PanelLinear<TKernel>.Accepts(rows, inputs, outputs));
+        }
+
+        int[] taken = Rows.Where(r => PanelLinear<TKernel>.Accepts(r, inputs, outputs)).ToArray();
+        if (taken.Length > 0)
+        {
+            Sweep(PanelLinear<TKernel>.Project, inputs, outputs, $"PanelLinear<{typeof(TKernel).Name}>.Project", taken);
+        }
     }
 
     private static void Sweep(Projection project, int inputs, int outputs, string what, int[]? rowCounts = null)

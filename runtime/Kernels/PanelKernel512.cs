@@ -1,199 +1,52 @@
 using System;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace CrossAttention.Kernels;
 
 /// <summary>
-/// <c>y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ + b</c> on AVX-512 as an outer product, rows in the
-/// vector lanes: the call's rows are first copied, transposed, into panels <c>[inputs, 32]</c> of up to 32 rows (per
-/// thread, 64-byte aligned, lanes past the panel's rows zero), then a register block of 32 rows × 12 outputs (24
-/// accumulators of AVX-512's 32 registers) walks a panel one input at a time — two aligned panel loads and 12 weights
-/// broadcast straight from W's own rows feed 24 FMAs, with no horizontal sums. A block's 12 × 32 sums are transposed
-/// back into rows of y (16 × 16 in registers) once, after its last input. A panel of at most 16 rows takes 16 rows ×
-/// 12 outputs (one panel load, 12 broadcasts, 12 FMAs).
+/// <see cref="PanelLinear{TKernel}"/> on AVX-512: a register block of 32 rows × 12 outputs (24 accumulators of the 32
+/// registers) takes two aligned panel loads and 12 broadcast weights per 24 FMAs; a panel of at most 16 rows, 16 rows ×
+/// 12 outputs (one load, 12 broadcasts, 12 FMAs). Each block's sums go back into rows through two 16 × 16 transposes
+/// and masked stores.
 /// </summary>
 /// <remarks>
-/// W is read where it is (SPEC §5: the spans are the storage); only x, far smaller than W in a layer's projections, is
-/// rearranged, so packing costs about the same small fraction of a call at any row count. The rows are taken 16 at a
-/// time; when 1–7 are left over they go to <see cref="VectorLinear{TWidth, TVector}"/> (as dot products along W's rows,
-/// a few rows cost little), 8–15 fill a zero-padded panel. Every output of a panel's rows is one chain of FMAs over the
-/// inputs in order, whatever block, tile or thread computes it, so results do not depend on how the call is split
-/// (threads take ranges of outputs).
-/// Measured against <see cref="VectorLinear{TWidth, TVector}"/> side by side on a Zen 4 (CPU family 25), 512 inputs and
-/// outputs: 16 rows 1.19×, 32 rows 1.26×, 256 rows 1.15× faster; 8 rows 0.7× (half a panel of padding), hence
-/// <see cref="MinimumRows"/>.
+/// Measured side by side against <see cref="VectorLinear{TWidth, TVector}"/> on a Zen 4 (CPU family 25), 512 inputs
+/// and outputs: 16 rows 1.03–1.19×, 32 rows 1.26×, 256 rows 1.15×, 49 rows × 768 → 1024 1.10× faster; 8 rows 0.7×
+/// (half a panel of padding), hence the driver's minimum of one vector of rows.
 /// </remarks>
-internal static unsafe class PanelLinear512
+internal readonly unsafe struct Avx512Panel : IPanelKernel
 {
-    /// <summary>Rows per panel: two 512-bit vectors.</summary>
-    private const int PanelRows = 32;
+    public static bool IsSupported => Avx512F.IsSupported;
 
-    /// <summary>Outputs per register block, and per work item of a split call.</summary>
-    private const int BlockOutputs = 12;
+    public static int Lanes => 16;
 
-    /// <summary>Calls of fewer rows take <see cref="VectorLinear{TWidth, TVector}"/>: a panel of them would be mostly padding.</summary>
-    public const int MinimumRows = 16;
+    public static int BlockOutputs => 12;
 
-    /// <summary>Left-over rows (after whole 16-row panels) below this many go to <see cref="VectorLinear{TWidth, TVector}"/>.</summary>
-    private const int MinimumPaddedRows = 8;
+    /// <summary>Floats from one input's row of a panel to the next: two vectors.</summary>
+    private const int PanelStride = 32;
 
-    /// <summary>The bytes of W one tile of outputs holds, as in <see cref="VectorLinear{TWidth, TVector}"/>.</summary>
-    private const int TileBytes = 256 * 1024;
+    public static void ProjectRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
+        VectorLinear<Width512, Vector512<float>>.Project(x, rows, w, b, y);
 
-    [ThreadStatic]
-    private static float[]? t_panels;
-
-    /// <summary>
-    /// Calls of fewer inputs take <see cref="VectorLinear{TWidth, TVector}"/>: turning a block's sums back into rows costs
-    /// as much as a few hundred FMAs, which fewer inputs do not pay for.
-    /// </summary>
-    public const int MinimumInputs = 128;
-
-    /// <summary>True when this CPU runs the kernel and it pays for a call of this many rows, inputs and outputs.</summary>
-    public static bool Accepts(int rows, int inputs, int outputs) =>
-        Avx512F.IsSupported && rows >= MinimumRows && inputs >= MinimumInputs && outputs >= BlockOutputs;
-
-    /// <summary>Projects <paramref name="rows"/> rows, the outputs split over threads when that is asked for and worth it.</summary>
-    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    public static void Block(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
     {
-        int outputs = b.Length, inputs = w.Length / outputs;
-        Debug.Assert(x.Length == (long)rows * inputs && y.Length == (long)rows * outputs && w.Length == (long)inputs * outputs);
-        Debug.Assert(Accepts(rows, inputs, outputs));
-        int leftOver = rows % 16 < MinimumPaddedRows ? rows % 16 : 0, panelRows = rows - leftOver;
-        int items = outputs / BlockOutputs;
-        if (KernelParallel.ShouldSplit(items, 2L * panelRows * inputs * outputs))
+        if (count > 16)
         {
-            KernelParallel.For<Work>(items, x[..(panelRows * inputs)], w, b, y[..(panelRows * outputs)], default, default, panelRows);
+            Block32x12(panel, inputs, w, b, y, outputs, count, tiles);
         }
         else
         {
-            fixed (float* px = x, pw = w, pb = b, py = y)
-            {
-                Run(px, panelRows, inputs, pw, pb, outputs, py, 0, outputs);
-            }
-        }
-
-        if (leftOver > 0)
-        {
-            VectorLinear<Width512, Vector512<float>>.Project(x[(panelRows * inputs)..], leftOver, w, b, y[(panelRows * outputs)..]);
+            Block16x12(panel, inputs, w, b, y, outputs, count, tiles);
         }
     }
 
     /// <summary>
-    /// Work items [start, end) on one thread (<c>spans.Count</c> = rows): outputs <c>[12·start, 12·end)</c>, the last
-    /// item running to the last output. The spans are pinned by <see cref="KernelParallel"/>.
+    /// Four rounds of pairing row t with row t + 8 and interleaving them (lanes 0–7 into row 2t, lanes 8–15 into row
+    /// 2t + 1) turn the 16 rows into columns.
     /// </summary>
-    private readonly struct Work : IKernelWork
-    {
-        public static void Run(in KernelSpans spans, int start, int end)
-        {
-            int outputs = spans.C.Length, inputs = spans.B.Length / outputs;
-            int last = end == outputs / BlockOutputs ? outputs : end * BlockOutputs;
-            PanelLinear512.Run(Pointer(spans.A), spans.Count, inputs, Pointer(spans.B), Pointer(spans.C), outputs, Pointer(spans.D),
-                               start * BlockOutputs, last);
-        }
-
-        private static float* Pointer(ReadOnlySpan<float> pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(pinned));
-    }
-
-    /// <summary>Outputs [first, last) of every row; <c>last − first</c> ≥ 12.</summary>
-    private static void Run(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last)
-    {
-        int groups = (rows + PanelRows - 1) / PanelRows;
-        float* panels = ThreadPanels((nint)groups * PanelRows * inputs);
-        for (int g = 0; g < groups; g++)
-        {
-            Pack(x + ((nint)g * PanelRows * inputs), Math.Min(PanelRows, rows - (g * PanelRows)), inputs, panels + ((nint)g * PanelRows * inputs));
-        }
-
-        // Two 16 × 16 tiles for turning a block's sums back into rows.
-        float* tiles = stackalloc float[2 * 256];
-
-        // Outputs in tiles whose rows of W stay in the L2 cache while every panel passes over them. A block that would
-        // run past the range ends at its end instead and recomputes a few outputs: the same sums, the same bits.
-        int tile = Math.Max(BlockOutputs, TileBytes / sizeof(float) / inputs / BlockOutputs * BlockOutputs);
-        for (int t0 = first; t0 < last; t0 += tile)
-        {
-            int t1 = Math.Min(last, t0 + tile);
-            for (int g = 0; g < groups; g++)
-            {
-                int r = g * PanelRows, count = Math.Min(PanelRows, rows - r);
-                float* panel = panels + ((nint)r * inputs);
-                float* yr = y + ((nint)r * outputs);
-                if (count > 16)
-                {
-                    for (int o = t0; o < t1; o += BlockOutputs)
-                    {
-                        int at = Math.Min(o, last - BlockOutputs);
-                        Block32x12(panel, inputs, w + ((nint)at * inputs), b + at, yr + at, outputs, count, tiles);
-                    }
-                }
-                else
-                {
-                    for (int o = t0; o < t1; o += BlockOutputs)
-                    {
-                        int at = Math.Min(o, last - BlockOutputs);
-                        Block16x12(panel, inputs, w + ((nint)at * inputs), b + at, yr + at, outputs, count, tiles);
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>This thread's panel buffer of at least <paramref name="length"/> floats, 64-byte aligned, grown (pinned) when a call needs more.</summary>
-    private static float* ThreadPanels(nint length)
-    {
-        float[]? buffer = t_panels;
-        if (buffer is null || buffer.Length < length + 16)
-        {
-            t_panels = buffer = GC.AllocateUninitializedArray<float>(checked((int)length + 16), pinned: true);
-        }
-
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-        return (float*)((address + 63) & ~(nint)63);
-    }
-
-    /// <summary>
-    /// <c>panel[i, j] = x[j, i]</c> for the <paramref name="count"/> rows at <paramref name="x"/>, zeros for j ≥ count: 16
-    /// whole rows in 16 × 16 blocks transposed in registers, the inputs past the last whole block and a partial half one
-    /// value at a time.
-    /// </summary>
-    private static void Pack(float* x, int count, int inputs, float* panel)
-    {
-        for (int half = 0; half < 2; half++)
-        {
-            int valid = Math.Clamp(count - (16 * half), 0, 16);
-            float* source = x + (16 * half * (nint)inputs), destination = panel + (16 * half);
-            int i = 0;
-            if (valid == 16)
-            {
-                for (; i + 16 <= inputs; i += 16)
-                {
-                    Transpose16(source + i, inputs, destination + ((nint)i * PanelRows), PanelRows);
-                }
-            }
-
-            for (; i < inputs; i++)
-            {
-                float* row = destination + ((nint)i * PanelRows);
-                for (int j = 0; j < 16; j++)
-                {
-                    row[j] = j < valid ? source[((nint)j * inputs) + i] : 0f;
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// The 16 × 16 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> floats apart) transposed into
-    /// rows <paramref name="destinationStride"/> apart: four rounds of pairing row t with row t + 8 and interleaving them
-    /// (lanes 0–7 into row 2t, lanes 8–15 into row 2t + 1) turn rows into columns.
-    /// </summary>
-    private static void Transpose16(float* source, nint sourceStride, float* destination, nint destinationStride)
+    public static void Transpose(float* source, nint sourceStride, float* destination, nint destinationStride)
     {
         Vector512<int> low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         Vector512<int> high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
@@ -240,7 +93,7 @@ internal static unsafe class PanelLinear512
     /// <summary>
     /// Outputs [0, 12) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (17–32).
     /// </summary>
-    /// <remarks>A method of its own, called once per 12 outputs × 32 rows × all inputs: inlined into the tile loops, its 24 accumulators were spilled.</remarks>
+    /// <remarks>A method of its own, called once per 12 outputs × 32 rows × all inputs: inlined into the driver's loops, its 24 accumulators were spilled.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Block32x12(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
     {
@@ -248,46 +101,47 @@ internal static unsafe class PanelLinear512
         Vector512<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
         Vector512<float> a60 = default, a61 = default, a70 = default, a71 = default, a80 = default, a81 = default;
         Vector512<float> a90 = default, a91 = default, aa0 = default, aa1 = default, ab0 = default, ab1 = default;
+        // A pointer per row of W: one addressing mode per broadcast, no index arithmetic in the loop.
         nint s = inputs;
-        float* w3 = w + (3 * s), w6 = w + (6 * s), w9 = w + (9 * s);
-        for (nint i = 0; i < s; i++)
+        float* w0 = w, w1 = w + s, w2 = w + (2 * s), w3 = w + (3 * s), w4 = w + (4 * s), w5 = w + (5 * s);
+        float* w6 = w + (6 * s), w7 = w + (7 * s), w8 = w + (8 * s), w9 = w + (9 * s), w10 = w + (10 * s), w11 = w + (11 * s), p = panel;
+        for (nint i = 0; i < s; i++, p += PanelStride)
         {
-            float* p = panel + (i * PanelRows);
             Vector512<float> p0 = Vector512.LoadAligned(p), p1 = Vector512.LoadAligned(p + 16), v;
-            v = Vector512.Create(w[i]);
+            v = Vector512.Create(w0[i]);
             a00 = Vector512.FusedMultiplyAdd(v, p0, a00);
             a01 = Vector512.FusedMultiplyAdd(v, p1, a01);
-            v = Vector512.Create(w[s + i]);
+            v = Vector512.Create(w1[i]);
             a10 = Vector512.FusedMultiplyAdd(v, p0, a10);
             a11 = Vector512.FusedMultiplyAdd(v, p1, a11);
-            v = Vector512.Create(w[(2 * s) + i]);
+            v = Vector512.Create(w2[i]);
             a20 = Vector512.FusedMultiplyAdd(v, p0, a20);
             a21 = Vector512.FusedMultiplyAdd(v, p1, a21);
             v = Vector512.Create(w3[i]);
             a30 = Vector512.FusedMultiplyAdd(v, p0, a30);
             a31 = Vector512.FusedMultiplyAdd(v, p1, a31);
-            v = Vector512.Create(w3[s + i]);
+            v = Vector512.Create(w4[i]);
             a40 = Vector512.FusedMultiplyAdd(v, p0, a40);
             a41 = Vector512.FusedMultiplyAdd(v, p1, a41);
-            v = Vector512.Create(w3[(2 * s) + i]);
+            v = Vector512.Create(w5[i]);
             a50 = Vector512.FusedMultiplyAdd(v, p0, a50);
             a51 = Vector512.FusedMultiplyAdd(v, p1, a51);
             v = Vector512.Create(w6[i]);
             a60 = Vector512.FusedMultiplyAdd(v, p0, a60);
             a61 = Vector512.FusedMultiplyAdd(v, p1, a61);
-            v = Vector512.Create(w6[s + i]);
+            v = Vector512.Create(w7[i]);
             a70 = Vector512.FusedMultiplyAdd(v, p0, a70);
             a71 = Vector512.FusedMultiplyAdd(v, p1, a71);
-            v = Vector512.Create(w6[(2 * s) + i]);
+            v = Vector512.Create(w8[i]);
             a80 = Vector512.FusedMultiplyAdd(v, p0, a80);
             a81 = Vector512.FusedMultiplyAdd(v, p1, a81);
             v = Vector512.Create(w9[i]);
             a90 = Vector512.FusedMultiplyAdd(v, p0, a90);
             a91 = Vector512.FusedMultiplyAdd(v, p1, a91);
-            v = Vector512.Create(w9[s + i]);
+            v = Vector512.Create(w10[i]);
             aa0 = Vector512.FusedMultiplyAdd(v, p0, aa0);
             aa1 = Vector512.FusedMultiplyAdd(v, p1, aa1);
-            v = Vector512.Create(w9[(2 * s) + i]);
+            v = Vector512.Create(w11[i]);
             ab0 = Vector512.FusedMultiplyAdd(v, p0, ab0);
             ab1 = Vector512.FusedMultiplyAdd(v, p1, ab1);
         }
@@ -337,7 +191,7 @@ internal static unsafe class PanelLinear512
         float* w4 = w + (4 * s), w8 = w + (8 * s);
         for (nint i = 0; i < s; i++)
         {
-            Vector512<float> p = Vector512.LoadAligned(panel + (i * PanelRows));
+            Vector512<float> p = Vector512.LoadAligned(panel + (i * PanelStride));
             a0 = Vector512.FusedMultiplyAdd(Vector512.Create(w[i]), p, a0);
             a1 = Vector512.FusedMultiplyAdd(Vector512.Create(w[s + i]), p, a1);
             a2 = Vector512.FusedMultiplyAdd(Vector512.Create(w[(2 * s) + i]), p, a2);
@@ -377,7 +231,7 @@ internal static unsafe class PanelLinear512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRows(float* tile, int rows, Vector512<float> bias, Vector512<float> keep, float* y, int outputs)
     {
-        Transpose16(tile, 16, tile, 16);
+        Transpose(tile, 16, tile, 16);
         for (int t = 0; t < rows; t++)
         {
             Avx512F.MaskStore(y + ((nint)t * outputs), keep, Vector512.Load(tile + (16 * t)) + bias);

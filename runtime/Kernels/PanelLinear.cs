@@ -1,0 +1,201 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace CrossAttention.Kernels;
+
+/// <summary>
+/// The register blocks of <see cref="PanelLinear{TKernel}"/> for one instruction set, as a type the JIT specializes
+/// the driver for (every member a static abstract, inlined or called directly).
+/// </summary>
+internal unsafe interface IPanelKernel
+{
+    /// <summary>True when this CPU runs the blocks.</summary>
+    static abstract bool IsSupported { get; }
+
+    /// <summary>Floats per vector; a panel holds the rows of two vectors.</summary>
+    static abstract int Lanes { get; }
+
+    /// <summary>Outputs per register block.</summary>
+    static abstract int BlockOutputs { get; }
+
+    /// <summary>
+    /// The <see cref="Lanes"/> × <see cref="Lanes"/> block at <paramref name="source"/> (rows
+    /// <paramref name="sourceStride"/> floats apart) transposed into rows <paramref name="destinationStride"/> apart;
+    /// in place when the two are the same.
+    /// </summary>
+    static abstract void Transpose(float* source, nint sourceStride, float* destination, nint destinationStride);
+
+    /// <summary>
+    /// Outputs [0, <see cref="BlockOutputs"/>) — W's rows at <paramref name="w"/>, the bias at <paramref name="b"/> —
+    /// of a panel's first <paramref name="count"/> rows (1 to 2 × <see cref="Lanes"/>), into y's rows
+    /// <paramref name="outputs"/> apart; <paramref name="tiles"/> holds 2 × Lanes × Lanes floats of working space.
+    /// </summary>
+    static abstract void Block(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles);
+
+    /// <summary>The same projection as dot products along W's rows (<see cref="VectorLinear{TWidth, TVector}"/>), for the few rows a panel would waste.</summary>
+    static abstract void ProjectRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
+}
+
+/// <summary>
+/// <c>y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ + b</c> as an outer product with the rows in the vector
+/// lanes, as packed GEMM libraries (MLAS, oneDNN) run their micro-kernels: the call's rows are first copied, transposed,
+/// into panels <c>[inputs, 2·Lanes]</c> (per thread, 64-byte aligned, lanes past the panel's rows zero), then a
+/// register block (<typeparamref name="TKernel"/>: 32 rows × 12 outputs in 24 AVX-512 registers, 16 rows × 6 outputs in
+/// 12 AVX2 registers) walks a panel one input at a time — two aligned panel loads and the block's weights broadcast
+/// straight from W's own rows feed one FMA per accumulator, with no horizontal sums. A block's sums are transposed back
+/// into rows of y once, after its last input.
+/// </summary>
+/// <remarks>
+/// W is read where it is (SPEC §5: the spans are the storage); only x, far smaller than W in a layer's projections, is
+/// rearranged, so packing costs about the same small fraction of a call at any row count. Rows go a vector's worth at
+/// a time: when fewer than half a vector's worth are left over they go to <see cref="IPanelKernel.ProjectRows"/> (a
+/// few rows cost little as dot products), more fill a zero-padded panel. Every output of a panel's rows is one chain of
+/// FMAs over the inputs in order, whatever block, tile or thread computes it, so results do not depend on how the call
+/// is split (threads take ranges of outputs).
+/// </remarks>
+internal static unsafe class PanelLinear<TKernel>
+    where TKernel : struct, IPanelKernel
+{
+    /// <summary>Calls of fewer rows take <see cref="IPanelKernel.ProjectRows"/>: a panel of them would be mostly padding.</summary>
+    public static int MinimumRows => TKernel.Lanes;
+
+    /// <summary>
+    /// Calls of fewer inputs take <see cref="IPanelKernel.ProjectRows"/>: turning a block's sums back into rows costs as
+    /// much as a few hundred FMAs, which fewer inputs do not pay for.
+    /// </summary>
+    public const int MinimumInputs = 128;
+
+    /// <summary>The bytes of W one tile of outputs holds, as in <see cref="VectorLinear{TWidth, TVector}"/>.</summary>
+    private const int TileBytes = 256 * 1024;
+
+    [ThreadStatic]
+    private static float[]? t_panels;
+
+    private static int PanelRows => 2 * TKernel.Lanes;
+
+    /// <summary>True when this CPU runs the kernel and it pays for a call of this many rows, inputs and outputs.</summary>
+    public static bool Accepts(int rows, int inputs, int outputs) =>
+        TKernel.IsSupported && rows >= MinimumRows && inputs >= MinimumInputs && outputs >= TKernel.BlockOutputs;
+
+    /// <summary>Projects <paramref name="rows"/> rows, the outputs split over threads when that is asked for and worth it.</summary>
+    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    {
+        int outputs = b.Length, inputs = w.Length / outputs;
+        Debug.Assert(x.Length == (long)rows * inputs && y.Length == (long)rows * outputs && w.Length == (long)inputs * outputs);
+        Debug.Assert(Accepts(rows, inputs, outputs));
+        int lanes = TKernel.Lanes, leftOver = rows % lanes < lanes / 2 ? rows % lanes : 0, panelRows = rows - leftOver;
+        int items = outputs / TKernel.BlockOutputs;
+        if (KernelParallel.ShouldSplit(items, 2L * panelRows * inputs * outputs))
+        {
+            KernelParallel.For<Work>(items, x[..(panelRows * inputs)], w, b, y[..(panelRows * outputs)], default, default, panelRows);
+        }
+        else
+        {
+            fixed (float* px = x, pw = w, pb = b, py = y)
+            {
+                Run(px, panelRows, inputs, pw, pb, outputs, py, 0, outputs);
+            }
+        }
+
+        if (leftOver > 0)
+        {
+            TKernel.ProjectRows(x[(panelRows * inputs)..], leftOver, w, b, y[(panelRows * outputs)..]);
+        }
+    }
+
+    /// <summary>
+    /// Work items [start, end) on one thread (<c>spans.Count</c> = rows): the outputs of blocks [start, end), the last
+    /// item running to the last output. The spans are pinned by <see cref="KernelParallel"/>.
+    /// </summary>
+    private readonly struct Work : IKernelWork
+    {
+        public static void Run(in KernelSpans spans, int start, int end)
+        {
+            int outputs = spans.C.Length, inputs = spans.B.Length / outputs, block = TKernel.BlockOutputs;
+            int last = end == outputs / block ? outputs : end * block;
+            PanelLinear<TKernel>.Run(Pointer(spans.A), spans.Count, inputs, Pointer(spans.B), Pointer(spans.C), outputs, Pointer(spans.D),
+                                     start * block, last);
+        }
+
+        private static float* Pointer(ReadOnlySpan<float> pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(pinned));
+    }
+
+    /// <summary>Outputs [first, last) of every row; <c>last − first</c> ≥ one block.</summary>
+    private static void Run(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last)
+    {
+        int panelRows = PanelRows, groups = (rows + panelRows - 1) / panelRows, block = TKernel.BlockOutputs;
+        float* panels = ThreadPanels((nint)groups * panelRows * inputs);
+        for (int g = 0; g < groups; g++)
+        {
+            Pack(x + ((nint)g * panelRows * inputs), Math.Min(panelRows, rows - (g * panelRows)), inputs, panels + ((nint)g * panelRows * inputs));
+        }
+
+        float* tiles = stackalloc float[2 * 16 * 16];
+
+        // Outputs in tiles whose rows of W stay in the L2 cache while every panel passes over them. A block that would
+        // run past the range ends at its end instead and recomputes a few outputs: the same sums, the same bits.
+        int tile = Math.Max(block, TileBytes / sizeof(float) / inputs / block * block);
+        for (int t0 = first; t0 < last; t0 += tile)
+        {
+            int t1 = Math.Min(last, t0 + tile);
+            for (int g = 0; g < groups; g++)
+            {
+                int r = g * panelRows, count = Math.Min(panelRows, rows - r);
+                float* panel = panels + ((nint)r * inputs);
+                float* yr = y + ((nint)r * outputs);
+                for (int o = t0; o < t1; o += block)
+                {
+                    int at = Math.Min(o, last - block);
+                    TKernel.Block(panel, inputs, w + ((nint)at * inputs), b + at, yr + at, outputs, count, tiles);
+                }
+            }
+        }
+    }
+
+    /// <summary>This thread's panel buffer of at least <paramref name="length"/> floats, 64-byte aligned, grown (pinned) when a call needs more.</summary>
+    private static float* ThreadPanels(nint length)
+    {
+        float[]? buffer = t_panels;
+        if (buffer is null || buffer.Length < length + 16)
+        {
+            t_panels = buffer = GC.AllocateUninitializedArray<float>(checked((int)length + 16), pinned: true);
+        }
+
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        return (float*)((address + 63) & ~(nint)63);
+    }
+
+    /// <summary>
+    /// <c>panel[i, j] = x[j, i]</c> for the <paramref name="count"/> rows at <paramref name="x"/>, zeros for j ≥ count:
+    /// each vector's worth of whole rows in square blocks transposed in registers, the inputs past the last whole block
+    /// and a partial vector's worth one value at a time.
+    /// </summary>
+    private static void Pack(float* x, int count, int inputs, float* panel)
+    {
+        int lanes = TKernel.Lanes, panelRows = PanelRows;
+        for (int half = 0; half < 2; half++)
+        {
+            int valid = Math.Clamp(count - (lanes * half), 0, lanes);
+            float* source = x + (lanes * half * (nint)inputs), destination = panel + (lanes * half);
+            int i = 0;
+            if (valid == lanes)
+            {
+                for (; i + lanes <= inputs; i += lanes)
+                {
+                    TKernel.Transpose(source + i, inputs, destination + ((nint)i * panelRows), panelRows);
+                }
+            }
+
+            for (; i < inputs; i++)
+            {
+                float* row = destination + ((nint)i * panelRows);
+                for (int j = 0; j < lanes; j++)
+                {
+                    row[j] = j < valid ? source[((nint)j * inputs) + i] : 0f;
+                }
+            }
+        }
+    }
+}
