@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace CrossAttention.Kernels;
 
@@ -127,9 +128,48 @@ internal static class QueryLanesAttention<TWidth, TVector>
         }
     }
 
-    /// <summary>queries[c][r] = scale · q[r][c]; the rows past <paramref name="rows"/> are zeros.</summary>
-    private static void Transpose(ref float q, int rows, int d, int headSize, float scale, int block, ref float queries)
+    /// <summary>True when the square transposes of the projection kernels run for this width.</summary>
+    private static bool SquareTransposes => TWidth.Lanes == 16 ? Avx512F.IsSupported : TWidth.Lanes == 8 && Avx.IsSupported;
+
+    /// <summary>
+    /// queries[c][r] = scale · q[r][c]; the rows past <paramref name="rows"/> are zeros. A whole block on AVX-512 or AVX
+    /// goes through the in-register square transposes of <see cref="Avx512Panel"/> and <see cref="Avx2Panel"/>, then one
+    /// scaling pass (the same products as one value at a time); measured on a Zen 5, the value-at-a-time copy took 12 µs
+    /// of the 131 µs of medium <c>Attend</c>.
+    /// </summary>
+    private static unsafe void Transpose(ref float q, int rows, int d, int headSize, float scale, int block, ref float queries)
     {
+        int lanes = TWidth.Lanes;
+        if (rows == block && headSize % lanes == 0 && SquareTransposes)
+        {
+            fixed (float* source = &q, destination = &queries)
+            {
+                for (int half = 0; half < 2; half++)
+                {
+                    for (int c = 0; c < headSize; c += lanes)
+                    {
+                        float* from = source + (half * lanes * (nint)d) + c, to = destination + ((nint)c * block) + (half * lanes);
+                        if (lanes == 16)
+                        {
+                            Avx512Panel.Transpose(from, d, to, block);
+                        }
+                        else
+                        {
+                            Avx2Panel.Transpose(from, d, to, block);
+                        }
+                    }
+                }
+            }
+
+            TVector factor = TWidth.Create(scale);
+            for (nint i = 0; i < headSize * block; i += lanes)
+            {
+                TWidth.Store(TWidth.Multiply(factor, TWidth.Load(ref queries, i)), ref queries, i);
+            }
+
+            return;
+        }
+
         for (int r = 0; r < block; r++)
         {
             if (r < rows)
