@@ -53,7 +53,7 @@ internal unsafe interface IPanelKernel
 /// a time: when fewer than half a vector's worth are left over they go to <see cref="IPanelKernel.ProjectRows"/> (a
 /// few rows cost little as dot products), more fill a zero-padded panel. Every output of a panel's rows is one chain of
 /// FMAs over the inputs in order, whatever block, tile or thread computes it, so results do not depend on how the call
-/// is split (threads take ranges of outputs).
+/// is split (threads take chunks of 256 rows when there are several, else ranges of outputs).
 /// </remarks>
 internal static unsafe class PanelLinear<TKernel>
     where TKernel : struct, IPanelKernel
@@ -69,6 +69,13 @@ internal static unsafe class PanelLinear<TKernel>
 
     /// <summary>The bytes of W one tile of outputs holds, as in <see cref="VectorLinear{TWidth, TVector}"/>.</summary>
     private const int TileBytes = 256 * 1024;
+
+    /// <summary>
+    /// Rows packed at a time (a whole number of panels of either width): the panels of a chunk stay in L2 with a tile of
+    /// W, and a thread's panel buffer stays at 256 rows' worth however many rows a call has (a batch of Whisper
+    /// contexts would otherwise keep hundreds of MB pinned per thread).
+    /// </summary>
+    private const int ChunkRows = 256;
 
     [ThreadStatic]
     private static float[]? t_panels;
@@ -86,9 +93,16 @@ internal static unsafe class PanelLinear<TKernel>
         Debug.Assert(x.Length == (long)rows * inputs && y.Length == (long)rows * outputs && w.Length == (long)inputs * outputs);
         Debug.Assert(Accepts(rows, inputs, outputs));
         int lanes = TKernel.Lanes, leftOver = rows % lanes < lanes / 2 ? rows % lanes : 0, panelRows = rows - leftOver;
-        int items = outputs / TKernel.BlockOutputs;
-        if (KernelParallel.ShouldSplit(items, 2L * panelRows * inputs * outputs))
+        int chunks = (panelRows + ChunkRows - 1) / ChunkRows, items = outputs / TKernel.BlockOutputs;
+        long flops = 2L * panelRows * inputs * outputs;
+        if (chunks > 1 && KernelParallel.ShouldSplit(chunks, flops))
         {
+            // Enough rows for every thread to pack its own: threads take chunks of rows.
+            KernelParallel.For<RowWork>(chunks, x[..(panelRows * inputs)], w, b, y[..(panelRows * outputs)], default, default, panelRows);
+        }
+        else if (KernelParallel.ShouldSplit(items, flops))
+        {
+            // Threads take ranges of outputs, each packing the (few) rows itself.
             KernelParallel.For<Work>(items, x[..(panelRows * inputs)], w, b, y[..(panelRows * outputs)], default, default, panelRows);
         }
         else
@@ -119,20 +133,43 @@ internal static unsafe class PanelLinear<TKernel>
                                      start * block, last);
         }
 
-        private static float* Pointer(ReadOnlySpan<float> pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(pinned));
+        internal static float* Pointer(ReadOnlySpan<float> pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(pinned));
+    }
+
+    /// <summary>
+    /// Chunks of rows [start, end) on one thread (<c>spans.Count</c> = rows), every output. The spans are pinned by
+    /// <see cref="KernelParallel"/>.
+    /// </summary>
+    private readonly struct RowWork : IKernelWork
+    {
+        public static void Run(in KernelSpans spans, int start, int end)
+        {
+            int outputs = spans.C.Length, inputs = spans.B.Length / outputs;
+            int first = start * ChunkRows, last = Math.Min(end * ChunkRows, spans.Count);
+            PanelLinear<TKernel>.Run(Work.Pointer(spans.A) + ((nint)first * inputs), last - first, inputs, Work.Pointer(spans.B), Work.Pointer(spans.C),
+                                     outputs, Work.Pointer(spans.D) + ((nint)first * outputs), 0, outputs);
+        }
     }
 
     /// <summary>Outputs [first, last) of every row; <c>last − first</c> ≥ one block.</summary>
     private static void Run(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last)
     {
+        float* panels = ThreadPanels((nint)Math.Min(rows + PanelRows, ChunkRows) * inputs);
+        float* tiles = stackalloc float[2 * 16 * 16];
+        for (int start = 0; start < rows; start += ChunkRows)
+        {
+            Chunk(x + ((nint)start * inputs), Math.Min(ChunkRows, rows - start), inputs, w, b, outputs, y + ((nint)start * outputs), first, last, panels, tiles);
+        }
+    }
+
+    /// <summary>Rows [0, <paramref name="rows"/>) (at most <see cref="ChunkRows"/>), outputs [first, last).</summary>
+    private static void Chunk(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last, float* panels, float* tiles)
+    {
         int panelRows = PanelRows, groups = (rows + panelRows - 1) / panelRows, block = TKernel.BlockOutputs;
-        float* panels = ThreadPanels((nint)groups * panelRows * inputs);
         for (int g = 0; g < groups; g++)
         {
             Pack(x + ((nint)g * panelRows * inputs), Math.Min(panelRows, rows - (g * panelRows)), inputs, panels + ((nint)g * panelRows * inputs));
         }
-
-        float* tiles = stackalloc float[2 * 16 * 16];
 
         // Outputs in tiles whose rows of W stay in the L2 cache while every panel passes over them. A block that would
         // run past the range ends at its end instead and recomputes a few outputs: the same sums, the same bits.
