@@ -86,7 +86,10 @@ internal static unsafe class PanelLinear<TKernel>
     public static bool Accepts(int rows, int inputs, int outputs) =>
         TKernel.IsSupported && rows >= MinimumRows && inputs >= MinimumInputs && outputs >= TKernel.BlockOutputs;
 
-    /// <summary>Projects <paramref name="rows"/> rows, the outputs split over threads when that is asked for and worth it.</summary>
+    /// <summary>
+    /// Projects <paramref name="rows"/> rows (<see cref="Accepts"/> true), split over threads — by chunks of rows, or by
+    /// ranges of outputs — when that is asked for and worth it.
+    /// </summary>
     public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
     {
         int outputs = b.Length, inputs = w.Length / outputs;
