@@ -92,9 +92,9 @@ public static class Vector512Primitives
     /// <summary>
     /// <c>y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ + b</c> with W and b in their PyTorch layout
     /// (<c>outputs</c> = <c>b.Length</c>): the projections of every shape's layer at this width, split over threads when
-    /// asked for and worth it. Calls of 16 rows or more (and 128 inputs or more) run as outer products with the rows in the vector lanes
-    /// (<see cref="PanelLinear{TKernel}"/>), fewer (a decoder step's one row) as dot products along W's rows
-    /// (<see cref="VectorLinear{TWidth, TVector}"/>).
+    /// asked for and worth it. Calls of 16 rows or more (and 128 inputs or more) run as outer products with the rows in
+    /// the vector lanes (<see cref="PanelLinear{TKernel}"/>), fewer (a decoder step's one row) as dot products along W's
+    /// rows (<see cref="VectorLinear{TWidth, TVector}"/>).
     /// </summary>
     public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
     {
