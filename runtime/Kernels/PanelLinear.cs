@@ -87,14 +87,19 @@ internal static unsafe class PanelLinear<TKernel>
         TKernel.IsSupported && rows >= MinimumRows && inputs >= MinimumInputs && outputs >= TKernel.BlockOutputs;
 
     /// <summary>
-    /// Projects <paramref name="rows"/> rows (<see cref="Accepts"/> true), split over threads — by chunks of rows, or by
-    /// ranges of outputs — when that is asked for and worth it.
+    /// Projects <paramref name="rows"/> rows, split over threads — by chunks of rows, or by ranges of outputs — when that
+    /// is asked for and worth it; a call <see cref="Accepts"/> turns down goes to <see cref="IPanelKernel.ProjectRows"/>.
     /// </summary>
     public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
     {
-        int outputs = b.Length, inputs = w.Length / outputs;
+        int outputs = b.Length, inputs = outputs == 0 ? 0 : w.Length / outputs;
+        if (!Accepts(rows, inputs, outputs))
+        {
+            TKernel.ProjectRows(x, rows, w, b, y);
+            return;
+        }
+
         Debug.Assert(x.Length == (long)rows * inputs && y.Length == (long)rows * outputs && w.Length == (long)inputs * outputs);
-        Debug.Assert(Accepts(rows, inputs, outputs));
         int lanes = TKernel.Lanes, leftOver = rows % lanes < lanes / 2 ? rows % lanes : 0, panelRows = rows - leftOver;
         int chunks = (panelRows + ChunkRows - 1) / ChunkRows, items = outputs / TKernel.BlockOutputs;
         long flops = 2L * panelRows * inputs * outputs;
@@ -135,8 +140,6 @@ internal static unsafe class PanelLinear<TKernel>
             PanelLinear<TKernel>.Run(Pointer(spans.A), spans.Count, inputs, Pointer(spans.B), Pointer(spans.C), outputs, Pointer(spans.D),
                                      start * block, last);
         }
-
-        internal static float* Pointer(ReadOnlySpan<float> pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(pinned));
     }
 
     /// <summary>
@@ -149,8 +152,8 @@ internal static unsafe class PanelLinear<TKernel>
         {
             int outputs = spans.C.Length, inputs = spans.B.Length / outputs;
             int first = start * ChunkRows, last = Math.Min(end * ChunkRows, spans.Count);
-            PanelLinear<TKernel>.Run(Work.Pointer(spans.A) + ((nint)first * inputs), last - first, inputs, Work.Pointer(spans.B), Work.Pointer(spans.C),
-                                     outputs, Work.Pointer(spans.D) + ((nint)first * outputs), 0, outputs);
+            PanelLinear<TKernel>.Run(Pointer(spans.A) + ((nint)first * inputs), last - first, inputs, Pointer(spans.B), Pointer(spans.C),
+                                     outputs, Pointer(spans.D) + ((nint)first * outputs), 0, outputs);
         }
     }
 
@@ -193,6 +196,9 @@ internal static unsafe class PanelLinear<TKernel>
             }
         }
     }
+
+    /// <summary>The address of a span <see cref="KernelParallel"/> has pinned.</summary>
+    private static float* Pointer(ReadOnlySpan<float> pinned) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(pinned));
 
     /// <summary>This thread's panel buffer of at least <paramref name="length"/> floats, 64-byte aligned, grown (pinned) when a call needs more.</summary>
     private static float* ThreadPanels(nint length)

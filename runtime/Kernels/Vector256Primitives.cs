@@ -108,15 +108,6 @@ public static class Vector256Primitives
     /// the vector lanes (<see cref="PanelLinear{TKernel}"/>), fewer (a decoder step's one row) as dot products along W's
     /// rows (<see cref="VectorLinear{TWidth, TVector}"/>).
     /// </summary>
-    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
-    {
-        if (PanelLinear<Avx2Panel>.Accepts(rows, w.Length / Math.Max(1, b.Length), b.Length))
-        {
-            PanelLinear<Avx2Panel>.Project(x, rows, w, b, y);
-        }
-        else
-        {
-            VectorLinear<Width256, Vector256<float>>.Project(x, rows, w, b, y);
-        }
-    }
+    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
+        PanelLinear<Avx2Panel>.Project(x, rows, w, b, y);
 }

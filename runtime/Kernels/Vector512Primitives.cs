@@ -96,15 +96,6 @@ public static class Vector512Primitives
     /// the vector lanes (<see cref="PanelLinear{TKernel}"/>), fewer (a decoder step's one row) as dot products along W's
     /// rows (<see cref="VectorLinear{TWidth, TVector}"/>).
     /// </summary>
-    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
-    {
-        if (PanelLinear<Avx512Panel>.Accepts(rows, w.Length / Math.Max(1, b.Length), b.Length))
-        {
-            PanelLinear<Avx512Panel>.Project(x, rows, w, b, y);
-        }
-        else
-        {
-            VectorLinear<Width512, Vector512<float>>.Project(x, rows, w, b, y);
-        }
-    }
+    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
+        PanelLinear<Avx512Panel>.Project(x, rows, w, b, y);
 }
