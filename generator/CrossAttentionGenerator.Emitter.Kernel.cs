@@ -67,6 +67,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line("public static bool IsSupported => P.IsSupported;");
             w.Line();
             w.Line(plan.HeadsInLanes ? "/// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>"
+                : plan.KeyRows ? "/// <summary>An item is a batch item: every head at once, key rows read in order.</summary>"
                 : plan.PairHeads ? $"/// <summary>An item is {(plan.PairedHeads == 2 ? "two query heads" : $"the {plan.PairedHeads} query heads")} of one batch item sharing a key/value head.</summary>"
                 : "/// <summary>An item is one head of one batch item.</summary>");
             w.Line($"public static int HeadsPerItem => {Int(plan.HeadsPerItem)};");
@@ -91,6 +92,10 @@ public sealed partial class CrossAttentionGenerator
             else if (plan.QueryLanes)
             {
                 EmitQueryLanesKernel(w, plan);
+            }
+            else if (plan.KeyRows)
+            {
+                EmitKeyRowsKernel(w, plan);
             }
             else
             {

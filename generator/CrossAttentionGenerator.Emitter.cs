@@ -155,6 +155,20 @@ public sealed partial class CrossAttentionGenerator
                 };
             }
 
+            if (plan.KeyRows)
+            {
+                int perPass = System.Math.Max(1, KeyRowsAccumulators(plan) / (spec.HeadSize / lanes));
+                return new[]
+                {
+                    $"{title}: the query row of all {spec.Heads} heads at once, key and value rows read in memory order;",
+                    $"      scores: {lanes / plan.KeyRowsHeads} key row(s) at a time, one dot product per head and row ({head.FullChunks} vector(s) of {lanes}), one reduction",
+                    $"      for them, {plan.KeyRowsHeads} floats a key row;",
+                    $"      softmax over the flat score buffer, every head at once; weighted sum {perPass} head(s) a pass over the value rows;",
+                    $"      projections: {projections};",
+                    $"      about {plan.EstimatedStatements} statements in the attention method, far inside the JIT's optimization limits.",
+                };
+            }
+
             if (plan.QueryLanes)
             {
                 return new[]

@@ -144,6 +144,7 @@ internal sealed record KernelPlan(
     int ValueGroupChunks,
     int ValueSplit,
     bool QueryLanes,
+    bool KeyRows,
     int EstimatedStatements,
     EquatableArray<LinearPlan> Projections,
     string? Info)
@@ -154,7 +155,7 @@ internal sealed record KernelPlan(
     public bool PairHeads => PairedHeads > 0;
 
     /// <summary>Query heads an item covers: every head with heads in lanes, the paired heads, else one.</summary>
-    public int HeadsPerItem => HeadsInLanes ? Spec.Heads : PairHeads ? PairedHeads : 1;
+    public int HeadsPerItem => HeadsInLanes || KeyRows ? Spec.Heads : PairHeads ? PairedHeads : 1;
 
     /// <summary>Floats per vector.</summary>
     public int Lanes => Tier.Lanes;
@@ -166,7 +167,18 @@ internal sealed record KernelPlan(
     /// Score-buffer rows an item uses: one per query row (or paired head) sharing key reads, or with query rows in lanes as many as hold
     /// the runtime kernel's scratch (<see cref="QueryLanesScratch"/>).
     /// </summary>
-    public int ScoreRows => QueryLanes ? (int)((QueryLanesScratch + ScoreBufferLength - 1) / ScoreBufferLength) : PairHeads ? PairedHeads : QueryBlockRows;
+    public int ScoreRows => QueryLanes ? (int)((QueryLanesScratch + ScoreBufferLength - 1) / ScoreBufferLength)
+        : KeyRows ? (int)((KeyRowsScores + ScoreBufferLength - 1) / ScoreBufferLength)
+        : PairHeads ? PairedHeads : QueryBlockRows;
+
+    /// <summary>With <see cref="KeyRows"/>, the score buffer's floats per key row: the heads rounded up to a power of two
+    /// of at least 4, which divides the lanes, so one reduction of L accumulators scores L / <c>KeyRowsHeads</c> rows and
+    /// lane t of every vector of the flat buffer is head t mod <c>KeyRowsHeads</c>.</summary>
+    public int KeyRowsHeads => KernelPlanner.KeyRowsHeads(Spec.Heads);
+
+    /// <summary>With <see cref="KeyRows"/>, the floats of scores: Lkv rows of <see cref="KeyRowsHeads"/>, rounded up to
+    /// whole vectors (the rows past Lkv score −∞).</summary>
+    public long KeyRowsScores => KernelPlanner.KeyRowsScores(Spec, Lanes);
 
     /// <summary>Floats the runtime's query-lanes kernel needs (<c>KernelPlanner.QueryLanesScratch</c>).</summary>
     public long QueryLanesScratch => KernelPlanner.QueryLanesScratch(Spec, Lanes);

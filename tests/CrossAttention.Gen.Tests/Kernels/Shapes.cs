@@ -59,6 +59,15 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 70, lkv: 70, d: 64, heads: 2, Causal = true)] public static partial class QueryLanesCausal;
     [CrossAttention(lq: 1, lkv: 5, d: 24, heads: 3, Causal = true)] public static partial class StepCausal;
 
+    // A decoder step over the key rows in memory order, every head at once (key rows, on the 512- and 256-bit tiers):
+    // 6 heads in 8 floats a key row over 37 rows (the score buffer's last vector half past them), grouped heads,
+    // causal, 16 heads filling a 512-bit vector (in lanes of their own code on 256 bits), and Whisper-tiny's step.
+    [CrossAttention(lq: 1, lkv: 37, d: 192, heads: 6)] public static partial class KeyRowsPadded;
+    [CrossAttention(lq: 1, lkv: 40, d: 256, heads: 8, KvHeads = 2)] public static partial class KeyRowsGrouped;
+    [CrossAttention(lq: 1, lkv: 20, d: 64, heads: 4, Causal = true)] public static partial class KeyRowsCausal;
+    [CrossAttention(lq: 1, lkv: 16, d: 256, heads: 16)] public static partial class KeyRowsSixteenHeads;
+    [CrossAttention(lq: 1, lkv: 1500, d: 384, heads: 6)] public static partial class Whisper;
+
     // Tails and unroll paths.
     [CrossAttention(lq: 1, lkv: 5, d: 24, heads: 3)] public static partial class QueryOne;
     [CrossAttention(lq: 4, lkv: 5, d: 12, heads: 4)] public static partial class HeadSize3;
@@ -128,6 +137,11 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(WideHeadCausal)] = new StaticKernel<WideHeadCausal.Kernel>(),
             [nameof(QueryLanesCausal)] = new StaticKernel<QueryLanesCausal.Kernel>(),
             [nameof(StepCausal)] = new StaticKernel<StepCausal.Kernel>(),
+            [nameof(KeyRowsPadded)] = new StaticKernel<KeyRowsPadded.Kernel>(),
+            [nameof(KeyRowsGrouped)] = new StaticKernel<KeyRowsGrouped.Kernel>(),
+            [nameof(KeyRowsCausal)] = new StaticKernel<KeyRowsCausal.Kernel>(),
+            [nameof(KeyRowsSixteenHeads)] = new StaticKernel<KeyRowsSixteenHeads.Kernel>(),
+            [nameof(Whisper)] = new StaticKernel<Whisper.Kernel>(),
             [nameof(QueryOne)] = new StaticKernel<QueryOne.Kernel>(),
             [nameof(HeadSize3)] = new StaticKernel<HeadSize3.Kernel>(),
             [nameof(HeadSize7)] = new StaticKernel<HeadSize7.Kernel>(),

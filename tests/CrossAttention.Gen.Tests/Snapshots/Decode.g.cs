@@ -2,7 +2,7 @@
 // CrossAttention.Gen 0.1.0: multi-head cross-attention for Demo.Decode.
 // Shape: Lq=1, Lkv=32, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125 (1/sqrt(head size)).
 // Tiers: Vector512 for AVX-512 CPUs; Vector256 for AVX2 CPUs; Vector128 for ARM64 CPUs.
-// Partly unrolled (CXA0100): Vector512: fully unrolled | Vector256: all 1 query row unrolled; the 32 keys in loops, a vector of keys at a time; the head dimension (64) unrolled in registers | Vector128: all 1 query row unrolled; the 32 keys in loops, a vector of keys at a time; the head dimension (64) unrolled in registers.
+// Partly unrolled (CXA0100): Vector512: the query row of all 8 heads at once; the 32 keys in loops, key and value rows read in order | Vector256: the query row of all 8 heads at once; the 32 keys in loops, key and value rows read in order | Vector128: all 1 query row unrolled; the 32 keys in loops, a vector of keys at a time; the head dimension (64) unrolled in registers.
 #nullable enable
 #pragma warning disable CS8981
 
@@ -118,11 +118,12 @@ namespace CrossAttention.Generated.Tier512
     using Vec = global::System.Runtime.Intrinsics.Vector512;
     using P = global::CrossAttention.Kernels.Vector512Primitives;
 
-    // Vector512 (16 lanes, 32 registers): keys in vector lanes; 1 query row(s) unrolled; 32 key(s) unrolled, scores kept in registers;
-    //       head dimension: 4 vector(s) of 16, unrolled;
-    //       scores as 2 vector(s) of 16 keys, 16 dot-product accumulators per vector, query row held in registers; weighted sum over 4 output vector(s) at a time, keys alternating between 2 accumulator set(s);
+    // Vector512 (16 lanes, 32 registers): the query row of all 8 heads at once, key and value rows read in memory order;
+    //       scores: 2 key row(s) at a time, one dot product per head and row (4 vector(s) of 16), one reduction
+    //       for them, 8 floats a key row;
+    //       softmax over the flat score buffer, every head at once; weighted sum 4 head(s) a pass over the value rows;
     //       projections: 512 → 512 by the runtime's Vector512 kernel (inputs in a loop);
-    //       about 428 statements per head, far inside the JIT's optimization limits.
+    //       about 300 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector512 code behind Demo.Decode: Lq=1, Lkv=32, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     file readonly struct DecodeKernel : global::CrossAttention.Kernels.IGeneratedKernel
@@ -136,14 +137,14 @@ namespace CrossAttention.Generated.Tier512
         /// <summary>True where the CPU accelerates Vector512 code.</summary>
         public static bool IsSupported => P.IsSupported;
 
-        /// <summary>An item is one head of one batch item.</summary>
-        public static int HeadsPerItem => 1;
+        /// <summary>An item is a batch item: every head at once, key rows read in order.</summary>
+        public static int HeadsPerItem => 8;
 
         /// <summary>Whole vectors of 16 covering the 32 keys.</summary>
         public static int ScoreBufferLength => 32;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 8;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -154,452 +155,293 @@ namespace CrossAttention.Generated.Tier512
             P.Project(x, rows, w, b, y);
 
         /// <summary>
-        /// One head of one batch item. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,
-        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 512); <paramref name="w"/> at the head's [1, 32] weights.
-        /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name="scores"/>: scratch.
+        /// The query row of every head of one batch item, key and value rows read in order. <paramref name="q"/>, <paramref name="o"/> point at the query row,
+        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 512); <paramref name="w"/> at the item's [8, 1, 32] weights;
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: [32, 8] scores of every head (and padding to whole vectors).
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
+            // Scores: 2 key row(s) at a time, one dot product per head and row (each query vector loaded once for them),
+            // one reduction for all of them; masked keys −∞ after (their products never reach a score).
             V scale = Vec.Create(0.125f);
-            V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            // Query row 0
+            for (int j = 0; j < 32; j += 2)
             {
-                ref float qi = ref Unsafe.Add(ref q, 0);
-                ref float oi = ref Unsafe.Add(ref o, 0);
-                V q0 = Vec.LoadUnsafe(ref qi, 0);
-                V q1 = Vec.LoadUnsafe(ref qi, 16);
-                V q2 = Vec.LoadUnsafe(ref qi, 32);
-                V q3 = Vec.LoadUnsafe(ref qi, 48);
-
-                // Scores: 16 keys per vector, one accumulator per key over the head, reduced in one go.
-                V s0;
+                ref float kj = ref Unsafe.Add(ref k, j * 512);
+                V x = Vec.LoadUnsafe(ref q, 0);
+                V a0 = x * Vec.LoadUnsafe(ref kj, 0);
+                V a8 = x * Vec.LoadUnsafe(ref kj, 512);
+                x = Vec.LoadUnsafe(ref q, 16);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a0);
+                a8 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 528), a8);
+                x = Vec.LoadUnsafe(ref q, 32);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a0);
+                a8 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 544), a8);
+                x = Vec.LoadUnsafe(ref q, 48);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a0);
+                a8 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 560), a8);
+                x = Vec.LoadUnsafe(ref q, 64);
+                V a1 = x * Vec.LoadUnsafe(ref kj, 64);
+                V a9 = x * Vec.LoadUnsafe(ref kj, 576);
+                x = Vec.LoadUnsafe(ref q, 80);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a1);
+                a9 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 592), a9);
+                x = Vec.LoadUnsafe(ref q, 96);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a1);
+                a9 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 608), a9);
+                x = Vec.LoadUnsafe(ref q, 112);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a1);
+                a9 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 624), a9);
+                x = Vec.LoadUnsafe(ref q, 128);
+                V a2 = x * Vec.LoadUnsafe(ref kj, 128);
+                V a10 = x * Vec.LoadUnsafe(ref kj, 640);
+                x = Vec.LoadUnsafe(ref q, 144);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 144), a2);
+                a10 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 656), a10);
+                x = Vec.LoadUnsafe(ref q, 160);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 160), a2);
+                a10 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 672), a10);
+                x = Vec.LoadUnsafe(ref q, 176);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 176), a2);
+                a10 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 688), a10);
+                x = Vec.LoadUnsafe(ref q, 192);
+                V a3 = x * Vec.LoadUnsafe(ref kj, 192);
+                V a11 = x * Vec.LoadUnsafe(ref kj, 704);
+                x = Vec.LoadUnsafe(ref q, 208);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 208), a3);
+                a11 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 720), a11);
+                x = Vec.LoadUnsafe(ref q, 224);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 224), a3);
+                a11 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 736), a11);
+                x = Vec.LoadUnsafe(ref q, 240);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 240), a3);
+                a11 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 752), a11);
+                x = Vec.LoadUnsafe(ref q, 256);
+                V a4 = x * Vec.LoadUnsafe(ref kj, 256);
+                V a12 = x * Vec.LoadUnsafe(ref kj, 768);
+                x = Vec.LoadUnsafe(ref q, 272);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 272), a4);
+                a12 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 784), a12);
+                x = Vec.LoadUnsafe(ref q, 288);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 288), a4);
+                a12 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 800), a12);
+                x = Vec.LoadUnsafe(ref q, 304);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 304), a4);
+                a12 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 816), a12);
+                x = Vec.LoadUnsafe(ref q, 320);
+                V a5 = x * Vec.LoadUnsafe(ref kj, 320);
+                V a13 = x * Vec.LoadUnsafe(ref kj, 832);
+                x = Vec.LoadUnsafe(ref q, 336);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 336), a5);
+                a13 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 848), a13);
+                x = Vec.LoadUnsafe(ref q, 352);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 352), a5);
+                a13 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 864), a13);
+                x = Vec.LoadUnsafe(ref q, 368);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 368), a5);
+                a13 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 880), a13);
+                x = Vec.LoadUnsafe(ref q, 384);
+                V a6 = x * Vec.LoadUnsafe(ref kj, 384);
+                V a14 = x * Vec.LoadUnsafe(ref kj, 896);
+                x = Vec.LoadUnsafe(ref q, 400);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 400), a6);
+                a14 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 912), a14);
+                x = Vec.LoadUnsafe(ref q, 416);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 416), a6);
+                a14 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 928), a14);
+                x = Vec.LoadUnsafe(ref q, 432);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 432), a6);
+                a14 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 944), a14);
+                x = Vec.LoadUnsafe(ref q, 448);
+                V a7 = x * Vec.LoadUnsafe(ref kj, 448);
+                V a15 = x * Vec.LoadUnsafe(ref kj, 960);
+                x = Vec.LoadUnsafe(ref q, 464);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 464), a7);
+                a15 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 976), a15);
+                x = Vec.LoadUnsafe(ref q, 480);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 480), a7);
+                a15 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 992), a15);
+                x = Vec.LoadUnsafe(ref q, 496);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 496), a7);
+                a15 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 1008), a15);
+                (P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) * scale).StoreUnsafe(ref scores, (nuint)(j * 8));
+            }
+            for (int j = 0; j < 32; j++)
+            {
+                if (Unsafe.Add(ref keep, j) == 0)
                 {
-                    V a0 = q0 * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = q0 * Vec.LoadUnsafe(ref k, 512);
-                    V a2 = q0 * Vec.LoadUnsafe(ref k, 1024);
-                    V a3 = q0 * Vec.LoadUnsafe(ref k, 1536);
-                    V a4 = q0 * Vec.LoadUnsafe(ref k, 2048);
-                    V a5 = q0 * Vec.LoadUnsafe(ref k, 2560);
-                    V a6 = q0 * Vec.LoadUnsafe(ref k, 3072);
-                    V a7 = q0 * Vec.LoadUnsafe(ref k, 3584);
-                    V a8 = q0 * Vec.LoadUnsafe(ref k, 4096);
-                    V a9 = q0 * Vec.LoadUnsafe(ref k, 4608);
-                    V a10 = q0 * Vec.LoadUnsafe(ref k, 5120);
-                    V a11 = q0 * Vec.LoadUnsafe(ref k, 5632);
-                    V a12 = q0 * Vec.LoadUnsafe(ref k, 6144);
-                    V a13 = q0 * Vec.LoadUnsafe(ref k, 6656);
-                    V a14 = q0 * Vec.LoadUnsafe(ref k, 7168);
-                    V a15 = q0 * Vec.LoadUnsafe(ref k, 7680);
-                    a0 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 16), a0);
-                    a1 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 528), a1);
-                    a2 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 1040), a2);
-                    a3 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 1552), a3);
-                    a4 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 2064), a4);
-                    a5 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 2576), a5);
-                    a6 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 3088), a6);
-                    a7 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 3600), a7);
-                    a8 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 4112), a8);
-                    a9 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 4624), a9);
-                    a10 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 5136), a10);
-                    a11 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 5648), a11);
-                    a12 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 6160), a12);
-                    a13 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 6672), a13);
-                    a14 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 7184), a14);
-                    a15 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 7696), a15);
-                    a0 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 32), a0);
-                    a1 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 544), a1);
-                    a2 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 1056), a2);
-                    a3 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 1568), a3);
-                    a4 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 2080), a4);
-                    a5 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 2592), a5);
-                    a6 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 3104), a6);
-                    a7 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 3616), a7);
-                    a8 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 4128), a8);
-                    a9 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 4640), a9);
-                    a10 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 5152), a10);
-                    a11 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 5664), a11);
-                    a12 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 6176), a12);
-                    a13 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 6688), a13);
-                    a14 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 7200), a14);
-                    a15 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 7712), a15);
-                    a0 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 48), a0);
-                    a1 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 560), a1);
-                    a2 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 1072), a2);
-                    a3 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 1584), a3);
-                    a4 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 2096), a4);
-                    a5 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 2608), a5);
-                    a6 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 3120), a6);
-                    a7 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 3632), a7);
-                    a8 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 4144), a8);
-                    a9 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 4656), a9);
-                    a10 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 5168), a10);
-                    a11 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 5680), a11);
-                    a12 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 6192), a12);
-                    a13 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 6704), a13);
-                    a14 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 7216), a14);
-                    a15 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 7728), a15);
-                    s0 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, 0).AsSingle(), s0, negativeInfinity);
+                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 0));
+                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 4));
                 }
-                V s1;
+            }
+
+            // Softmax per head over the flat buffer: lane t of every vector is head t mod 8, so the maxima and sums
+            // run vector by vector and fold across the lanes 8 apart at the end.
+            V max = Vec.LoadUnsafe(ref scores, 0);
+            for (int t = 16; t < 256; t += 16)
+            {
+                max = Vec.MaxNative(max, Vec.LoadUnsafe(ref scores, (nuint)t));
+            }
+            max = Vec.MaxNative(max, Vec.Shuffle(max, Vec.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+            V sum = V.Zero;
+            for (int t = 0; t < 256; t += 16)
+            {
+                V e = P.Exp(Vec.LoadUnsafe(ref scores, (nuint)t) - max);
+                e.StoreUnsafe(ref scores, (nuint)t);
+                sum += e;
+            }
+            sum += Vec.Shuffle(sum, Vec.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+            V inverse = Vec.Create(1f) / sum;
+            for (int t = 0; t < 256; t += 16)
+            {
+                (Vec.LoadUnsafe(ref scores, (nuint)t) * inverse).StoreUnsafe(ref scores, (nuint)t);
+            }
+
+            // Weighted sum: value rows in order, 4 head(s) a pass; a masked key's row is never read. Accumulators start
+            // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                V o8 = Vec.Create(-0f);
+                V o9 = Vec.Create(-0f);
+                V o10 = Vec.Create(-0f);
+                V o11 = Vec.Create(-0f);
+                V o12 = Vec.Create(-0f);
+                V o13 = Vec.Create(-0f);
+                V o14 = Vec.Create(-0f);
+                V o15 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
                 {
-                    V a0 = q0 * Vec.LoadUnsafe(ref k, 8192);
-                    V a1 = q0 * Vec.LoadUnsafe(ref k, 8704);
-                    V a2 = q0 * Vec.LoadUnsafe(ref k, 9216);
-                    V a3 = q0 * Vec.LoadUnsafe(ref k, 9728);
-                    V a4 = q0 * Vec.LoadUnsafe(ref k, 10240);
-                    V a5 = q0 * Vec.LoadUnsafe(ref k, 10752);
-                    V a6 = q0 * Vec.LoadUnsafe(ref k, 11264);
-                    V a7 = q0 * Vec.LoadUnsafe(ref k, 11776);
-                    V a8 = q0 * Vec.LoadUnsafe(ref k, 12288);
-                    V a9 = q0 * Vec.LoadUnsafe(ref k, 12800);
-                    V a10 = q0 * Vec.LoadUnsafe(ref k, 13312);
-                    V a11 = q0 * Vec.LoadUnsafe(ref k, 13824);
-                    V a12 = q0 * Vec.LoadUnsafe(ref k, 14336);
-                    V a13 = q0 * Vec.LoadUnsafe(ref k, 14848);
-                    V a14 = q0 * Vec.LoadUnsafe(ref k, 15360);
-                    V a15 = q0 * Vec.LoadUnsafe(ref k, 15872);
-                    a0 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 8208), a0);
-                    a1 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 8720), a1);
-                    a2 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 9232), a2);
-                    a3 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 9744), a3);
-                    a4 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 10256), a4);
-                    a5 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 10768), a5);
-                    a6 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 11280), a6);
-                    a7 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 11792), a7);
-                    a8 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 12304), a8);
-                    a9 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 12816), a9);
-                    a10 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 13328), a10);
-                    a11 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 13840), a11);
-                    a12 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 14352), a12);
-                    a13 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 14864), a13);
-                    a14 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 15376), a14);
-                    a15 = Vec.FusedMultiplyAdd(q1, Vec.LoadUnsafe(ref k, 15888), a15);
-                    a0 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 8224), a0);
-                    a1 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 8736), a1);
-                    a2 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 9248), a2);
-                    a3 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 9760), a3);
-                    a4 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 10272), a4);
-                    a5 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 10784), a5);
-                    a6 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 11296), a6);
-                    a7 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 11808), a7);
-                    a8 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 12320), a8);
-                    a9 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 12832), a9);
-                    a10 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 13344), a10);
-                    a11 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 13856), a11);
-                    a12 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 14368), a12);
-                    a13 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 14880), a13);
-                    a14 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 15392), a14);
-                    a15 = Vec.FusedMultiplyAdd(q2, Vec.LoadUnsafe(ref k, 15904), a15);
-                    a0 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 8240), a0);
-                    a1 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 8752), a1);
-                    a2 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 9264), a2);
-                    a3 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 9776), a3);
-                    a4 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 10288), a4);
-                    a5 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 10800), a5);
-                    a6 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 11312), a6);
-                    a7 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 11824), a7);
-                    a8 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 12336), a8);
-                    a9 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 12848), a9);
-                    a10 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 13360), a10);
-                    a11 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 13872), a11);
-                    a12 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 14384), a12);
-                    a13 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 14896), a13);
-                    a14 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 15408), a14);
-                    a15 = Vec.FusedMultiplyAdd(q3, Vec.LoadUnsafe(ref k, 15920), a15);
-                    s1 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, 16).AsSingle(), s1, negativeInfinity);
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 0));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o3);
+                    p = Vec.Create(Unsafe.Add(ref pj, 1));
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o7);
+                    p = Vec.Create(Unsafe.Add(ref pj, 2));
+                    o8 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 128), o8);
+                    o9 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 144), o9);
+                    o10 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 160), o10);
+                    o11 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 176), o11);
+                    p = Vec.Create(Unsafe.Add(ref pj, 3));
+                    o12 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 192), o12);
+                    o13 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 208), o13);
+                    o14 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 224), o14);
+                    o15 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 240), o15);
                 }
-                float max = P.HorizontalMax(Vec.MaxNative(s0, s1));
-
-                // Softmax: subtract the row maximum, exponentiate, keep attended lanes only.
-                V shift = Vec.Create(max);
-                V p0 = P.Exp(s0 - shift) & Vec.LoadUnsafe(ref keep, 0).AsSingle();
-                p0.StoreUnsafe(ref scores, 0);
-                V p1 = P.Exp(s1 - shift) & Vec.LoadUnsafe(ref keep, 16).AsSingle();
-                p1.StoreUnsafe(ref scores, 16);
-                float inverse = 1f / P.HorizontalSum((p0 + p1));
-                V inverses = Vec.Create(inverse);
-
-                // Weighted sum of value rows.
+                o0.StoreUnsafe(ref o, 0);
+                o1.StoreUnsafe(ref o, 16);
+                o2.StoreUnsafe(ref o, 32);
+                o3.StoreUnsafe(ref o, 48);
+                o4.StoreUnsafe(ref o, 64);
+                o5.StoreUnsafe(ref o, 80);
+                o6.StoreUnsafe(ref o, 96);
+                o7.StoreUnsafe(ref o, 112);
+                o8.StoreUnsafe(ref o, 128);
+                o9.StoreUnsafe(ref o, 144);
+                o10.StoreUnsafe(ref o, 160);
+                o11.StoreUnsafe(ref o, 176);
+                o12.StoreUnsafe(ref o, 192);
+                o13.StoreUnsafe(ref o, 208);
+                o14.StoreUnsafe(ref o, 224);
+                o15.StoreUnsafe(ref o, 240);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                V o8 = Vec.Create(-0f);
+                V o9 = Vec.Create(-0f);
+                V o10 = Vec.Create(-0f);
+                V o11 = Vec.Create(-0f);
+                V o12 = Vec.Create(-0f);
+                V o13 = Vec.Create(-0f);
+                V o14 = Vec.Create(-0f);
+                V o15 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
                 {
-                    V o0_0 = Vec.Create(-0f);
-                    V o0_1 = Vec.Create(-0f);
-                    V o0_2 = Vec.Create(-0f);
-                    V o0_3 = Vec.Create(-0f);
-                    V o1_0 = Vec.Create(-0f);
-                    V o1_1 = Vec.Create(-0f);
-                    V o1_2 = Vec.Create(-0f);
-                    V o1_3 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
+                    if (Unsafe.Add(ref keep, j) == 0)
                     {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 0));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0_3);
+                        continue;
                     }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 1));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 512), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 528), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 544), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 560), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 2));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 1024), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 1040), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 1056), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 1072), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 3) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 3));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 1536), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 1552), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 1568), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 1584), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 4) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 4));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 2048), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 2064), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 2080), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 2096), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 5) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 5));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 2560), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 2576), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 2592), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 2608), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 6) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 6));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 3072), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 3088), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 3104), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 3120), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 7) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 7));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 3584), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 3600), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 3616), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 3632), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 8) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 8));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4096), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4112), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4128), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4144), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 9) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 9));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4608), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4624), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4640), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4656), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 10) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 10));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 5120), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 5136), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 5152), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 5168), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 11) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 11));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 5632), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 5648), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 5664), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 5680), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 12) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 12));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 6144), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 6160), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 6176), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 6192), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 13) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 13));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 6656), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 6672), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 6688), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 6704), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 14) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 14));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 7168), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 7184), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 7200), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 7216), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 15) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 15));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 7680), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 7696), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 7712), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 7728), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 16) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 16));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8192), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8208), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8224), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8240), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 17) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 17));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8704), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8720), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8736), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8752), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 18) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 18));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 9216), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 9232), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 9248), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 9264), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 19) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 19));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 9728), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 9744), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 9760), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 9776), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 20) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 20));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 10240), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 10256), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 10272), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 10288), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 21) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 21));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 10752), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 10768), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 10784), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 10800), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 22) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 22));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 11264), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 11280), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 11296), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 11312), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 23) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 23));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 11776), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 11792), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 11808), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 11824), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 24) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 24));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12288), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12304), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12320), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12336), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 25) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 25));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12800), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12816), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12832), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12848), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 26) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 26));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 13312), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 13328), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 13344), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 13360), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 27) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 27));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 13824), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 13840), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 13856), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 13872), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 28) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 28));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 14336), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 14352), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 14368), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 14384), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 29) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 29));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 14848), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 14864), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 14880), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 14896), o1_3);
-                    }
-                    if (Unsafe.Add(ref keep, 30) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 30));
-                        o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 15360), o0_0);
-                        o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 15376), o0_1);
-                        o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 15392), o0_2);
-                        o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 15408), o0_3);
-                    }
-                    if (Unsafe.Add(ref keep, 31) != 0)
-                    {
-                        V p = Vec.Create(Unsafe.Add(ref scores, 31));
-                        o1_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 15872), o1_0);
-                        o1_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 15888), o1_1);
-                        o1_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 15904), o1_2);
-                        o1_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 15920), o1_3);
-                    }
-                    ((o0_0 + o1_0) * inverses).StoreUnsafe(ref oi, 0);
-                    ((o0_1 + o1_1) * inverses).StoreUnsafe(ref oi, 16);
-                    ((o0_2 + o1_2) * inverses).StoreUnsafe(ref oi, 32);
-                    ((o0_3 + o1_3) * inverses).StoreUnsafe(ref oi, 48);
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 4));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 256), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 272), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 288), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 304), o3);
+                    p = Vec.Create(Unsafe.Add(ref pj, 5));
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 320), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 336), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 352), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 368), o7);
+                    p = Vec.Create(Unsafe.Add(ref pj, 6));
+                    o8 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 384), o8);
+                    o9 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 400), o9);
+                    o10 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 416), o10);
+                    o11 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 432), o11);
+                    p = Vec.Create(Unsafe.Add(ref pj, 7));
+                    o12 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 448), o12);
+                    o13 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 464), o13);
+                    o14 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 480), o14);
+                    o15 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 496), o15);
                 }
+                o0.StoreUnsafe(ref o, 256);
+                o1.StoreUnsafe(ref o, 272);
+                o2.StoreUnsafe(ref o, 288);
+                o3.StoreUnsafe(ref o, 304);
+                o4.StoreUnsafe(ref o, 320);
+                o5.StoreUnsafe(ref o, 336);
+                o6.StoreUnsafe(ref o, 352);
+                o7.StoreUnsafe(ref o, 368);
+                o8.StoreUnsafe(ref o, 384);
+                o9.StoreUnsafe(ref o, 400);
+                o10.StoreUnsafe(ref o, 416);
+                o11.StoreUnsafe(ref o, 432);
+                o12.StoreUnsafe(ref o, 448);
+                o13.StoreUnsafe(ref o, 464);
+                o14.StoreUnsafe(ref o, 480);
+                o15.StoreUnsafe(ref o, 496);
+            }
 
-                if (writeWeights)
+            if (writeWeights)
+            {
+                // Keys not attended get 0 even in a NaN row (their e^(−∞ − NaN) is NaN there).
+                for (int j = 0; j < 32; j++)
                 {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, 0);
-                    ((p0 * inverses) & Vec.LoadUnsafe(ref keep, 0).AsSingle()).StoreUnsafe(ref wi, 0);
-                    ((p1 * inverses) & Vec.LoadUnsafe(ref keep, 16).AsSingle()).StoreUnsafe(ref wi, 16);
+                    bool attended = Unsafe.Add(ref keep, j) != 0;
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    Unsafe.Add(ref w, 0 + j) = attended ? Unsafe.Add(ref pj, 0) : 0f;
+                    Unsafe.Add(ref w, 32 + j) = attended ? Unsafe.Add(ref pj, 1) : 0f;
+                    Unsafe.Add(ref w, 64 + j) = attended ? Unsafe.Add(ref pj, 2) : 0f;
+                    Unsafe.Add(ref w, 96 + j) = attended ? Unsafe.Add(ref pj, 3) : 0f;
+                    Unsafe.Add(ref w, 128 + j) = attended ? Unsafe.Add(ref pj, 4) : 0f;
+                    Unsafe.Add(ref w, 160 + j) = attended ? Unsafe.Add(ref pj, 5) : 0f;
+                    Unsafe.Add(ref w, 192 + j) = attended ? Unsafe.Add(ref pj, 6) : 0f;
+                    Unsafe.Add(ref w, 224 + j) = attended ? Unsafe.Add(ref pj, 7) : 0f;
                 }
             }
         }
@@ -617,11 +459,12 @@ namespace CrossAttention.Generated.Tier256
     using Vec = global::System.Runtime.Intrinsics.Vector256;
     using P = global::CrossAttention.Kernels.Vector256Primitives;
 
-    // Vector256 (8 lanes, 16 registers): keys in vector lanes; 1 query row(s) unrolled; 32 keys in loops, scores in a buffer;
-    //       head dimension: 8 vector(s) of 8, unrolled;
-    //       scores as 4 vector(s) of 8 keys, 8 dot-product accumulators per vector; weighted sum over 8 output vector(s) at a time, keys alternating between 1 accumulator set(s);
+    // Vector256 (8 lanes, 16 registers): the query row of all 8 heads at once, key and value rows read in memory order;
+    //       scores: 1 key row(s) at a time, one dot product per head and row (8 vector(s) of 8), one reduction
+    //       for them, 8 floats a key row;
+    //       softmax over the flat score buffer, every head at once; weighted sum 1 head(s) a pass over the value rows;
     //       projections: 512 → 512 by the runtime's Vector256 kernel (inputs in a loop);
-    //       about 248 statements per head, far inside the JIT's optimization limits.
+    //       about 396 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector256 code behind Demo.Decode: Lq=1, Lkv=32, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     file readonly struct DecodeKernel : global::CrossAttention.Kernels.IGeneratedKernel
@@ -635,14 +478,14 @@ namespace CrossAttention.Generated.Tier256
         /// <summary>True where the CPU accelerates Vector256 code.</summary>
         public static bool IsSupported => P.IsSupported;
 
-        /// <summary>An item is one head of one batch item.</summary>
-        public static int HeadsPerItem => 1;
+        /// <summary>An item is a batch item: every head at once, key rows read in order.</summary>
+        public static int HeadsPerItem => 8;
 
         /// <summary>Whole vectors of 8 covering the 32 keys.</summary>
         public static int ScoreBufferLength => 32;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 8;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -653,160 +496,491 @@ namespace CrossAttention.Generated.Tier256
             P.Project(x, rows, w, b, y);
 
         /// <summary>
-        /// One head of one batch item. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,
-        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 512); <paramref name="w"/> at the head's [1, 32] weights.
-        /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name="scores"/>: scratch.
+        /// The query row of every head of one batch item, key and value rows read in order. <paramref name="q"/>, <paramref name="o"/> point at the query row,
+        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 512); <paramref name="w"/> at the item's [8, 1, 32] weights;
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: [32, 8] scores of every head (and padding to whole vectors).
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
+            // Scores: 1 key row(s) at a time, one dot product per head and row (each query vector loaded once for them),
+            // one reduction for all of them; masked keys −∞ after (their products never reach a score).
             V scale = Vec.Create(0.125f);
-            V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            // Query row 0
+            for (int j = 0; j < 32; j += 1)
             {
-                ref float qi = ref Unsafe.Add(ref q, 0);
-                ref float oi = ref Unsafe.Add(ref o, 0);
-
-                // Scores: 8 keys per vector, one accumulator per key over the head, reduced in one go.
-                V maxima = negativeInfinity;
-                for (int kb = 0; kb < 4; kb++)
+                ref float kj = ref Unsafe.Add(ref k, j * 512);
+                V x = Vec.LoadUnsafe(ref q, 0);
+                V a0 = x * Vec.LoadUnsafe(ref kj, 0);
+                x = Vec.LoadUnsafe(ref q, 8);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 8), a0);
+                x = Vec.LoadUnsafe(ref q, 16);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a0);
+                x = Vec.LoadUnsafe(ref q, 24);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 24), a0);
+                x = Vec.LoadUnsafe(ref q, 32);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a0);
+                x = Vec.LoadUnsafe(ref q, 40);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 40), a0);
+                x = Vec.LoadUnsafe(ref q, 48);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a0);
+                x = Vec.LoadUnsafe(ref q, 56);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 56), a0);
+                x = Vec.LoadUnsafe(ref q, 64);
+                V a1 = x * Vec.LoadUnsafe(ref kj, 64);
+                x = Vec.LoadUnsafe(ref q, 72);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 72), a1);
+                x = Vec.LoadUnsafe(ref q, 80);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a1);
+                x = Vec.LoadUnsafe(ref q, 88);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 88), a1);
+                x = Vec.LoadUnsafe(ref q, 96);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a1);
+                x = Vec.LoadUnsafe(ref q, 104);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 104), a1);
+                x = Vec.LoadUnsafe(ref q, 112);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a1);
+                x = Vec.LoadUnsafe(ref q, 120);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 120), a1);
+                x = Vec.LoadUnsafe(ref q, 128);
+                V a2 = x * Vec.LoadUnsafe(ref kj, 128);
+                x = Vec.LoadUnsafe(ref q, 136);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 136), a2);
+                x = Vec.LoadUnsafe(ref q, 144);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 144), a2);
+                x = Vec.LoadUnsafe(ref q, 152);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 152), a2);
+                x = Vec.LoadUnsafe(ref q, 160);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 160), a2);
+                x = Vec.LoadUnsafe(ref q, 168);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 168), a2);
+                x = Vec.LoadUnsafe(ref q, 176);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 176), a2);
+                x = Vec.LoadUnsafe(ref q, 184);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 184), a2);
+                x = Vec.LoadUnsafe(ref q, 192);
+                V a3 = x * Vec.LoadUnsafe(ref kj, 192);
+                x = Vec.LoadUnsafe(ref q, 200);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 200), a3);
+                x = Vec.LoadUnsafe(ref q, 208);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 208), a3);
+                x = Vec.LoadUnsafe(ref q, 216);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 216), a3);
+                x = Vec.LoadUnsafe(ref q, 224);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 224), a3);
+                x = Vec.LoadUnsafe(ref q, 232);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 232), a3);
+                x = Vec.LoadUnsafe(ref q, 240);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 240), a3);
+                x = Vec.LoadUnsafe(ref q, 248);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 248), a3);
+                x = Vec.LoadUnsafe(ref q, 256);
+                V a4 = x * Vec.LoadUnsafe(ref kj, 256);
+                x = Vec.LoadUnsafe(ref q, 264);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 264), a4);
+                x = Vec.LoadUnsafe(ref q, 272);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 272), a4);
+                x = Vec.LoadUnsafe(ref q, 280);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 280), a4);
+                x = Vec.LoadUnsafe(ref q, 288);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 288), a4);
+                x = Vec.LoadUnsafe(ref q, 296);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 296), a4);
+                x = Vec.LoadUnsafe(ref q, 304);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 304), a4);
+                x = Vec.LoadUnsafe(ref q, 312);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 312), a4);
+                x = Vec.LoadUnsafe(ref q, 320);
+                V a5 = x * Vec.LoadUnsafe(ref kj, 320);
+                x = Vec.LoadUnsafe(ref q, 328);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 328), a5);
+                x = Vec.LoadUnsafe(ref q, 336);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 336), a5);
+                x = Vec.LoadUnsafe(ref q, 344);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 344), a5);
+                x = Vec.LoadUnsafe(ref q, 352);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 352), a5);
+                x = Vec.LoadUnsafe(ref q, 360);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 360), a5);
+                x = Vec.LoadUnsafe(ref q, 368);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 368), a5);
+                x = Vec.LoadUnsafe(ref q, 376);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 376), a5);
+                x = Vec.LoadUnsafe(ref q, 384);
+                V a6 = x * Vec.LoadUnsafe(ref kj, 384);
+                x = Vec.LoadUnsafe(ref q, 392);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 392), a6);
+                x = Vec.LoadUnsafe(ref q, 400);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 400), a6);
+                x = Vec.LoadUnsafe(ref q, 408);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 408), a6);
+                x = Vec.LoadUnsafe(ref q, 416);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 416), a6);
+                x = Vec.LoadUnsafe(ref q, 424);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 424), a6);
+                x = Vec.LoadUnsafe(ref q, 432);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 432), a6);
+                x = Vec.LoadUnsafe(ref q, 440);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 440), a6);
+                x = Vec.LoadUnsafe(ref q, 448);
+                V a7 = x * Vec.LoadUnsafe(ref kj, 448);
+                x = Vec.LoadUnsafe(ref q, 456);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 456), a7);
+                x = Vec.LoadUnsafe(ref q, 464);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 464), a7);
+                x = Vec.LoadUnsafe(ref q, 472);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 472), a7);
+                x = Vec.LoadUnsafe(ref q, 480);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 480), a7);
+                x = Vec.LoadUnsafe(ref q, 488);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 488), a7);
+                x = Vec.LoadUnsafe(ref q, 496);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 496), a7);
+                x = Vec.LoadUnsafe(ref q, 504);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 504), a7);
+                (P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale).StoreUnsafe(ref scores, (nuint)(j * 8));
+            }
+            for (int j = 0; j < 32; j++)
+            {
+                if (Unsafe.Add(ref keep, j) == 0)
                 {
-                    ref float kr = ref Unsafe.Add(ref k, kb * 4096);
-                    V qc0 = Vec.LoadUnsafe(ref qi, 0);
-                    V a0 = qc0 * Vec.LoadUnsafe(ref kr, 0);
-                    V a1 = qc0 * Vec.LoadUnsafe(ref kr, 512);
-                    V a2 = qc0 * Vec.LoadUnsafe(ref kr, 1024);
-                    V a3 = qc0 * Vec.LoadUnsafe(ref kr, 1536);
-                    V a4 = qc0 * Vec.LoadUnsafe(ref kr, 2048);
-                    V a5 = qc0 * Vec.LoadUnsafe(ref kr, 2560);
-                    V a6 = qc0 * Vec.LoadUnsafe(ref kr, 3072);
-                    V a7 = qc0 * Vec.LoadUnsafe(ref kr, 3584);
-                    V qc8 = Vec.LoadUnsafe(ref qi, 8);
-                    a0 = Vec.FusedMultiplyAdd(qc8, Vec.LoadUnsafe(ref kr, 8), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc8, Vec.LoadUnsafe(ref kr, 520), a1);
-                    a2 = Vec.FusedMultiplyAdd(qc8, Vec.LoadUnsafe(ref kr, 1032), a2);
-                    a3 = Vec.FusedMultiplyAdd(qc8, Vec.LoadUnsafe(ref kr, 1544), a3);
-                    a4 = Vec.FusedMultiplyAdd(qc8, Vec.LoadUnsafe(ref kr, 2056), a4);
-                    a5 = Vec.FusedMultiplyAdd(qc8, Vec.LoadUnsafe(ref kr, 2568), a5);
-                    a6 = Vec.FusedMultiplyAdd(qc8, Vec.LoadUnsafe(ref kr, 3080), a6);
-                    a7 = Vec.FusedMultiplyAdd(qc8, Vec.LoadUnsafe(ref kr, 3592), a7);
-                    V qc16 = Vec.LoadUnsafe(ref qi, 16);
-                    a0 = Vec.FusedMultiplyAdd(qc16, Vec.LoadUnsafe(ref kr, 16), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc16, Vec.LoadUnsafe(ref kr, 528), a1);
-                    a2 = Vec.FusedMultiplyAdd(qc16, Vec.LoadUnsafe(ref kr, 1040), a2);
-                    a3 = Vec.FusedMultiplyAdd(qc16, Vec.LoadUnsafe(ref kr, 1552), a3);
-                    a4 = Vec.FusedMultiplyAdd(qc16, Vec.LoadUnsafe(ref kr, 2064), a4);
-                    a5 = Vec.FusedMultiplyAdd(qc16, Vec.LoadUnsafe(ref kr, 2576), a5);
-                    a6 = Vec.FusedMultiplyAdd(qc16, Vec.LoadUnsafe(ref kr, 3088), a6);
-                    a7 = Vec.FusedMultiplyAdd(qc16, Vec.LoadUnsafe(ref kr, 3600), a7);
-                    V qc24 = Vec.LoadUnsafe(ref qi, 24);
-                    a0 = Vec.FusedMultiplyAdd(qc24, Vec.LoadUnsafe(ref kr, 24), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc24, Vec.LoadUnsafe(ref kr, 536), a1);
-                    a2 = Vec.FusedMultiplyAdd(qc24, Vec.LoadUnsafe(ref kr, 1048), a2);
-                    a3 = Vec.FusedMultiplyAdd(qc24, Vec.LoadUnsafe(ref kr, 1560), a3);
-                    a4 = Vec.FusedMultiplyAdd(qc24, Vec.LoadUnsafe(ref kr, 2072), a4);
-                    a5 = Vec.FusedMultiplyAdd(qc24, Vec.LoadUnsafe(ref kr, 2584), a5);
-                    a6 = Vec.FusedMultiplyAdd(qc24, Vec.LoadUnsafe(ref kr, 3096), a6);
-                    a7 = Vec.FusedMultiplyAdd(qc24, Vec.LoadUnsafe(ref kr, 3608), a7);
-                    V qc32 = Vec.LoadUnsafe(ref qi, 32);
-                    a0 = Vec.FusedMultiplyAdd(qc32, Vec.LoadUnsafe(ref kr, 32), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc32, Vec.LoadUnsafe(ref kr, 544), a1);
-                    a2 = Vec.FusedMultiplyAdd(qc32, Vec.LoadUnsafe(ref kr, 1056), a2);
-                    a3 = Vec.FusedMultiplyAdd(qc32, Vec.LoadUnsafe(ref kr, 1568), a3);
-                    a4 = Vec.FusedMultiplyAdd(qc32, Vec.LoadUnsafe(ref kr, 2080), a4);
-                    a5 = Vec.FusedMultiplyAdd(qc32, Vec.LoadUnsafe(ref kr, 2592), a5);
-                    a6 = Vec.FusedMultiplyAdd(qc32, Vec.LoadUnsafe(ref kr, 3104), a6);
-                    a7 = Vec.FusedMultiplyAdd(qc32, Vec.LoadUnsafe(ref kr, 3616), a7);
-                    V qc40 = Vec.LoadUnsafe(ref qi, 40);
-                    a0 = Vec.FusedMultiplyAdd(qc40, Vec.LoadUnsafe(ref kr, 40), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc40, Vec.LoadUnsafe(ref kr, 552), a1);
-                    a2 = Vec.FusedMultiplyAdd(qc40, Vec.LoadUnsafe(ref kr, 1064), a2);
-                    a3 = Vec.FusedMultiplyAdd(qc40, Vec.LoadUnsafe(ref kr, 1576), a3);
-                    a4 = Vec.FusedMultiplyAdd(qc40, Vec.LoadUnsafe(ref kr, 2088), a4);
-                    a5 = Vec.FusedMultiplyAdd(qc40, Vec.LoadUnsafe(ref kr, 2600), a5);
-                    a6 = Vec.FusedMultiplyAdd(qc40, Vec.LoadUnsafe(ref kr, 3112), a6);
-                    a7 = Vec.FusedMultiplyAdd(qc40, Vec.LoadUnsafe(ref kr, 3624), a7);
-                    V qc48 = Vec.LoadUnsafe(ref qi, 48);
-                    a0 = Vec.FusedMultiplyAdd(qc48, Vec.LoadUnsafe(ref kr, 48), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc48, Vec.LoadUnsafe(ref kr, 560), a1);
-                    a2 = Vec.FusedMultiplyAdd(qc48, Vec.LoadUnsafe(ref kr, 1072), a2);
-                    a3 = Vec.FusedMultiplyAdd(qc48, Vec.LoadUnsafe(ref kr, 1584), a3);
-                    a4 = Vec.FusedMultiplyAdd(qc48, Vec.LoadUnsafe(ref kr, 2096), a4);
-                    a5 = Vec.FusedMultiplyAdd(qc48, Vec.LoadUnsafe(ref kr, 2608), a5);
-                    a6 = Vec.FusedMultiplyAdd(qc48, Vec.LoadUnsafe(ref kr, 3120), a6);
-                    a7 = Vec.FusedMultiplyAdd(qc48, Vec.LoadUnsafe(ref kr, 3632), a7);
-                    V qc56 = Vec.LoadUnsafe(ref qi, 56);
-                    a0 = Vec.FusedMultiplyAdd(qc56, Vec.LoadUnsafe(ref kr, 56), a0);
-                    a1 = Vec.FusedMultiplyAdd(qc56, Vec.LoadUnsafe(ref kr, 568), a1);
-                    a2 = Vec.FusedMultiplyAdd(qc56, Vec.LoadUnsafe(ref kr, 1080), a2);
-                    a3 = Vec.FusedMultiplyAdd(qc56, Vec.LoadUnsafe(ref kr, 1592), a3);
-                    a4 = Vec.FusedMultiplyAdd(qc56, Vec.LoadUnsafe(ref kr, 2104), a4);
-                    a5 = Vec.FusedMultiplyAdd(qc56, Vec.LoadUnsafe(ref kr, 2616), a5);
-                    a6 = Vec.FusedMultiplyAdd(qc56, Vec.LoadUnsafe(ref kr, 3128), a6);
-                    a7 = Vec.FusedMultiplyAdd(qc56, Vec.LoadUnsafe(ref kr, 3640), a7);
-                    V s = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
-                    s = Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, (nuint)(kb * 8)).AsSingle(), s, negativeInfinity);
-                    s.StoreUnsafe(ref scores, (nuint)(kb * 8));
-                    maxima = Vec.MaxNative(maxima, s);
+                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 0));
+                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 4));
                 }
-                float max = P.HorizontalMax(maxima);
+            }
 
-                // Softmax: subtract the row maximum, exponentiate, keep attended lanes only.
-                V shift = Vec.Create(max);
-                V inverseTotal = V.Zero;
-                for (int kb = 0; kb < 32; kb += 8)
-                {
-                    V p = P.Exp(Vec.LoadUnsafe(ref scores, (nuint)kb) - shift) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle();
-                    p.StoreUnsafe(ref scores, (nuint)kb);
-                    inverseTotal += p;
-                }
-                float inverse = 1f / P.HorizontalSum(inverseTotal);
-                V inverses = Vec.Create(inverse);
+            // Softmax per head over the flat buffer: lane t of every vector is head t mod 8, so the maxima and sums
+            // run vector by vector and fold across the lanes 8 apart at the end.
+            V max = Vec.LoadUnsafe(ref scores, 0);
+            for (int t = 8; t < 256; t += 8)
+            {
+                max = Vec.MaxNative(max, Vec.LoadUnsafe(ref scores, (nuint)t));
+            }
+            V sum = V.Zero;
+            for (int t = 0; t < 256; t += 8)
+            {
+                V e = P.Exp(Vec.LoadUnsafe(ref scores, (nuint)t) - max);
+                e.StoreUnsafe(ref scores, (nuint)t);
+                sum += e;
+            }
+            V inverse = Vec.Create(1f) / sum;
+            for (int t = 0; t < 256; t += 8)
+            {
+                (Vec.LoadUnsafe(ref scores, (nuint)t) * inverse).StoreUnsafe(ref scores, (nuint)t);
+            }
 
-                // Weighted sum of value rows.
+            // Weighted sum: value rows in order, 1 head(s) a pass; a masked key's row is never read. Accumulators start
+            // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
                 {
-                    V o0_0 = Vec.Create(-0f);
-                    V o0_1 = Vec.Create(-0f);
-                    V o0_2 = Vec.Create(-0f);
-                    V o0_3 = Vec.Create(-0f);
-                    V o0_4 = Vec.Create(-0f);
-                    V o0_5 = Vec.Create(-0f);
-                    V o0_6 = Vec.Create(-0f);
-                    V o0_7 = Vec.Create(-0f);
-                    for (int j = 0; j < 32; j++)
+                    if (Unsafe.Add(ref keep, j) == 0)
                     {
-                        ref float vr = ref Unsafe.Add(ref v, j * 512);
-                        if (Unsafe.Add(ref keep, j) != 0)
-                        {
-                            V p = Vec.Create(Unsafe.Add(ref scores, j));
-                            o0_0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vr, 0), o0_0);
-                            o0_1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vr, 8), o0_1);
-                            o0_2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vr, 16), o0_2);
-                            o0_3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vr, 24), o0_3);
-                            o0_4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vr, 32), o0_4);
-                            o0_5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vr, 40), o0_5);
-                            o0_6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vr, 48), o0_6);
-                            o0_7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vr, 56), o0_7);
-                        }
+                        continue;
                     }
-                    (o0_0 * inverses).StoreUnsafe(ref oi, 0);
-                    (o0_1 * inverses).StoreUnsafe(ref oi, 8);
-                    (o0_2 * inverses).StoreUnsafe(ref oi, 16);
-                    (o0_3 * inverses).StoreUnsafe(ref oi, 24);
-                    (o0_4 * inverses).StoreUnsafe(ref oi, 32);
-                    (o0_5 * inverses).StoreUnsafe(ref oi, 40);
-                    (o0_6 * inverses).StoreUnsafe(ref oi, 48);
-                    (o0_7 * inverses).StoreUnsafe(ref oi, 56);
-                }
 
-                if (writeWeights)
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 0));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 8), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 24), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 40), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 56), o7);
+                }
+                o0.StoreUnsafe(ref o, 0);
+                o1.StoreUnsafe(ref o, 8);
+                o2.StoreUnsafe(ref o, 16);
+                o3.StoreUnsafe(ref o, 24);
+                o4.StoreUnsafe(ref o, 32);
+                o5.StoreUnsafe(ref o, 40);
+                o6.StoreUnsafe(ref o, 48);
+                o7.StoreUnsafe(ref o, 56);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
                 {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, 0);
-                    for (int kb = 0; kb < 32; kb += 8)
+                    if (Unsafe.Add(ref keep, j) == 0)
                     {
-                        ((Vec.LoadUnsafe(ref scores, (nuint)kb) * inverses) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
+                        continue;
                     }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 1));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 72), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 88), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 104), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 120), o7);
+                }
+                o0.StoreUnsafe(ref o, 64);
+                o1.StoreUnsafe(ref o, 72);
+                o2.StoreUnsafe(ref o, 80);
+                o3.StoreUnsafe(ref o, 88);
+                o4.StoreUnsafe(ref o, 96);
+                o5.StoreUnsafe(ref o, 104);
+                o6.StoreUnsafe(ref o, 112);
+                o7.StoreUnsafe(ref o, 120);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 2));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 128), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 136), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 144), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 152), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 160), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 168), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 176), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 184), o7);
+                }
+                o0.StoreUnsafe(ref o, 128);
+                o1.StoreUnsafe(ref o, 136);
+                o2.StoreUnsafe(ref o, 144);
+                o3.StoreUnsafe(ref o, 152);
+                o4.StoreUnsafe(ref o, 160);
+                o5.StoreUnsafe(ref o, 168);
+                o6.StoreUnsafe(ref o, 176);
+                o7.StoreUnsafe(ref o, 184);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 3));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 192), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 200), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 208), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 216), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 224), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 232), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 240), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 248), o7);
+                }
+                o0.StoreUnsafe(ref o, 192);
+                o1.StoreUnsafe(ref o, 200);
+                o2.StoreUnsafe(ref o, 208);
+                o3.StoreUnsafe(ref o, 216);
+                o4.StoreUnsafe(ref o, 224);
+                o5.StoreUnsafe(ref o, 232);
+                o6.StoreUnsafe(ref o, 240);
+                o7.StoreUnsafe(ref o, 248);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 4));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 256), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 264), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 272), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 280), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 288), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 296), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 304), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 312), o7);
+                }
+                o0.StoreUnsafe(ref o, 256);
+                o1.StoreUnsafe(ref o, 264);
+                o2.StoreUnsafe(ref o, 272);
+                o3.StoreUnsafe(ref o, 280);
+                o4.StoreUnsafe(ref o, 288);
+                o5.StoreUnsafe(ref o, 296);
+                o6.StoreUnsafe(ref o, 304);
+                o7.StoreUnsafe(ref o, 312);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 5));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 320), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 328), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 336), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 344), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 352), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 360), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 368), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 376), o7);
+                }
+                o0.StoreUnsafe(ref o, 320);
+                o1.StoreUnsafe(ref o, 328);
+                o2.StoreUnsafe(ref o, 336);
+                o3.StoreUnsafe(ref o, 344);
+                o4.StoreUnsafe(ref o, 352);
+                o5.StoreUnsafe(ref o, 360);
+                o6.StoreUnsafe(ref o, 368);
+                o7.StoreUnsafe(ref o, 376);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 6));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 384), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 392), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 400), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 408), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 416), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 424), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 432), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 440), o7);
+                }
+                o0.StoreUnsafe(ref o, 384);
+                o1.StoreUnsafe(ref o, 392);
+                o2.StoreUnsafe(ref o, 400);
+                o3.StoreUnsafe(ref o, 408);
+                o4.StoreUnsafe(ref o, 416);
+                o5.StoreUnsafe(ref o, 424);
+                o6.StoreUnsafe(ref o, 432);
+                o7.StoreUnsafe(ref o, 440);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 32; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 512);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 7));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 448), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 456), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 464), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 472), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 480), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 488), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 496), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 504), o7);
+                }
+                o0.StoreUnsafe(ref o, 448);
+                o1.StoreUnsafe(ref o, 456);
+                o2.StoreUnsafe(ref o, 464);
+                o3.StoreUnsafe(ref o, 472);
+                o4.StoreUnsafe(ref o, 480);
+                o5.StoreUnsafe(ref o, 488);
+                o6.StoreUnsafe(ref o, 496);
+                o7.StoreUnsafe(ref o, 504);
+            }
+
+            if (writeWeights)
+            {
+                // Keys not attended get 0 even in a NaN row (their e^(−∞ − NaN) is NaN there).
+                for (int j = 0; j < 32; j++)
+                {
+                    bool attended = Unsafe.Add(ref keep, j) != 0;
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    Unsafe.Add(ref w, 0 + j) = attended ? Unsafe.Add(ref pj, 0) : 0f;
+                    Unsafe.Add(ref w, 32 + j) = attended ? Unsafe.Add(ref pj, 1) : 0f;
+                    Unsafe.Add(ref w, 64 + j) = attended ? Unsafe.Add(ref pj, 2) : 0f;
+                    Unsafe.Add(ref w, 96 + j) = attended ? Unsafe.Add(ref pj, 3) : 0f;
+                    Unsafe.Add(ref w, 128 + j) = attended ? Unsafe.Add(ref pj, 4) : 0f;
+                    Unsafe.Add(ref w, 160 + j) = attended ? Unsafe.Add(ref pj, 5) : 0f;
+                    Unsafe.Add(ref w, 192 + j) = attended ? Unsafe.Add(ref pj, 6) : 0f;
+                    Unsafe.Add(ref w, 224 + j) = attended ? Unsafe.Add(ref pj, 7) : 0f;
                 }
             }
         }

@@ -2,7 +2,7 @@
 // CrossAttention.Gen 0.1.0: multi-head cross-attention for Demo.GqaStep.
 // Shape: Lq=1, Lkv=1500, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125, KvHeads=2 (1/sqrt(head size)).
 // Tiers: Vector512 for AVX-512 CPUs; Vector256 for AVX2 CPUs; Vector128 for ARM64 CPUs.
-// Partly unrolled (CXA0100): all 1 query row unrolled; the 1500 keys in loops, a vector of keys at a time; the head dimension (64) unrolled in registers.
+// Partly unrolled (CXA0100): Vector512: the query row of all 8 heads at once; the 1500 keys in loops, key and value rows read in order | Vector256: the query row of all 8 heads at once; the 1500 keys in loops, key and value rows read in order | Vector128: all 1 query row unrolled; the 1500 keys in loops, a vector of keys at a time; the head dimension (64) unrolled in registers.
 #nullable enable
 #pragma warning disable CS8981
 
@@ -118,11 +118,12 @@ namespace CrossAttention.Generated.Tier512
     using Vec = global::System.Runtime.Intrinsics.Vector512;
     using P = global::CrossAttention.Kernels.Vector512Primitives;
 
-    // Vector512 (16 lanes, 32 registers): keys in vector lanes; the query row of the 4 heads sharing a key/value head, two at a time, over tiles of 64 key and value rows each read once for all of them; 1500 keys in loops, scores in a buffer;
-    //       head dimension: 4 vector(s) of 16, unrolled;
-    //       scores in blocks of 2 rows × 4 keys, weighted sum in blocks of 2 rows × 4 output vectors;
+    // Vector512 (16 lanes, 32 registers): the query row of all 8 heads at once, key and value rows read in memory order;
+    //       scores: 2 key row(s) at a time, one dot product per head and row (4 vector(s) of 16), one reduction
+    //       for them, 8 floats a key row;
+    //       softmax over the flat score buffer, every head at once; weighted sum 4 head(s) a pass over the value rows;
     //       projections: 512 → 512 by the runtime's Vector512 kernel (inputs in a loop); 512 → 128 by the runtime's Vector512 kernel (inputs in a loop);
-    //       about 240 statements per head, far inside the JIT's optimization limits.
+    //       about 300 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector512 code behind Demo.GqaStep: Lq=1, Lkv=1500, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125, KvHeads=2.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     file readonly struct GqaStepKernel : global::CrossAttention.Kernels.IGeneratedKernel
@@ -136,14 +137,14 @@ namespace CrossAttention.Generated.Tier512
         /// <summary>True where the CPU accelerates Vector512 code.</summary>
         public static bool IsSupported => P.IsSupported;
 
-        /// <summary>An item is the 4 query heads of one batch item sharing a key/value head.</summary>
-        public static int HeadsPerItem => 4;
+        /// <summary>An item is a batch item: every head at once, key rows read in order.</summary>
+        public static int HeadsPerItem => 8;
 
         /// <summary>Whole vectors of 16 covering the 1500 keys.</summary>
         public static int ScoreBufferLength => 1504;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 4;
+        public static int ScoreRows => 8;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -154,205 +155,293 @@ namespace CrossAttention.Generated.Tier512
             P.Project(x, rows, w, b, y);
 
         /// <summary>
-        /// 4 heads of one batch item sharing a key/value head. <paramref name="q"/>, <paramref name="o"/> point at the first head's first column of query row 0,
-        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the heads' [4, 1, 1500] weights.
-        /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name="scores"/>: scratch.
+        /// The query row of every head of one batch item, key and value rows read in order. <paramref name="q"/>, <paramref name="o"/> point at the query row,
+        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the item's [8, 1, 1500] weights;
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: [1500, 8] scores of every head (and padding to whole vectors).
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
+            // Scores: 2 key row(s) at a time, one dot product per head and row (each query vector loaded once for them),
+            // one reduction for all of them; masked keys −∞ after (their products never reach a score).
             V scale = Vec.Create(0.125f);
-            V negativeInfinity = Vec.Create(float.NegativeInfinity);
-            Vector128<float> scale4 = Vector128.Create(0.125f), negativeInfinity4 = Vector128.Create(float.NegativeInfinity);
-
-            // Query row 0
+            for (int j = 0; j < 1500; j += 2)
             {
-                ref float qi = ref Unsafe.Add(ref q, 0);
-                ref float oi = ref Unsafe.Add(ref o, 0);
-
-                // Scores: tiles of 64 keys, each read once for the 4 heads, in blocks of 2 heads × 4 keys.
-                for (int t = 0; t < 1500; t += 64)
+                ref float kj = ref Unsafe.Add(ref k, j * 128);
+                V x = Vec.LoadUnsafe(ref q, 0);
+                V a0 = x * Vec.LoadUnsafe(ref kj, 0);
+                V a8 = x * Vec.LoadUnsafe(ref kj, 128);
+                x = Vec.LoadUnsafe(ref q, 16);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a0);
+                a8 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 144), a8);
+                x = Vec.LoadUnsafe(ref q, 32);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a0);
+                a8 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 160), a8);
+                x = Vec.LoadUnsafe(ref q, 48);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a0);
+                a8 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 176), a8);
+                x = Vec.LoadUnsafe(ref q, 64);
+                V a1 = x * Vec.LoadUnsafe(ref kj, 0);
+                V a9 = x * Vec.LoadUnsafe(ref kj, 128);
+                x = Vec.LoadUnsafe(ref q, 80);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a1);
+                a9 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 144), a9);
+                x = Vec.LoadUnsafe(ref q, 96);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a1);
+                a9 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 160), a9);
+                x = Vec.LoadUnsafe(ref q, 112);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a1);
+                a9 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 176), a9);
+                x = Vec.LoadUnsafe(ref q, 128);
+                V a2 = x * Vec.LoadUnsafe(ref kj, 0);
+                V a10 = x * Vec.LoadUnsafe(ref kj, 128);
+                x = Vec.LoadUnsafe(ref q, 144);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a2);
+                a10 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 144), a10);
+                x = Vec.LoadUnsafe(ref q, 160);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a2);
+                a10 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 160), a10);
+                x = Vec.LoadUnsafe(ref q, 176);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a2);
+                a10 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 176), a10);
+                x = Vec.LoadUnsafe(ref q, 192);
+                V a3 = x * Vec.LoadUnsafe(ref kj, 0);
+                V a11 = x * Vec.LoadUnsafe(ref kj, 128);
+                x = Vec.LoadUnsafe(ref q, 208);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a3);
+                a11 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 144), a11);
+                x = Vec.LoadUnsafe(ref q, 224);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a3);
+                a11 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 160), a11);
+                x = Vec.LoadUnsafe(ref q, 240);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a3);
+                a11 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 176), a11);
+                x = Vec.LoadUnsafe(ref q, 256);
+                V a4 = x * Vec.LoadUnsafe(ref kj, 64);
+                V a12 = x * Vec.LoadUnsafe(ref kj, 192);
+                x = Vec.LoadUnsafe(ref q, 272);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a4);
+                a12 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 208), a12);
+                x = Vec.LoadUnsafe(ref q, 288);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a4);
+                a12 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 224), a12);
+                x = Vec.LoadUnsafe(ref q, 304);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a4);
+                a12 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 240), a12);
+                x = Vec.LoadUnsafe(ref q, 320);
+                V a5 = x * Vec.LoadUnsafe(ref kj, 64);
+                V a13 = x * Vec.LoadUnsafe(ref kj, 192);
+                x = Vec.LoadUnsafe(ref q, 336);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a5);
+                a13 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 208), a13);
+                x = Vec.LoadUnsafe(ref q, 352);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a5);
+                a13 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 224), a13);
+                x = Vec.LoadUnsafe(ref q, 368);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a5);
+                a13 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 240), a13);
+                x = Vec.LoadUnsafe(ref q, 384);
+                V a6 = x * Vec.LoadUnsafe(ref kj, 64);
+                V a14 = x * Vec.LoadUnsafe(ref kj, 192);
+                x = Vec.LoadUnsafe(ref q, 400);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a6);
+                a14 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 208), a14);
+                x = Vec.LoadUnsafe(ref q, 416);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a6);
+                a14 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 224), a14);
+                x = Vec.LoadUnsafe(ref q, 432);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a6);
+                a14 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 240), a14);
+                x = Vec.LoadUnsafe(ref q, 448);
+                V a7 = x * Vec.LoadUnsafe(ref kj, 64);
+                V a15 = x * Vec.LoadUnsafe(ref kj, 192);
+                x = Vec.LoadUnsafe(ref q, 464);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a7);
+                a15 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 208), a15);
+                x = Vec.LoadUnsafe(ref q, 480);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a7);
+                a15 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 224), a15);
+                x = Vec.LoadUnsafe(ref q, 496);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a7);
+                a15 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 240), a15);
+                (P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) * scale).StoreUnsafe(ref scores, (nuint)(j * 8));
+            }
+            for (int j = 0; j < 1500; j++)
+            {
+                if (Unsafe.Add(ref keep, j) == 0)
                 {
-                    int tileEnd = Math.Min(t + 64, 1500);
-                    for (int g = 0; g < 4; g += 2)
-                    {
-                        ref float qg = ref Unsafe.Add(ref qi, g * 64);
-                        ref float sg = ref Unsafe.Add(ref scores, g * 1504);
-                        ref float sg1 = ref Unsafe.Add(ref sg, 1504);
-                        for (int j = t; j < tileEnd; j += 4)
-                        {
-                            ref float kr = ref Unsafe.Add(ref k, j * 128);
-                            V a0_0 = V.Zero;
-                            V a0_1 = V.Zero;
-                            V a0_2 = V.Zero;
-                            V a0_3 = V.Zero;
-                            V a1_0 = V.Zero;
-                            V a1_1 = V.Zero;
-                            V a1_2 = V.Zero;
-                            V a1_3 = V.Zero;
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 0);
-                                V x1 = Vec.LoadUnsafe(ref qg, 64);
-                                V k0 = Vec.LoadUnsafe(ref kr, 0);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 128);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 256);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 384);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 16);
-                                V x1 = Vec.LoadUnsafe(ref qg, 80);
-                                V k0 = Vec.LoadUnsafe(ref kr, 16);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 144);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 272);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 400);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 32);
-                                V x1 = Vec.LoadUnsafe(ref qg, 96);
-                                V k0 = Vec.LoadUnsafe(ref kr, 32);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 160);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 288);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 416);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 48);
-                                V x1 = Vec.LoadUnsafe(ref qg, 112);
-                                V k0 = Vec.LoadUnsafe(ref kr, 48);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 176);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 304);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 432);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            Vector128<float> kept = Vector128.LoadUnsafe(ref keep, (nuint)j).AsSingle();
-                            Vector128<float> s0 = Vector128.ConditionalSelect(kept, P.Reduce4(a0_0, a0_1, a0_2, a0_3) * scale4, negativeInfinity4);
-                            s0.StoreUnsafe(ref sg, (nuint)j);
-                            Vector128<float> s1 = Vector128.ConditionalSelect(kept, P.Reduce4(a1_0, a1_1, a1_2, a1_3) * scale4, negativeInfinity4);
-                            s1.StoreUnsafe(ref sg1, (nuint)j);
-                        }
-                    }
+                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 0));
+                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 4));
                 }
+            }
 
-                // Softmax per head: the maximum over attended keys, e^(s − max) on them (0 elsewhere), divided by the sum.
-                for (int g = 0; g < 4; g++)
+            // Softmax per head over the flat buffer: lane t of every vector is head t mod 8, so the maxima and sums
+            // run vector by vector and fold across the lanes 8 apart at the end.
+            V max = Vec.LoadUnsafe(ref scores, 0);
+            for (int t = 16; t < 12000; t += 16)
+            {
+                max = Vec.MaxNative(max, Vec.LoadUnsafe(ref scores, (nuint)t));
+            }
+            max = Vec.MaxNative(max, Vec.Shuffle(max, Vec.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+            V sum = V.Zero;
+            for (int t = 0; t < 12000; t += 16)
+            {
+                V e = P.Exp(Vec.LoadUnsafe(ref scores, (nuint)t) - max);
+                e.StoreUnsafe(ref scores, (nuint)t);
+                sum += e;
+            }
+            sum += Vec.Shuffle(sum, Vec.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+            V inverse = Vec.Create(1f) / sum;
+            for (int t = 0; t < 12000; t += 16)
+            {
+                (Vec.LoadUnsafe(ref scores, (nuint)t) * inverse).StoreUnsafe(ref scores, (nuint)t);
+            }
+
+            // Weighted sum: value rows in order, 4 head(s) a pass; a masked key's row is never read. Accumulators start
+            // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                V o8 = Vec.Create(-0f);
+                V o9 = Vec.Create(-0f);
+                V o10 = Vec.Create(-0f);
+                V o11 = Vec.Create(-0f);
+                V o12 = Vec.Create(-0f);
+                V o13 = Vec.Create(-0f);
+                V o14 = Vec.Create(-0f);
+                V o15 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
                 {
-                    ref float sg = ref Unsafe.Add(ref scores, g * 1504);
-                    V maxima = negativeInfinity;
-                    for (int kb = 0; kb < 1504; kb += 16)
+                    if (Unsafe.Add(ref keep, j) == 0)
                     {
-                        maxima = Vec.MaxNative(maxima, Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle(), Vec.LoadUnsafe(ref sg, (nuint)kb), negativeInfinity));
+                        continue;
                     }
-                    V shift = Vec.Create(P.HorizontalMax(maxima));
-                    V inverseTotal = V.Zero;
-                    for (int kb = 0; kb < 1504; kb += 16)
-                    {
-                        V p = P.Exp(Vec.LoadUnsafe(ref sg, (nuint)kb) - shift) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle();
-                        p.StoreUnsafe(ref sg, (nuint)kb);
-                        inverseTotal += p;
-                    }
-                    float inverse = 1f / P.HorizontalSum(inverseTotal);
-                    V inverses = Vec.Create(inverse);
-                    for (int kb = 0; kb < 1504; kb += 16)
-                    {
-                        (Vec.LoadUnsafe(ref sg, (nuint)kb) * inverses).StoreUnsafe(ref sg, (nuint)kb);
-                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 0));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o3);
+                    p = Vec.Create(Unsafe.Add(ref pj, 1));
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o7);
+                    p = Vec.Create(Unsafe.Add(ref pj, 2));
+                    o8 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o8);
+                    o9 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o9);
+                    o10 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o10);
+                    o11 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o11);
+                    p = Vec.Create(Unsafe.Add(ref pj, 3));
+                    o12 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o12);
+                    o13 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o13);
+                    o14 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o14);
+                    o15 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o15);
                 }
-
-                // Weighted sum of value rows: tiles of 64 rows, each read once for the 4 heads, in blocks of 2 heads × 4
-                // output vectors; each block's sums go to the output row and continue from there in the next tile.
-                for (int t = 0; t < 1500; t += 64)
+                o0.StoreUnsafe(ref o, 0);
+                o1.StoreUnsafe(ref o, 16);
+                o2.StoreUnsafe(ref o, 32);
+                o3.StoreUnsafe(ref o, 48);
+                o4.StoreUnsafe(ref o, 64);
+                o5.StoreUnsafe(ref o, 80);
+                o6.StoreUnsafe(ref o, 96);
+                o7.StoreUnsafe(ref o, 112);
+                o8.StoreUnsafe(ref o, 128);
+                o9.StoreUnsafe(ref o, 144);
+                o10.StoreUnsafe(ref o, 160);
+                o11.StoreUnsafe(ref o, 176);
+                o12.StoreUnsafe(ref o, 192);
+                o13.StoreUnsafe(ref o, 208);
+                o14.StoreUnsafe(ref o, 224);
+                o15.StoreUnsafe(ref o, 240);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                V o8 = Vec.Create(-0f);
+                V o9 = Vec.Create(-0f);
+                V o10 = Vec.Create(-0f);
+                V o11 = Vec.Create(-0f);
+                V o12 = Vec.Create(-0f);
+                V o13 = Vec.Create(-0f);
+                V o14 = Vec.Create(-0f);
+                V o15 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
                 {
-                    int tileEnd = Math.Min(t + 64, 1500);
-                    for (int g = 0; g < 4; g += 2)
+                    if (Unsafe.Add(ref keep, j) == 0)
                     {
-                        ref float og = ref Unsafe.Add(ref oi, g * 64);
-                        ref float og1 = ref Unsafe.Add(ref og, 64);
-                        ref float sg = ref Unsafe.Add(ref scores, g * 1504);
-                        ref float sg1 = ref Unsafe.Add(ref sg, 1504);
-                        {
-                            V o0_0 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 0);
-                            V o0_1 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 16);
-                            V o0_2 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 32);
-                            V o0_3 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 48);
-                            V o1_0 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 0);
-                            V o1_1 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 16);
-                            V o1_2 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 32);
-                            V o1_3 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 48);
-                            for (int j = t; j < tileEnd; j++)
-                            {
-                                if (Unsafe.Add(ref keep, j) != 0)
-                                {
-                                    V p0 = Vec.Create(Unsafe.Add(ref sg, j)), p1 = Vec.Create(Unsafe.Add(ref sg1, j));
-                                    ref float vr = ref Unsafe.Add(ref v, j * 128);
-                                    V value0 = Vec.LoadUnsafe(ref vr, 0);
-                                    o0_0 = Vec.FusedMultiplyAdd(p0, value0, o0_0);
-                                    o1_0 = Vec.FusedMultiplyAdd(p1, value0, o1_0);
-                                    V value1 = Vec.LoadUnsafe(ref vr, 16);
-                                    o0_1 = Vec.FusedMultiplyAdd(p0, value1, o0_1);
-                                    o1_1 = Vec.FusedMultiplyAdd(p1, value1, o1_1);
-                                    V value2 = Vec.LoadUnsafe(ref vr, 32);
-                                    o0_2 = Vec.FusedMultiplyAdd(p0, value2, o0_2);
-                                    o1_2 = Vec.FusedMultiplyAdd(p1, value2, o1_2);
-                                    V value3 = Vec.LoadUnsafe(ref vr, 48);
-                                    o0_3 = Vec.FusedMultiplyAdd(p0, value3, o0_3);
-                                    o1_3 = Vec.FusedMultiplyAdd(p1, value3, o1_3);
-                                }
-                            }
-                            o0_0.StoreUnsafe(ref og, 0);
-                            o0_1.StoreUnsafe(ref og, 16);
-                            o0_2.StoreUnsafe(ref og, 32);
-                            o0_3.StoreUnsafe(ref og, 48);
-                            o1_0.StoreUnsafe(ref og1, 0);
-                            o1_1.StoreUnsafe(ref og1, 16);
-                            o1_2.StoreUnsafe(ref og1, 32);
-                            o1_3.StoreUnsafe(ref og1, 48);
-                        }
+                        continue;
                     }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 4));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o3);
+                    p = Vec.Create(Unsafe.Add(ref pj, 5));
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o7);
+                    p = Vec.Create(Unsafe.Add(ref pj, 6));
+                    o8 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o8);
+                    o9 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o9);
+                    o10 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o10);
+                    o11 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o11);
+                    p = Vec.Create(Unsafe.Add(ref pj, 7));
+                    o12 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o12);
+                    o13 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o13);
+                    o14 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o14);
+                    o15 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o15);
                 }
+                o0.StoreUnsafe(ref o, 256);
+                o1.StoreUnsafe(ref o, 272);
+                o2.StoreUnsafe(ref o, 288);
+                o3.StoreUnsafe(ref o, 304);
+                o4.StoreUnsafe(ref o, 320);
+                o5.StoreUnsafe(ref o, 336);
+                o6.StoreUnsafe(ref o, 352);
+                o7.StoreUnsafe(ref o, 368);
+                o8.StoreUnsafe(ref o, 384);
+                o9.StoreUnsafe(ref o, 400);
+                o10.StoreUnsafe(ref o, 416);
+                o11.StoreUnsafe(ref o, 432);
+                o12.StoreUnsafe(ref o, 448);
+                o13.StoreUnsafe(ref o, 464);
+                o14.StoreUnsafe(ref o, 480);
+                o15.StoreUnsafe(ref o, 496);
+            }
 
-                for (int g = 0; g < 4; g++)
+            if (writeWeights)
+            {
+                // Keys not attended get 0 even in a NaN row (their e^(−∞ − NaN) is NaN there).
+                for (int j = 0; j < 1500; j++)
                 {
-                    ref float sg = ref Unsafe.Add(ref scores, g * 1504);
-                    if (writeWeights)
-                    {
-                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                        ref float wi = ref Unsafe.Add(ref w, 0 + (g * 1500));
-                        for (int kb = 0; kb < 1488; kb += 16)
-                        {
-                            ((Vec.LoadUnsafe(ref sg, (nuint)kb) * V.One) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
-                        }
-                        // The last, partial block: the 16 weights ending the row (the overlap rewrites equal values).
-                        ((Vec.LoadUnsafe(ref sg, 1484) * V.One) & Vec.LoadUnsafe(ref keep, 1484).AsSingle()).StoreUnsafe(ref wi, 1484);
-                    }
+                    bool attended = Unsafe.Add(ref keep, j) != 0;
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    Unsafe.Add(ref w, 0 + j) = attended ? Unsafe.Add(ref pj, 0) : 0f;
+                    Unsafe.Add(ref w, 1500 + j) = attended ? Unsafe.Add(ref pj, 1) : 0f;
+                    Unsafe.Add(ref w, 3000 + j) = attended ? Unsafe.Add(ref pj, 2) : 0f;
+                    Unsafe.Add(ref w, 4500 + j) = attended ? Unsafe.Add(ref pj, 3) : 0f;
+                    Unsafe.Add(ref w, 6000 + j) = attended ? Unsafe.Add(ref pj, 4) : 0f;
+                    Unsafe.Add(ref w, 7500 + j) = attended ? Unsafe.Add(ref pj, 5) : 0f;
+                    Unsafe.Add(ref w, 9000 + j) = attended ? Unsafe.Add(ref pj, 6) : 0f;
+                    Unsafe.Add(ref w, 10500 + j) = attended ? Unsafe.Add(ref pj, 7) : 0f;
                 }
             }
         }
@@ -370,11 +459,12 @@ namespace CrossAttention.Generated.Tier256
     using Vec = global::System.Runtime.Intrinsics.Vector256;
     using P = global::CrossAttention.Kernels.Vector256Primitives;
 
-    // Vector256 (8 lanes, 16 registers): keys in vector lanes; the query row of the 4 heads sharing a key/value head, two at a time, over tiles of 64 key and value rows each read once for all of them; 1500 keys in loops, scores in a buffer;
-    //       head dimension: 8 vector(s) of 8, unrolled;
-    //       scores in blocks of 2 rows × 4 keys, weighted sum in blocks of 2 rows × 4 output vectors;
+    // Vector256 (8 lanes, 16 registers): the query row of all 8 heads at once, key and value rows read in memory order;
+    //       scores: 1 key row(s) at a time, one dot product per head and row (8 vector(s) of 8), one reduction
+    //       for them, 8 floats a key row;
+    //       softmax over the flat score buffer, every head at once; weighted sum 1 head(s) a pass over the value rows;
     //       projections: 512 → 512 by the runtime's Vector256 kernel (inputs in a loop); 512 → 128 by the runtime's Vector256 kernel (inputs in a loop);
-    //       about 248 statements per head, far inside the JIT's optimization limits.
+    //       about 396 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector256 code behind Demo.GqaStep: Lq=1, Lkv=1500, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125, KvHeads=2.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
     file readonly struct GqaStepKernel : global::CrossAttention.Kernels.IGeneratedKernel
@@ -388,14 +478,14 @@ namespace CrossAttention.Generated.Tier256
         /// <summary>True where the CPU accelerates Vector256 code.</summary>
         public static bool IsSupported => P.IsSupported;
 
-        /// <summary>An item is the 4 query heads of one batch item sharing a key/value head.</summary>
-        public static int HeadsPerItem => 4;
+        /// <summary>An item is a batch item: every head at once, key rows read in order.</summary>
+        public static int HeadsPerItem => 8;
 
         /// <summary>Whole vectors of 8 covering the 1500 keys.</summary>
         public static int ScoreBufferLength => 1504;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 4;
+        public static int ScoreRows => 8;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -406,307 +496,491 @@ namespace CrossAttention.Generated.Tier256
             P.Project(x, rows, w, b, y);
 
         /// <summary>
-        /// 4 heads of one batch item sharing a key/value head. <paramref name="q"/>, <paramref name="o"/> point at the first head's first column of query row 0,
-        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the heads' [4, 1, 1500] weights.
-        /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name="scores"/>: scratch.
+        /// The query row of every head of one batch item, key and value rows read in order. <paramref name="q"/>, <paramref name="o"/> point at the query row,
+        /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the item's [8, 1, 1500] weights;
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: [1500, 8] scores of every head (and padding to whole vectors).
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
+            // Scores: 1 key row(s) at a time, one dot product per head and row (each query vector loaded once for them),
+            // one reduction for all of them; masked keys −∞ after (their products never reach a score).
             V scale = Vec.Create(0.125f);
-            V negativeInfinity = Vec.Create(float.NegativeInfinity);
-            Vector128<float> scale4 = Vector128.Create(0.125f), negativeInfinity4 = Vector128.Create(float.NegativeInfinity);
-
-            // Query row 0
+            for (int j = 0; j < 1500; j += 1)
             {
-                ref float qi = ref Unsafe.Add(ref q, 0);
-                ref float oi = ref Unsafe.Add(ref o, 0);
-
-                // Scores: tiles of 64 keys, each read once for the 4 heads, in blocks of 2 heads × 4 keys.
-                for (int t = 0; t < 1500; t += 64)
+                ref float kj = ref Unsafe.Add(ref k, j * 128);
+                V x = Vec.LoadUnsafe(ref q, 0);
+                V a0 = x * Vec.LoadUnsafe(ref kj, 0);
+                x = Vec.LoadUnsafe(ref q, 8);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 8), a0);
+                x = Vec.LoadUnsafe(ref q, 16);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a0);
+                x = Vec.LoadUnsafe(ref q, 24);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 24), a0);
+                x = Vec.LoadUnsafe(ref q, 32);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a0);
+                x = Vec.LoadUnsafe(ref q, 40);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 40), a0);
+                x = Vec.LoadUnsafe(ref q, 48);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a0);
+                x = Vec.LoadUnsafe(ref q, 56);
+                a0 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 56), a0);
+                x = Vec.LoadUnsafe(ref q, 64);
+                V a1 = x * Vec.LoadUnsafe(ref kj, 0);
+                x = Vec.LoadUnsafe(ref q, 72);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 8), a1);
+                x = Vec.LoadUnsafe(ref q, 80);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a1);
+                x = Vec.LoadUnsafe(ref q, 88);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 24), a1);
+                x = Vec.LoadUnsafe(ref q, 96);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a1);
+                x = Vec.LoadUnsafe(ref q, 104);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 40), a1);
+                x = Vec.LoadUnsafe(ref q, 112);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a1);
+                x = Vec.LoadUnsafe(ref q, 120);
+                a1 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 56), a1);
+                x = Vec.LoadUnsafe(ref q, 128);
+                V a2 = x * Vec.LoadUnsafe(ref kj, 0);
+                x = Vec.LoadUnsafe(ref q, 136);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 8), a2);
+                x = Vec.LoadUnsafe(ref q, 144);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a2);
+                x = Vec.LoadUnsafe(ref q, 152);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 24), a2);
+                x = Vec.LoadUnsafe(ref q, 160);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a2);
+                x = Vec.LoadUnsafe(ref q, 168);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 40), a2);
+                x = Vec.LoadUnsafe(ref q, 176);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a2);
+                x = Vec.LoadUnsafe(ref q, 184);
+                a2 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 56), a2);
+                x = Vec.LoadUnsafe(ref q, 192);
+                V a3 = x * Vec.LoadUnsafe(ref kj, 0);
+                x = Vec.LoadUnsafe(ref q, 200);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 8), a3);
+                x = Vec.LoadUnsafe(ref q, 208);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 16), a3);
+                x = Vec.LoadUnsafe(ref q, 216);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 24), a3);
+                x = Vec.LoadUnsafe(ref q, 224);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 32), a3);
+                x = Vec.LoadUnsafe(ref q, 232);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 40), a3);
+                x = Vec.LoadUnsafe(ref q, 240);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 48), a3);
+                x = Vec.LoadUnsafe(ref q, 248);
+                a3 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 56), a3);
+                x = Vec.LoadUnsafe(ref q, 256);
+                V a4 = x * Vec.LoadUnsafe(ref kj, 64);
+                x = Vec.LoadUnsafe(ref q, 264);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 72), a4);
+                x = Vec.LoadUnsafe(ref q, 272);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a4);
+                x = Vec.LoadUnsafe(ref q, 280);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 88), a4);
+                x = Vec.LoadUnsafe(ref q, 288);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a4);
+                x = Vec.LoadUnsafe(ref q, 296);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 104), a4);
+                x = Vec.LoadUnsafe(ref q, 304);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a4);
+                x = Vec.LoadUnsafe(ref q, 312);
+                a4 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 120), a4);
+                x = Vec.LoadUnsafe(ref q, 320);
+                V a5 = x * Vec.LoadUnsafe(ref kj, 64);
+                x = Vec.LoadUnsafe(ref q, 328);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 72), a5);
+                x = Vec.LoadUnsafe(ref q, 336);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a5);
+                x = Vec.LoadUnsafe(ref q, 344);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 88), a5);
+                x = Vec.LoadUnsafe(ref q, 352);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a5);
+                x = Vec.LoadUnsafe(ref q, 360);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 104), a5);
+                x = Vec.LoadUnsafe(ref q, 368);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a5);
+                x = Vec.LoadUnsafe(ref q, 376);
+                a5 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 120), a5);
+                x = Vec.LoadUnsafe(ref q, 384);
+                V a6 = x * Vec.LoadUnsafe(ref kj, 64);
+                x = Vec.LoadUnsafe(ref q, 392);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 72), a6);
+                x = Vec.LoadUnsafe(ref q, 400);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a6);
+                x = Vec.LoadUnsafe(ref q, 408);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 88), a6);
+                x = Vec.LoadUnsafe(ref q, 416);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a6);
+                x = Vec.LoadUnsafe(ref q, 424);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 104), a6);
+                x = Vec.LoadUnsafe(ref q, 432);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a6);
+                x = Vec.LoadUnsafe(ref q, 440);
+                a6 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 120), a6);
+                x = Vec.LoadUnsafe(ref q, 448);
+                V a7 = x * Vec.LoadUnsafe(ref kj, 64);
+                x = Vec.LoadUnsafe(ref q, 456);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 72), a7);
+                x = Vec.LoadUnsafe(ref q, 464);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 80), a7);
+                x = Vec.LoadUnsafe(ref q, 472);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 88), a7);
+                x = Vec.LoadUnsafe(ref q, 480);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 96), a7);
+                x = Vec.LoadUnsafe(ref q, 488);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 104), a7);
+                x = Vec.LoadUnsafe(ref q, 496);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 112), a7);
+                x = Vec.LoadUnsafe(ref q, 504);
+                a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 120), a7);
+                (P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale).StoreUnsafe(ref scores, (nuint)(j * 8));
+            }
+            for (int j = 0; j < 1500; j++)
+            {
+                if (Unsafe.Add(ref keep, j) == 0)
                 {
-                    int tileEnd = Math.Min(t + 64, 1500);
-                    for (int g = 0; g < 4; g += 2)
-                    {
-                        ref float qg = ref Unsafe.Add(ref qi, g * 64);
-                        ref float sg = ref Unsafe.Add(ref scores, g * 1504);
-                        ref float sg1 = ref Unsafe.Add(ref sg, 1504);
-                        for (int j = t; j < tileEnd; j += 4)
-                        {
-                            ref float kr = ref Unsafe.Add(ref k, j * 128);
-                            V a0_0 = V.Zero;
-                            V a0_1 = V.Zero;
-                            V a0_2 = V.Zero;
-                            V a0_3 = V.Zero;
-                            V a1_0 = V.Zero;
-                            V a1_1 = V.Zero;
-                            V a1_2 = V.Zero;
-                            V a1_3 = V.Zero;
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 0);
-                                V x1 = Vec.LoadUnsafe(ref qg, 64);
-                                V k0 = Vec.LoadUnsafe(ref kr, 0);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 128);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 256);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 384);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 8);
-                                V x1 = Vec.LoadUnsafe(ref qg, 72);
-                                V k0 = Vec.LoadUnsafe(ref kr, 8);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 136);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 264);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 392);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 16);
-                                V x1 = Vec.LoadUnsafe(ref qg, 80);
-                                V k0 = Vec.LoadUnsafe(ref kr, 16);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 144);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 272);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 400);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 24);
-                                V x1 = Vec.LoadUnsafe(ref qg, 88);
-                                V k0 = Vec.LoadUnsafe(ref kr, 24);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 152);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 280);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 408);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 32);
-                                V x1 = Vec.LoadUnsafe(ref qg, 96);
-                                V k0 = Vec.LoadUnsafe(ref kr, 32);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 160);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 288);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 416);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 40);
-                                V x1 = Vec.LoadUnsafe(ref qg, 104);
-                                V k0 = Vec.LoadUnsafe(ref kr, 40);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 168);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 296);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 424);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 48);
-                                V x1 = Vec.LoadUnsafe(ref qg, 112);
-                                V k0 = Vec.LoadUnsafe(ref kr, 48);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 176);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 304);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 432);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            {
-                                V x0 = Vec.LoadUnsafe(ref qg, 56);
-                                V x1 = Vec.LoadUnsafe(ref qg, 120);
-                                V k0 = Vec.LoadUnsafe(ref kr, 56);
-                                a0_0 = Vec.FusedMultiplyAdd(x0, k0, a0_0);
-                                a1_0 = Vec.FusedMultiplyAdd(x1, k0, a1_0);
-                                V k1 = Vec.LoadUnsafe(ref kr, 184);
-                                a0_1 = Vec.FusedMultiplyAdd(x0, k1, a0_1);
-                                a1_1 = Vec.FusedMultiplyAdd(x1, k1, a1_1);
-                                V k2 = Vec.LoadUnsafe(ref kr, 312);
-                                a0_2 = Vec.FusedMultiplyAdd(x0, k2, a0_2);
-                                a1_2 = Vec.FusedMultiplyAdd(x1, k2, a1_2);
-                                V k3 = Vec.LoadUnsafe(ref kr, 440);
-                                a0_3 = Vec.FusedMultiplyAdd(x0, k3, a0_3);
-                                a1_3 = Vec.FusedMultiplyAdd(x1, k3, a1_3);
-                            }
-                            Vector128<float> kept = Vector128.LoadUnsafe(ref keep, (nuint)j).AsSingle();
-                            Vector128<float> s0 = Vector128.ConditionalSelect(kept, P.Reduce4(a0_0, a0_1, a0_2, a0_3) * scale4, negativeInfinity4);
-                            s0.StoreUnsafe(ref sg, (nuint)j);
-                            Vector128<float> s1 = Vector128.ConditionalSelect(kept, P.Reduce4(a1_0, a1_1, a1_2, a1_3) * scale4, negativeInfinity4);
-                            s1.StoreUnsafe(ref sg1, (nuint)j);
-                        }
-                    }
+                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 0));
+                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 4));
                 }
+            }
 
-                // Softmax per head: the maximum over attended keys, e^(s − max) on them (0 elsewhere), divided by the sum.
-                for (int g = 0; g < 4; g++)
+            // Softmax per head over the flat buffer: lane t of every vector is head t mod 8, so the maxima and sums
+            // run vector by vector and fold across the lanes 8 apart at the end.
+            V max = Vec.LoadUnsafe(ref scores, 0);
+            for (int t = 8; t < 12000; t += 8)
+            {
+                max = Vec.MaxNative(max, Vec.LoadUnsafe(ref scores, (nuint)t));
+            }
+            V sum = V.Zero;
+            for (int t = 0; t < 12000; t += 8)
+            {
+                V e = P.Exp(Vec.LoadUnsafe(ref scores, (nuint)t) - max);
+                e.StoreUnsafe(ref scores, (nuint)t);
+                sum += e;
+            }
+            V inverse = Vec.Create(1f) / sum;
+            for (int t = 0; t < 12000; t += 8)
+            {
+                (Vec.LoadUnsafe(ref scores, (nuint)t) * inverse).StoreUnsafe(ref scores, (nuint)t);
+            }
+
+            // Weighted sum: value rows in order, 1 head(s) a pass; a masked key's row is never read. Accumulators start
+            // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
                 {
-                    ref float sg = ref Unsafe.Add(ref scores, g * 1504);
-                    V maxima = negativeInfinity;
-                    for (int kb = 0; kb < 1504; kb += 8)
+                    if (Unsafe.Add(ref keep, j) == 0)
                     {
-                        maxima = Vec.MaxNative(maxima, Vec.ConditionalSelect(Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle(), Vec.LoadUnsafe(ref sg, (nuint)kb), negativeInfinity));
+                        continue;
                     }
-                    V shift = Vec.Create(P.HorizontalMax(maxima));
-                    V inverseTotal = V.Zero;
-                    for (int kb = 0; kb < 1504; kb += 8)
-                    {
-                        V p = P.Exp(Vec.LoadUnsafe(ref sg, (nuint)kb) - shift) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle();
-                        p.StoreUnsafe(ref sg, (nuint)kb);
-                        inverseTotal += p;
-                    }
-                    float inverse = 1f / P.HorizontalSum(inverseTotal);
-                    V inverses = Vec.Create(inverse);
-                    for (int kb = 0; kb < 1504; kb += 8)
-                    {
-                        (Vec.LoadUnsafe(ref sg, (nuint)kb) * inverses).StoreUnsafe(ref sg, (nuint)kb);
-                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 0));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 8), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 24), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 40), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 56), o7);
                 }
-
-                // Weighted sum of value rows: tiles of 64 rows, each read once for the 4 heads, in blocks of 2 heads × 4
-                // output vectors; each block's sums go to the output row and continue from there in the next tile.
-                for (int t = 0; t < 1500; t += 64)
+                o0.StoreUnsafe(ref o, 0);
+                o1.StoreUnsafe(ref o, 8);
+                o2.StoreUnsafe(ref o, 16);
+                o3.StoreUnsafe(ref o, 24);
+                o4.StoreUnsafe(ref o, 32);
+                o5.StoreUnsafe(ref o, 40);
+                o6.StoreUnsafe(ref o, 48);
+                o7.StoreUnsafe(ref o, 56);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
                 {
-                    int tileEnd = Math.Min(t + 64, 1500);
-                    for (int g = 0; g < 4; g += 2)
+                    if (Unsafe.Add(ref keep, j) == 0)
                     {
-                        ref float og = ref Unsafe.Add(ref oi, g * 64);
-                        ref float og1 = ref Unsafe.Add(ref og, 64);
-                        ref float sg = ref Unsafe.Add(ref scores, g * 1504);
-                        ref float sg1 = ref Unsafe.Add(ref sg, 1504);
-                        {
-                            V o0_0 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 0);
-                            V o0_1 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 8);
-                            V o0_2 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 16);
-                            V o0_3 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 24);
-                            V o1_0 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 0);
-                            V o1_1 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 8);
-                            V o1_2 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 16);
-                            V o1_3 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 24);
-                            for (int j = t; j < tileEnd; j++)
-                            {
-                                if (Unsafe.Add(ref keep, j) != 0)
-                                {
-                                    V p0 = Vec.Create(Unsafe.Add(ref sg, j)), p1 = Vec.Create(Unsafe.Add(ref sg1, j));
-                                    ref float vr = ref Unsafe.Add(ref v, j * 128);
-                                    V value0 = Vec.LoadUnsafe(ref vr, 0);
-                                    o0_0 = Vec.FusedMultiplyAdd(p0, value0, o0_0);
-                                    o1_0 = Vec.FusedMultiplyAdd(p1, value0, o1_0);
-                                    V value1 = Vec.LoadUnsafe(ref vr, 8);
-                                    o0_1 = Vec.FusedMultiplyAdd(p0, value1, o0_1);
-                                    o1_1 = Vec.FusedMultiplyAdd(p1, value1, o1_1);
-                                    V value2 = Vec.LoadUnsafe(ref vr, 16);
-                                    o0_2 = Vec.FusedMultiplyAdd(p0, value2, o0_2);
-                                    o1_2 = Vec.FusedMultiplyAdd(p1, value2, o1_2);
-                                    V value3 = Vec.LoadUnsafe(ref vr, 24);
-                                    o0_3 = Vec.FusedMultiplyAdd(p0, value3, o0_3);
-                                    o1_3 = Vec.FusedMultiplyAdd(p1, value3, o1_3);
-                                }
-                            }
-                            o0_0.StoreUnsafe(ref og, 0);
-                            o0_1.StoreUnsafe(ref og, 8);
-                            o0_2.StoreUnsafe(ref og, 16);
-                            o0_3.StoreUnsafe(ref og, 24);
-                            o1_0.StoreUnsafe(ref og1, 0);
-                            o1_1.StoreUnsafe(ref og1, 8);
-                            o1_2.StoreUnsafe(ref og1, 16);
-                            o1_3.StoreUnsafe(ref og1, 24);
-                        }
-                        {
-                            V o0_0 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 32);
-                            V o0_1 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 40);
-                            V o0_2 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 48);
-                            V o0_3 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og, 56);
-                            V o1_0 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 32);
-                            V o1_1 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 40);
-                            V o1_2 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 48);
-                            V o1_3 = t == 0 ? Vec.Create(-0f) : Vec.LoadUnsafe(ref og1, 56);
-                            for (int j = t; j < tileEnd; j++)
-                            {
-                                if (Unsafe.Add(ref keep, j) != 0)
-                                {
-                                    V p0 = Vec.Create(Unsafe.Add(ref sg, j)), p1 = Vec.Create(Unsafe.Add(ref sg1, j));
-                                    ref float vr = ref Unsafe.Add(ref v, j * 128);
-                                    V value0 = Vec.LoadUnsafe(ref vr, 32);
-                                    o0_0 = Vec.FusedMultiplyAdd(p0, value0, o0_0);
-                                    o1_0 = Vec.FusedMultiplyAdd(p1, value0, o1_0);
-                                    V value1 = Vec.LoadUnsafe(ref vr, 40);
-                                    o0_1 = Vec.FusedMultiplyAdd(p0, value1, o0_1);
-                                    o1_1 = Vec.FusedMultiplyAdd(p1, value1, o1_1);
-                                    V value2 = Vec.LoadUnsafe(ref vr, 48);
-                                    o0_2 = Vec.FusedMultiplyAdd(p0, value2, o0_2);
-                                    o1_2 = Vec.FusedMultiplyAdd(p1, value2, o1_2);
-                                    V value3 = Vec.LoadUnsafe(ref vr, 56);
-                                    o0_3 = Vec.FusedMultiplyAdd(p0, value3, o0_3);
-                                    o1_3 = Vec.FusedMultiplyAdd(p1, value3, o1_3);
-                                }
-                            }
-                            o0_0.StoreUnsafe(ref og, 32);
-                            o0_1.StoreUnsafe(ref og, 40);
-                            o0_2.StoreUnsafe(ref og, 48);
-                            o0_3.StoreUnsafe(ref og, 56);
-                            o1_0.StoreUnsafe(ref og1, 32);
-                            o1_1.StoreUnsafe(ref og1, 40);
-                            o1_2.StoreUnsafe(ref og1, 48);
-                            o1_3.StoreUnsafe(ref og1, 56);
-                        }
+                        continue;
                     }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 1));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 8), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 24), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 40), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 56), o7);
                 }
-
-                for (int g = 0; g < 4; g++)
+                o0.StoreUnsafe(ref o, 64);
+                o1.StoreUnsafe(ref o, 72);
+                o2.StoreUnsafe(ref o, 80);
+                o3.StoreUnsafe(ref o, 88);
+                o4.StoreUnsafe(ref o, 96);
+                o5.StoreUnsafe(ref o, 104);
+                o6.StoreUnsafe(ref o, 112);
+                o7.StoreUnsafe(ref o, 120);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
                 {
-                    ref float sg = ref Unsafe.Add(ref scores, g * 1504);
-                    if (writeWeights)
+                    if (Unsafe.Add(ref keep, j) == 0)
                     {
-                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                        ref float wi = ref Unsafe.Add(ref w, 0 + (g * 1500));
-                        for (int kb = 0; kb < 1496; kb += 8)
-                        {
-                            ((Vec.LoadUnsafe(ref sg, (nuint)kb) * V.One) & Vec.LoadUnsafe(ref keep, (nuint)kb).AsSingle()).StoreUnsafe(ref wi, (nuint)kb);
-                        }
-                        // The last, partial block: the 8 weights ending the row (the overlap rewrites equal values).
-                        ((Vec.LoadUnsafe(ref sg, 1492) * V.One) & Vec.LoadUnsafe(ref keep, 1492).AsSingle()).StoreUnsafe(ref wi, 1492);
+                        continue;
                     }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 2));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 8), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 24), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 40), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 56), o7);
+                }
+                o0.StoreUnsafe(ref o, 128);
+                o1.StoreUnsafe(ref o, 136);
+                o2.StoreUnsafe(ref o, 144);
+                o3.StoreUnsafe(ref o, 152);
+                o4.StoreUnsafe(ref o, 160);
+                o5.StoreUnsafe(ref o, 168);
+                o6.StoreUnsafe(ref o, 176);
+                o7.StoreUnsafe(ref o, 184);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 3));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 0), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 8), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 16), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 24), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 32), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 40), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 48), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 56), o7);
+                }
+                o0.StoreUnsafe(ref o, 192);
+                o1.StoreUnsafe(ref o, 200);
+                o2.StoreUnsafe(ref o, 208);
+                o3.StoreUnsafe(ref o, 216);
+                o4.StoreUnsafe(ref o, 224);
+                o5.StoreUnsafe(ref o, 232);
+                o6.StoreUnsafe(ref o, 240);
+                o7.StoreUnsafe(ref o, 248);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 4));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 72), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 88), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 104), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 120), o7);
+                }
+                o0.StoreUnsafe(ref o, 256);
+                o1.StoreUnsafe(ref o, 264);
+                o2.StoreUnsafe(ref o, 272);
+                o3.StoreUnsafe(ref o, 280);
+                o4.StoreUnsafe(ref o, 288);
+                o5.StoreUnsafe(ref o, 296);
+                o6.StoreUnsafe(ref o, 304);
+                o7.StoreUnsafe(ref o, 312);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 5));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 72), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 88), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 104), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 120), o7);
+                }
+                o0.StoreUnsafe(ref o, 320);
+                o1.StoreUnsafe(ref o, 328);
+                o2.StoreUnsafe(ref o, 336);
+                o3.StoreUnsafe(ref o, 344);
+                o4.StoreUnsafe(ref o, 352);
+                o5.StoreUnsafe(ref o, 360);
+                o6.StoreUnsafe(ref o, 368);
+                o7.StoreUnsafe(ref o, 376);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 6));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 72), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 88), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 104), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 120), o7);
+                }
+                o0.StoreUnsafe(ref o, 384);
+                o1.StoreUnsafe(ref o, 392);
+                o2.StoreUnsafe(ref o, 400);
+                o3.StoreUnsafe(ref o, 408);
+                o4.StoreUnsafe(ref o, 416);
+                o5.StoreUnsafe(ref o, 424);
+                o6.StoreUnsafe(ref o, 432);
+                o7.StoreUnsafe(ref o, 440);
+            }
+            {
+                V o0 = Vec.Create(-0f);
+                V o1 = Vec.Create(-0f);
+                V o2 = Vec.Create(-0f);
+                V o3 = Vec.Create(-0f);
+                V o4 = Vec.Create(-0f);
+                V o5 = Vec.Create(-0f);
+                V o6 = Vec.Create(-0f);
+                V o7 = Vec.Create(-0f);
+                for (int j = 0; j < 1500; j++)
+                {
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        continue;
+                    }
+
+                    ref float vj = ref Unsafe.Add(ref v, j * 128);
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    V p = Vec.Create(Unsafe.Add(ref pj, 7));
+                    o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 64), o0);
+                    o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 72), o1);
+                    o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 80), o2);
+                    o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 88), o3);
+                    o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 96), o4);
+                    o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 104), o5);
+                    o6 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 112), o6);
+                    o7 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, 120), o7);
+                }
+                o0.StoreUnsafe(ref o, 448);
+                o1.StoreUnsafe(ref o, 456);
+                o2.StoreUnsafe(ref o, 464);
+                o3.StoreUnsafe(ref o, 472);
+                o4.StoreUnsafe(ref o, 480);
+                o5.StoreUnsafe(ref o, 488);
+                o6.StoreUnsafe(ref o, 496);
+                o7.StoreUnsafe(ref o, 504);
+            }
+
+            if (writeWeights)
+            {
+                // Keys not attended get 0 even in a NaN row (their e^(−∞ − NaN) is NaN there).
+                for (int j = 0; j < 1500; j++)
+                {
+                    bool attended = Unsafe.Add(ref keep, j) != 0;
+                    ref float pj = ref Unsafe.Add(ref scores, j * 8);
+                    Unsafe.Add(ref w, 0 + j) = attended ? Unsafe.Add(ref pj, 0) : 0f;
+                    Unsafe.Add(ref w, 1500 + j) = attended ? Unsafe.Add(ref pj, 1) : 0f;
+                    Unsafe.Add(ref w, 3000 + j) = attended ? Unsafe.Add(ref pj, 2) : 0f;
+                    Unsafe.Add(ref w, 4500 + j) = attended ? Unsafe.Add(ref pj, 3) : 0f;
+                    Unsafe.Add(ref w, 6000 + j) = attended ? Unsafe.Add(ref pj, 4) : 0f;
+                    Unsafe.Add(ref w, 7500 + j) = attended ? Unsafe.Add(ref pj, 5) : 0f;
+                    Unsafe.Add(ref w, 9000 + j) = attended ? Unsafe.Add(ref pj, 6) : 0f;
+                    Unsafe.Add(ref w, 10500 + j) = attended ? Unsafe.Add(ref pj, 7) : 0f;
                 }
             }
         }

@@ -1,0 +1,187 @@
+using System.Linq;
+using CrossAttention.Generator.Model;
+
+namespace CrossAttention.Generator;
+
+public sealed partial class CrossAttentionGenerator
+{
+    internal static partial class Emitter
+    {
+        /// <summary>Output accumulators a pass of the weighted sum keeps, by the tier's register count (one more register
+        /// holds the broadcast weight, one a value vector).</summary>
+        private static int KeyRowsAccumulators(KernelPlan plan) => plan.Tier.Registers >= 32 ? 16 : 12;
+
+        /// <summary>
+        /// The single query row of every head, key and value rows read in memory order (<see cref="KernelPlan.KeyRows"/>):
+        /// per key row one dot product per head, L / <c>KeyRowsHeads</c> rows to a reduction into the score buffer (row j
+        /// holds <c>KeyRowsHeads</c> floats, lane t of every vector of it is head t mod <c>KeyRowsHeads</c>); the softmax over the
+        /// flat buffer with the heads' maxima and sums folded across the lanes; the weighted sum streaming the value rows
+        /// once per pass of heads.
+        /// </summary>
+        private static void EmitKeyRowsKernel(IndentedWriter w, KernelPlan plan)
+        {
+            KernelSpec spec = plan.Spec;
+            int lanes = plan.Lanes, chunks = spec.HeadSize / lanes, heads = spec.Heads, padded = plan.KeyRowsHeads;
+            int rowFloats = spec.Lkv * padded, total = (int)plan.KeyRowsScores;
+            w.Line("/// <summary>");
+            w.Line("/// The query row of every head of one batch item, key and value rows read in order. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at the query row,");
+            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {Int(spec.KvWidth)}); <paramref name=\"w\"/> at the item's [{Int(heads)}, 1, {Int(spec.Lkv)}] weights;");
+            w.Line($"/// <paramref name=\"keep\"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name=\"scores\"/>: [{Int(spec.Lkv)}, {Int(padded)}] scores of every head (and padding to whole vectors).");
+            w.Line("/// </summary>");
+            w.Open("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
+
+            // A reduction of L accumulators gives one vector: the scores of L / KeyRowsHeads key rows, in buffer order.
+            int rows = lanes / padded, whole = spec.Lkv / rows * rows;
+            w.Line($"// Scores: {Int(rows)} key row(s) at a time, one dot product per head and row (each query vector loaded once for them),");
+            w.Line("// one reduction for all of them; masked keys −∞ after (their products never reach a score).");
+            w.Line($"V scale = Vec.Create({FloatLiteral(spec.ResolvedScale)});");
+            w.Open($"for (int j = 0; j < {Int(whole)}; j += {Int(rows)})");
+            w.Line($"ref float kj = ref Unsafe.Add(ref k, j * {Int(spec.KvWidth)});");
+            EmitKeyRowScores(w, plan, rows, "kj", "(nuint)(j * " + Int(padded) + ")");
+            w.Close();
+            if (whole < spec.Lkv)
+            {
+                w.Open();
+                w.Line($"ref float kj = ref Unsafe.Add(ref k, {Int(whole * spec.KvWidth)});");
+                EmitKeyRowScores(w, plan, spec.Lkv - whole, "kj", Int(whole * padded));
+                w.Close();
+            }
+
+            w.Open($"for (int j = 0; j < {Int(spec.Lkv)}; j++)");
+            w.Open("if (Unsafe.Add(ref keep, j) == 0)");
+            for (int h = 0; h < padded; h += 4)
+            {
+                w.Line($"Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * {Int(padded)}) + {Int(h)}));");
+            }
+
+            w.Close();
+            w.Close();
+            if (total > rowFloats)
+            {
+                w.Line();
+                w.Line("// The buffer's last vector past the last key row: −∞, which the softmax turns into 0.");
+                w.Open($"for (int t = {Int(rowFloats)}; t < {Int(total)}; t++)");
+                w.Line("Unsafe.Add(ref scores, t) = float.NegativeInfinity;");
+                w.Close();
+            }
+
+            w.Line();
+            w.Line($"// Softmax per head over the flat buffer: lane t of every vector is head t mod {Int(padded)}, so the maxima and sums");
+            w.Line($"// run vector by vector and fold across the lanes {Int(padded)} apart at the end.");
+            w.Line("V max = Vec.LoadUnsafe(ref scores, 0);");
+            w.Open($"for (int t = {Int(lanes)}; t < {Int(total)}; t += {Int(lanes)})");
+            w.Line("max = Vec.MaxNative(max, Vec.LoadUnsafe(ref scores, (nuint)t));");
+            w.Close();
+            EmitLaneFold(w, "max = Vec.MaxNative(max, {0});", "max", lanes, padded);
+            w.Line("V sum = V.Zero;");
+            w.Open($"for (int t = 0; t < {Int(total)}; t += {Int(lanes)})");
+            w.Line("V e = P.Exp(Vec.LoadUnsafe(ref scores, (nuint)t) - max);");
+            w.Line("e.StoreUnsafe(ref scores, (nuint)t);");
+            w.Line("sum += e;");
+            w.Close();
+            EmitLaneFold(w, "sum += {0};", "sum", lanes, padded);
+            w.Line("V inverse = Vec.Create(1f) / sum;");
+            w.Open($"for (int t = 0; t < {Int(total)}; t += {Int(lanes)})");
+            w.Line("(Vec.LoadUnsafe(ref scores, (nuint)t) * inverse).StoreUnsafe(ref scores, (nuint)t);");
+            w.Close();
+
+            int accumulators = KeyRowsAccumulators(plan), perPass = System.Math.Max(1, accumulators / chunks);
+            w.Line();
+            w.Line($"// Weighted sum: value rows in order, {Int(perPass)} head(s) a pass; a masked key's row is never read. Accumulators start");
+            w.Line("// at −0, the identity of +, so one attended key reproduces its value row bit for bit.");
+            for (int first = 0; first < heads; first += perPass)
+            {
+                int count = System.Math.Min(perPass, heads - first);
+                w.Open();
+                for (int a = 0; a < count * chunks; a++)
+                {
+                    w.Line($"V o{a} = Vec.Create(-0f);");
+                }
+
+                w.Open($"for (int j = 0; j < {Int(spec.Lkv)}; j++)");
+                w.Open("if (Unsafe.Add(ref keep, j) == 0)");
+                w.Line("continue;");
+                w.Close();
+                w.Line();
+                w.Line($"ref float vj = ref Unsafe.Add(ref v, j * {Int(spec.KvWidth)});");
+                w.Line($"ref float pj = ref Unsafe.Add(ref scores, j * {Int(padded)});");
+                for (int h = first; h < first + count; h++)
+                {
+                    w.Line($"{(h == first ? "V " : "")}p = Vec.Create(Unsafe.Add(ref pj, {Int(h)}));");
+                    for (int c = 0; c < chunks; c++)
+                    {
+                        int a = ((h - first) * chunks) + c;
+                        w.Line($"o{a} = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, {Int((h / spec.GroupSize * spec.HeadSize) + (c * lanes))}), o{a});");
+                    }
+                }
+
+                w.Close();
+                for (int h = first; h < first + count; h++)
+                {
+                    for (int c = 0; c < chunks; c++)
+                    {
+                        w.Line($"o{((h - first) * chunks) + c}.StoreUnsafe(ref o, {Int((h * spec.HeadSize) + (c * lanes))});");
+                    }
+                }
+
+                w.Close();
+            }
+
+            w.Line();
+            w.Open("if (writeWeights)");
+            w.Line("// Keys not attended get 0 even in a NaN row (their e^(−∞ − NaN) is NaN there).");
+            w.Open($"for (int j = 0; j < {Int(spec.Lkv)}; j++)");
+            w.Line("bool attended = Unsafe.Add(ref keep, j) != 0;");
+            w.Line($"ref float pj = ref Unsafe.Add(ref scores, j * {Int(padded)});");
+            for (int h = 0; h < heads; h++)
+            {
+                w.Line($"Unsafe.Add(ref w, {Int(h * spec.Lkv)} + j) = attended ? Unsafe.Add(ref pj, {Int(h)}) : 0f;");
+            }
+
+            w.Close();
+            w.Close();
+            w.Close();
+        }
+
+        /// <summary>
+        /// The scores of <paramref name="count"/> key rows from <paramref name="rows"/> (their first at
+        /// <paramref name="keyRow"/>), stored as one vector at <paramref name="offset"/>: accumulator r · KeyRowsHeads + h is
+        /// row r's head h, zero for padding heads and rows.
+        /// </summary>
+        private static void EmitKeyRowScores(IndentedWriter w, KernelPlan plan, int count, string keyRow, string offset)
+        {
+            KernelSpec spec = plan.Spec;
+            int lanes = plan.Lanes, chunks = spec.HeadSize / lanes, padded = plan.KeyRowsHeads;
+            for (int h = 0; h < spec.Heads; h++)
+            {
+                for (int c = 0; c < chunks; c++)
+                {
+                    w.Line($"{(h == 0 && c == 0 ? "V " : "")}x = Vec.LoadUnsafe(ref q, {Int((h * spec.HeadSize) + (c * lanes))});");
+                    for (int r = 0; r < count; r++)
+                    {
+                        // Query head h reads key/value head h / GroupSize.
+                        int a = (r * padded) + h;
+                        string key = $"Vec.LoadUnsafe(ref {keyRow}, {Int((r * spec.KvWidth) + (h / spec.GroupSize * spec.HeadSize) + (c * lanes))})";
+                        w.Line(c == 0 ? $"V a{a} = x * {key};" : $"a{a} = Vec.FusedMultiplyAdd(x, {key}, a{a});");
+                    }
+                }
+            }
+
+            string arguments = string.Join(", ", Enumerable.Range(0, lanes).Select(a => a / padded < count && a % padded < spec.Heads ? $"a{a}" : "V.Zero"));
+            w.Line($"(P.Reduce({arguments}) * scale).StoreUnsafe(ref scores, {offset});");
+        }
+
+        /// <summary>
+        /// Folds a vector whose lanes repeat every <paramref name="period"/> lanes: each step combines it with itself
+        /// rotated by half the span left, until every lane holds the combination of its head's lanes.
+        /// </summary>
+        private static void EmitLaneFold(IndentedWriter w, string statement, string variable, int lanes, int period)
+        {
+            for (int span = lanes / 2; span >= period; span /= 2)
+            {
+                string indices = string.Join(", ", Enumerable.Range(0, lanes).Select(t => Int((t + span) % lanes)));
+                w.Line(string.Format(System.Globalization.CultureInfo.InvariantCulture, statement, $"Vec.Shuffle({variable}, Vec.Create({indices}))"));
+            }
+        }
+    }
+}
