@@ -10,36 +10,67 @@ public sealed partial class CrossAttentionGenerator
     {
         /// <summary>
         /// Every head of one batch item at once: lane h of a score vector is head h's score, so the max, the
-        /// exponential and the normalization of a softmax step are one vector operation for all heads.
+        /// exponential and the normalization of a softmax step are one vector operation for all heads. Query rows go in
+        /// blocks of up to <see cref="KernelPlanner.HeadsInLanesBlockRows"/>, each block in three passes over its rows —
+        /// scores, softmax, weighted sums — with the score vectors in the score buffer between them: a row's softmax is a
+        /// chain of dependent steps (reduction, exponential, division), and rows computed pass by pass let the core
+        /// overlap the chains of the block's rows instead of waiting on each in turn.
         /// </summary>
         private static void EmitHeadsInLanesKernel(IndentedWriter w, KernelPlan plan, CancellationToken cancellationToken)
         {
             KernelSpec spec = plan.Spec;
+            int blockRows = plan.HeadsInLanesBlockRows;
             w.Line("/// <summary>");
             w.Line("/// All heads of one batch item, heads in the vector lanes. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at query row 0,");
             w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.KvWidth}); <paramref name=\"w\"/> at the item's [{spec.Heads}, {spec.Lq}, {spec.Lkv}] weights;");
-            w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.");
+            w.Line($"/// <paramref name=\"keep\"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name=\"scores\"/>: a block's [{blockRows}, {spec.Lkv}] score vectors.");
             w.Line("/// </summary>");
             w.Open("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
             w.Line($"V scale = Vec.Create({FloatLiteral(spec.ResolvedScale)});");
             w.Line("V negativeInfinity = Vec.Create(float.NegativeInfinity);");
-            EmitQueryRows(w, plan, EmitHeadsInLanesRow, cancellationToken);
+            w.Line("ref V buffer = ref Unsafe.As<float, V>(ref scores);");
+            string rows;
+            if (spec.Lq > blockRows)
+            {
+                w.Open($"for (int first = 0; first < {Int(spec.Lq)}; first += {Int(blockRows)})");
+                w.Line($"int rows = System.Math.Min({Int(blockRows)}, {Int(spec.Lq)} - first);");
+                rows = "rows";
+            }
+            else
+            {
+                w.Open();
+                w.Line("const int first = 0;");
+                rows = Int(spec.Lq);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            EmitHeadsInLanesScores(w, plan, rows);
+            EmitHeadsInLanesSoftmax(w, plan, rows);
+            EmitHeadsInLanesValues(w, plan, rows);
+            w.Close();
             w.Close();
         }
 
-        private static void EmitHeadsInLanesRow(IndentedWriter w, KernelPlan plan, string rowOffset, string weightsOffset, string row)
+        /// <summary>The start of a pass's row: row i = first + r, its score vectors, and (causal) its key mask.</summary>
+        private static void EmitHeadsInLanesRowStart(IndentedWriter w, KernelPlan plan, string rows)
+        {
+            w.Open($"for (int r = 0; r < {rows}; r++)");
+            w.Line("int i = first + r;");
+            w.Line($"ref V si = ref Unsafe.Add(ref buffer, r * {Int(plan.Spec.Lkv)});");
+            EmitKeepRow(w, plan, "i");
+        }
+
+        private static void EmitHeadsInLanesScores(IndentedWriter w, KernelPlan plan, string rows)
         {
             KernelSpec spec = plan.Spec;
-            int lanes = plan.Lanes, chunks = spec.HeadSize / lanes, heads = spec.Heads, keys = spec.Lkv;
+            int lanes = plan.Lanes, chunks = spec.HeadSize / lanes, heads = spec.Heads;
             string keep = Keep(plan);
-            w.Line($"ref float qi = ref Unsafe.Add(ref q, {rowOffset});");
-            w.Line($"ref float oi = ref Unsafe.Add(ref o, {rowOffset});");
-            EmitKeepRow(w, plan, row);
             w.Line();
-            w.Line("// Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).");
-            for (int j = 0; j < keys; j++)
+            w.Line("// Scores: per row and key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).");
+            EmitHeadsInLanesRowStart(w, plan, rows);
+            w.Line($"ref float qi = ref Unsafe.Add(ref q, i * {Int(spec.D)});");
+            for (int j = 0; j < spec.Lkv; j++)
             {
-                w.Line($"V s{j};");
                 w.Open();
                 for (int h = 0; h < heads; h++)
                 {
@@ -54,13 +85,25 @@ public sealed partial class CrossAttentionGenerator
                     }
                 }
 
-                w.Line($"s{j} = P.Reduce({ReduceArguments("a", heads, lanes)}) * scale;");
-                w.Line($"s{j} = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle(), s{j}, negativeInfinity);");
+                w.Line($"Unsafe.Add(ref si, {j}) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle(), P.Reduce({ReduceArguments("a", heads, lanes)}) * scale, negativeInfinity);");
                 w.Close();
             }
 
+            w.Close();
+        }
+
+        private static void EmitHeadsInLanesSoftmax(IndentedWriter w, KernelPlan plan, string rows)
+        {
+            int keys = plan.Spec.Lkv;
+            string keep = Keep(plan);
             w.Line();
-            w.Line("// Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).");
+            w.Line("// Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max), back in place of s_j.");
+            EmitHeadsInLanesRowStart(w, plan, rows);
+            for (int j = 0; j < keys; j++)
+            {
+                w.Line($"V s{j} = Unsafe.Add(ref si, {j});");
+            }
+
             w.Line($"V max = {Tree("Vec.MaxNative", Enumerable.Range(0, keys).Select(j => $"s{j}").ToList())};");
             for (int j = 0; j < keys; j++)
             {
@@ -70,12 +113,22 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"V inverse = Vec.Create(1f) / {Tree("+", Enumerable.Range(0, keys).Select(j => $"p{j}").ToList())};");
             for (int j = 0; j < keys; j++)
             {
-                w.Line($"p{j} *= inverse;");
+                w.Line($"Unsafe.Add(ref si, {j}) = p{j} * inverse;");
             }
 
+            w.Close();
+        }
+
+        private static void EmitHeadsInLanesValues(IndentedWriter w, KernelPlan plan, string rows)
+        {
+            KernelSpec spec = plan.Spec;
+            int lanes = plan.Lanes, chunks = spec.HeadSize / lanes, heads = spec.Heads, keys = spec.Lkv;
+            string keep = Keep(plan);
             w.Line();
             w.Line("// Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start");
             w.Line("// at −0, the identity of +, so one attended key reproduces its value row bit for bit.");
+            EmitHeadsInLanesRowStart(w, plan, rows);
+            w.Line($"ref float oi = ref Unsafe.Add(ref o, i * {Int(spec.D)});");
             for (int h = 0; h < heads; h++)
             {
                 w.Open();
@@ -87,7 +140,7 @@ public sealed partial class CrossAttentionGenerator
                 for (int j = 0; j < keys; j++)
                 {
                     w.Open($"if (Unsafe.Add(ref {keep}, {j}) != 0)");
-                    w.Line($"V p = Vec.Shuffle(p{j}, Vec.Create({h}));");
+                    w.Line($"V p = Vec.Shuffle(Unsafe.Add(ref si, {j}), Vec.Create({h}));");
                     for (int c = 0; c < chunks; c++)
                     {
                         w.Line($"o{c} = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, {(j * spec.KvWidth) + (h / spec.GroupSize * spec.HeadSize) + (c * lanes)}), o{c});");
@@ -107,16 +160,17 @@ public sealed partial class CrossAttentionGenerator
             w.Line();
             w.Open("if (writeWeights)");
             w.Line("// Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).");
-            w.Line($"ref float wi = ref Unsafe.Add(ref w, {weightsOffset});");
+            w.Line($"ref float wi = ref Unsafe.Add(ref w, i * {Int(keys)});");
             for (int j = 0; j < keys; j++)
             {
-                w.Line($"p{j} &= Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle();");
+                w.Line($"V p{j} = Unsafe.Add(ref si, {j}) & Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle();");
                 for (int h = 0; h < heads; h++)
                 {
                     w.Line($"Unsafe.Add(ref wi, {(h * spec.Lq * spec.Lkv) + j}) = p{j}.GetElement({h});");
                 }
             }
 
+            w.Close();
             w.Close();
         }
     }

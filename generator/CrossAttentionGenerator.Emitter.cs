@@ -149,7 +149,8 @@ public sealed partial class CrossAttentionGenerator
                 {
                     $"{title}: heads in vector lanes — {spec.Lkv} key(s) would fill few lanes, so per query row and key one vector",
                     $"      holds the score of all {spec.Heads} heads; softmax is one vector operation per key for every head;",
-                    $"      {(plan.UnrollQueries ? $"{spec.Lq} query row(s) unrolled" : $"{spec.Lq} query rows in a loop")}, keys and heads unrolled, head dimension {head.FullChunks} vector(s) of {lanes};",
+                    $"      {(spec.Lq > plan.HeadsInLanesBlockRows ? $"{spec.Lq} query rows in blocks of {plan.HeadsInLanesBlockRows}" : $"{spec.Lq} query row(s) in one block")}, each block in three passes over its rows (scores, softmax, weighted sums);",
+                    $"      keys and heads unrolled, head dimension {head.FullChunks} vector(s) of {lanes};",
                     $"      projections: {projections};",
                     $"      about {plan.EstimatedStatements} statements in the attention method, far inside the JIT's optimization limits.",
                 };

@@ -168,8 +168,13 @@ internal sealed record KernelPlan(
     /// the runtime kernel's scratch (<see cref="QueryLanesScratch"/>).
     /// </summary>
     public int ScoreRows => QueryLanes ? (int)((QueryLanesScratch + ScoreBufferLength - 1) / ScoreBufferLength)
+        : HeadsInLanes ? (HeadsInLanesBlockRows * Spec.Lkv * Lanes + ScoreBufferLength - 1) / ScoreBufferLength
         : KeyRows ? (int)((KeyRowsScores + ScoreBufferLength - 1) / ScoreBufferLength)
         : PairHeads ? PairedHeads : QueryBlockRows;
+
+    /// <summary>With <see cref="HeadsInLanes"/>, the query rows of a block, whose score vectors (one per key) the score
+    /// buffer holds between the block's passes.</summary>
+    public int HeadsInLanesBlockRows => System.Math.Min(Spec.Lq, KernelPlanner.HeadsInLanesBlockRows);
 
     /// <summary>With <see cref="KeyRows"/>, the score buffer's floats per key row: the heads rounded up to a power of two
     /// of at least 4, which divides the lanes, so one reduction of L accumulators scores L / <c>KeyRowsHeads</c> rows and

@@ -68,8 +68,28 @@ public static class SpecializedKernel<TWide, TMiddle, TNarrow>
     };
 
     /// <inheritdoc cref="ICrossAttention.Attend(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
-    public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output) =>
+    public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output)
+    {
+        // One batch item of a kernel whose item is the whole batch item: nothing between the call and the arithmetic but
+        // the lengths compared (a batch of one, so no division), the tier folded to a constant.
+        CrossAttentionShape shape = TNarrow.Shape;
+        if (q.Length == shape.QueryLength && k.Length == shape.KeyValueLength && v.Length == k.Length && output.Length == q.Length)
+        {
+            if (KernelPath == TWide.Tier && TierKernel<TWide>.AttendsWholeItems)
+            {
+                TierKernel<TWide>.AttendOne(q, k, v, output);
+                return;
+            }
+
+            if (KernelPath == TMiddle.Tier && TierKernel<TMiddle>.AttendsWholeItems)
+            {
+                TierKernel<TMiddle>.AttendOne(q, k, v, output);
+                return;
+            }
+        }
+
         Attend(KernelPath, q, k, v, output, default, default);
+    }
 
     /// <inheritdoc cref="ICrossAttention.Attend(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{bool}, Span{float})"/>
     public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,

@@ -35,6 +35,36 @@ internal static class TierKernel<TKernel>
         }
     }
 
+    /// <summary>
+    /// True when an item is a whole batch item (heads in lanes, key rows) with one key mask for every query row (not
+    /// causal) and a score buffer that fits the stack: <see cref="AttendOne"/> takes a call of one batch item.
+    /// </summary>
+    public static bool AttendsWholeItems =>
+        TKernel.HeadsPerItem == TKernel.Shape.Heads && !TKernel.Shape.Causal && TKernel.ScoreBufferLength * TKernel.ScoreRows <= StackBufferLimit;
+
+    /// <summary>The key mask of a call without one (every key attended, padding lanes 0), made once.</summary>
+    private static readonly int[] s_everyKey = EveryKey();
+
+    private static int[] EveryKey()
+    {
+        var keep = new int[TKernel.ScoreBufferLength];
+        KeyMasks.Fill(keep, default, TKernel.Shape.Lkv);
+        return keep;
+    }
+
+    /// <summary>
+    /// One batch item without a key mask or weights, on validated lengths, when <see cref="AttendsWholeItems"/>: the
+    /// kernel's one item, as <see cref="Run"/> would call it, with no loop, division or mask to fill.
+    /// </summary>
+    [SkipLocalsInit]
+    public static void AttendOne(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output)
+    {
+        Span<float> scores = stackalloc float[TKernel.ScoreBufferLength * TKernel.ScoreRows];
+        ref float buffer = ref MemoryMarshal.GetReference(scores);
+        TKernel.AttendItem(ref MemoryMarshal.GetReference(q), ref MemoryMarshal.GetReference(k), ref MemoryMarshal.GetReference(v),
+                           ref MemoryMarshal.GetReference(output), ref buffer, false, ref MemoryMarshal.GetArrayDataReference(s_everyKey), ref buffer);
+    }
+
     /// <summary>Items [start, end) of a call on one thread.</summary>
     private readonly struct AttendWork : IKernelWork
     {

@@ -32,6 +32,8 @@ namespace CrossAttention.Gen.Tests.Kernels
     // Grouped-query heads on every layout: heads in lanes, keys in lanes (unrolled and in loops), query rows in lanes,
     // and the SPEC §8 gqa shape.
     [CrossAttention(lq: 4, lkv: 2, d: 64, heads: 8, KvHeads = 2)] public static partial class LatentGrouped;
+    // Heads in lanes over more query rows than a block takes (8): two whole blocks and a tail of 3.
+    [CrossAttention(lq: 19, lkv: 3, d: 64, heads: 8)] public static partial class HeadsInLanesBlocks;
     [CrossAttention(lq: 3, lkv: 200, d: 32, heads: 4, KvHeads = 2)] public static partial class ManyKeysGrouped;
     [CrossAttention(lq: 37, lkv: 70, d: 128, heads: 2, KvHeads = 1)] public static partial class QueryLanesMultiQuery;
     [CrossAttention(lq: 16, lkv: 64, d: 512, heads: 8, KvHeads = 2)] public static partial class Gqa;
@@ -122,6 +124,7 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(BartStyle)] = new StaticKernel<BartStyle.Kernel>(),
             [nameof(LlamaStyle)] = new StaticKernel<LlamaStyle.Kernel>(),
             [nameof(LatentGrouped)] = new StaticKernel<LatentGrouped.Kernel>(),
+            [nameof(HeadsInLanesBlocks)] = new StaticKernel<HeadsInLanesBlocks.Kernel>(),
             [nameof(ManyKeysGrouped)] = new StaticKernel<ManyKeysGrouped.Kernel>(),
             [nameof(QueryLanesMultiQuery)] = new StaticKernel<QueryLanesMultiQuery.Kernel>(),
             [nameof(Gqa)] = new StaticKernel<Gqa.Kernel>(),

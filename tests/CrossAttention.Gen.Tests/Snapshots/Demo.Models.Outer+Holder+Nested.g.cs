@@ -126,7 +126,8 @@ namespace CrossAttention.Generated.Tier256
 
     // Vector256 (8 lanes, 16 registers): heads in vector lanes — 3 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 2 heads; softmax is one vector operation per key for every head;
-    //       2 query rows in a loop, keys and heads unrolled, head dimension 1 vector(s) of 8;
+    //       2 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
+    //       keys and heads unrolled, head dimension 1 vector(s) of 8;
     //       projections: 16 → 16 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
     //       about 118 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector256 code behind Demo.Models.Outer.Holder.Nested: Lq=2, Lkv=3, D=16, Heads=2, head size 8, KvDim=16, Scale=0.35355338.</summary>
@@ -149,7 +150,7 @@ namespace CrossAttention.Generated.Tier256
         public static int ScoreBufferLength => 8;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 6;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 16 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -162,105 +163,117 @@ namespace CrossAttention.Generated.Tier256
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 16); <paramref name="w"/> at the item's [2, 2, 3] weights;
-        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [2, 3] score vectors.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            for (int i = 0; i < 2; i++)
+            ref V buffer = ref Unsafe.As<float, V>(ref scores);
             {
-                ref float qi = ref Unsafe.Add(ref q, i * 16);
-                ref float oi = ref Unsafe.Add(ref o, i * 16);
+                const int first = 0;
 
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
+                // Scores: per row and key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
+                for (int r = 0; r < 2; r++)
                 {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
-                    s0 = P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 24);
-                    s1 = P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
-                }
-                V s2;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 40);
-                    s2 = P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s2 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s2, negativeInfinity);
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 3);
+                    ref float qi = ref Unsafe.Add(ref q, i * 16);
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
+                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
+                        V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 24);
+                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
+                        V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 40);
+                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
                 }
 
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(Vec.MaxNative(s0, s1), s2);
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                V inverse = Vec.Create(1f) / ((p0 + p1) + p2);
-                p0 *= inverse;
-                p1 *= inverse;
-                p2 *= inverse;
+                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max), back in place of s_j.
+                for (int r = 0; r < 2; r++)
+                {
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 3);
+                    V s0 = Unsafe.Add(ref si, 0);
+                    V s1 = Unsafe.Add(ref si, 1);
+                    V s2 = Unsafe.Add(ref si, 2);
+                    V max = Vec.MaxNative(Vec.MaxNative(s0, s1), s2);
+                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                    V inverse = Vec.Create(1f) / ((p0 + p1) + p2);
+                    Unsafe.Add(ref si, 0) = p0 * inverse;
+                    Unsafe.Add(ref si, 1) = p1 * inverse;
+                    Unsafe.Add(ref si, 2) = p2 * inverse;
+                }
 
                 // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
                 // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                for (int r = 0; r < 2; r++)
                 {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 3);
+                    ref float oi = ref Unsafe.Add(ref o, i * 16);
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 0);
                     }
-                    if (Unsafe.Add(ref keep, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 8);
                     }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 8);
-                }
 
-                if (writeWeights)
-                {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 3);
-                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 6) = p0.GetElement(1);
-                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 7) = p1.GetElement(1);
-                    p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                    Unsafe.Add(ref wi, 2) = p2.GetElement(0);
-                    Unsafe.Add(ref wi, 8) = p2.GetElement(1);
+                    if (writeWeights)
+                    {
+                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
+                        ref float wi = ref Unsafe.Add(ref w, i * 3);
+                        V p0 = Unsafe.Add(ref si, 0) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        Unsafe.Add(ref wi, 0) = p0.GetElement(0);
+                        Unsafe.Add(ref wi, 6) = p0.GetElement(1);
+                        V p1 = Unsafe.Add(ref si, 1) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                        Unsafe.Add(ref wi, 1) = p1.GetElement(0);
+                        Unsafe.Add(ref wi, 7) = p1.GetElement(1);
+                        V p2 = Unsafe.Add(ref si, 2) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                        Unsafe.Add(ref wi, 2) = p2.GetElement(0);
+                        Unsafe.Add(ref wi, 8) = p2.GetElement(1);
+                    }
                 }
             }
         }
@@ -419,7 +432,8 @@ namespace CrossAttention.Generated.Tier128
 
     // Vector128 (4 lanes, 32 registers): heads in vector lanes — 3 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 2 heads; softmax is one vector operation per key for every head;
-    //       2 query rows in a loop, keys and heads unrolled, head dimension 2 vector(s) of 4;
+    //       2 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
+    //       keys and heads unrolled, head dimension 2 vector(s) of 4;
     //       projections: 16 → 16 in blocks of 3 rows × 4 outputs (4 for a single row), inputs unrolled;
     //       about 122 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector128 code behind Demo.Models.Outer.Holder.Nested: Lq=2, Lkv=3, D=16, Heads=2, head size 8, KvDim=16, Scale=0.35355338.</summary>
@@ -442,7 +456,7 @@ namespace CrossAttention.Generated.Tier128
         public static int ScoreBufferLength => 4;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 6;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 16 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -455,121 +469,133 @@ namespace CrossAttention.Generated.Tier128
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 16); <paramref name="w"/> at the item's [2, 2, 3] weights;
-        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [2, 3] score vectors.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            for (int i = 0; i < 2; i++)
+            ref V buffer = ref Unsafe.As<float, V>(ref scores);
             {
-                ref float qi = ref Unsafe.Add(ref q, i * 16);
-                ref float oi = ref Unsafe.Add(ref o, i * 16);
+                const int first = 0;
 
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
+                // Scores: per row and key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
+                for (int r = 0; r < 2; r++)
                 {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 4), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 12), a1);
-                    s0 = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 20), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 24);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 28), a1);
-                    s1 = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
-                }
-                V s2;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 36), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 40);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 44), a1);
-                    s2 = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
-                    s2 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s2, negativeInfinity);
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 3);
+                    ref float qi = ref Unsafe.Add(ref q, i * 16);
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 4), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 12), a1);
+                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 20), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 24);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 28), a1);
+                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 36), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 40);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 44), a1);
+                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
                 }
 
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(Vec.MaxNative(s0, s1), s2);
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                V inverse = Vec.Create(1f) / ((p0 + p1) + p2);
-                p0 *= inverse;
-                p1 *= inverse;
-                p2 *= inverse;
+                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max), back in place of s_j.
+                for (int r = 0; r < 2; r++)
+                {
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 3);
+                    V s0 = Unsafe.Add(ref si, 0);
+                    V s1 = Unsafe.Add(ref si, 1);
+                    V s2 = Unsafe.Add(ref si, 2);
+                    V max = Vec.MaxNative(Vec.MaxNative(s0, s1), s2);
+                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                    V inverse = Vec.Create(1f) / ((p0 + p1) + p2);
+                    Unsafe.Add(ref si, 0) = p0 * inverse;
+                    Unsafe.Add(ref si, 1) = p1 * inverse;
+                    Unsafe.Add(ref si, 2) = p2 * inverse;
+                }
 
                 // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
                 // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                for (int r = 0; r < 2; r++)
                 {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 3);
+                    ref float oi = ref Unsafe.Add(ref o, i * 16);
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
+                        }
+                        o0.StoreUnsafe(ref oi, 0);
+                        o1.StoreUnsafe(ref oi, 4);
                     }
-                    if (Unsafe.Add(ref keep, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o1);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o1);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o1);
+                        }
+                        o0.StoreUnsafe(ref oi, 8);
+                        o1.StoreUnsafe(ref oi, 12);
                     }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                    o1.StoreUnsafe(ref oi, 4);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o1);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o1);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o1);
-                    }
-                    o0.StoreUnsafe(ref oi, 8);
-                    o1.StoreUnsafe(ref oi, 12);
-                }
 
-                if (writeWeights)
-                {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 3);
-                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 6) = p0.GetElement(1);
-                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 7) = p1.GetElement(1);
-                    p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                    Unsafe.Add(ref wi, 2) = p2.GetElement(0);
-                    Unsafe.Add(ref wi, 8) = p2.GetElement(1);
+                    if (writeWeights)
+                    {
+                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
+                        ref float wi = ref Unsafe.Add(ref w, i * 3);
+                        V p0 = Unsafe.Add(ref si, 0) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        Unsafe.Add(ref wi, 0) = p0.GetElement(0);
+                        Unsafe.Add(ref wi, 6) = p0.GetElement(1);
+                        V p1 = Unsafe.Add(ref si, 1) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                        Unsafe.Add(ref wi, 1) = p1.GetElement(0);
+                        Unsafe.Add(ref wi, 7) = p1.GetElement(1);
+                        V p2 = Unsafe.Add(ref si, 2) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                        Unsafe.Add(ref wi, 2) = p2.GetElement(0);
+                        Unsafe.Add(ref wi, 8) = p2.GetElement(1);
+                    }
                 }
             }
         }

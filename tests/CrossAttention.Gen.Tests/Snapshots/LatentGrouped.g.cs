@@ -120,7 +120,8 @@ namespace CrossAttention.Generated.Tier256
 
     // Vector256 (8 lanes, 16 registers): heads in vector lanes — 2 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 8 heads; softmax is one vector operation per key for every head;
-    //       4 query rows in a loop, keys and heads unrolled, head dimension 1 vector(s) of 8;
+    //       4 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
+    //       keys and heads unrolled, head dimension 1 vector(s) of 8;
     //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled; 64 → 16 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
     //       about 160 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector256 code behind Demo.LatentGrouped: Lq=4, Lkv=2, D=64, Heads=8, head size 8, KvDim=64, Scale=0.35355338, KvHeads=2.</summary>
@@ -143,7 +144,7 @@ namespace CrossAttention.Generated.Tier256
         public static int ScoreBufferLength => 8;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 8;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 64 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -156,191 +157,204 @@ namespace CrossAttention.Generated.Tier256
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 16); <paramref name="w"/> at the item's [8, 4, 2] weights;
-        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [4, 2] score vectors.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            for (int i = 0; i < 4; i++)
+            ref V buffer = ref Unsafe.As<float, V>(ref scores);
             {
-                ref float qi = ref Unsafe.Add(ref q, i * 64);
-                ref float oi = ref Unsafe.Add(ref o, i * 64);
+                const int first = 0;
 
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
+                // Scores: per row and key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
+                for (int r = 0; r < 4; r++)
                 {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 0);
-                    V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 0);
-                    V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 0);
-                    V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 8);
-                    V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 8);
-                    V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 8);
-                    V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 8);
-                    s0 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
-                    V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 16);
-                    V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 16);
-                    V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 16);
-                    V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 24);
-                    V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 24);
-                    V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 24);
-                    V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 24);
-                    s1 = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 2);
+                    ref float qi = ref Unsafe.Add(ref q, i * 64);
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 0);
+                        V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 0);
+                        V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 0);
+                        V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 8);
+                        V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 8);
+                        V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 8);
+                        V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 8);
+                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
+                        V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 16);
+                        V a2 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 16);
+                        V a3 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 16);
+                        V a4 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 24);
+                        V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 24);
+                        V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 24);
+                        V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 24);
+                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale, negativeInfinity);
+                    }
                 }
 
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(s0, s1);
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V inverse = Vec.Create(1f) / (p0 + p1);
-                p0 *= inverse;
-                p1 *= inverse;
+                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max), back in place of s_j.
+                for (int r = 0; r < 4; r++)
+                {
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 2);
+                    V s0 = Unsafe.Add(ref si, 0);
+                    V s1 = Unsafe.Add(ref si, 1);
+                    V max = Vec.MaxNative(s0, s1);
+                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                    V inverse = Vec.Create(1f) / (p0 + p1);
+                    Unsafe.Add(ref si, 0) = p0 * inverse;
+                    Unsafe.Add(ref si, 1) = p1 * inverse;
+                }
 
                 // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
                 // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                for (int r = 0; r < 4; r++)
                 {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 2);
+                    ref float oi = ref Unsafe.Add(ref o, i * 64);
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 0);
                     }
-                    if (Unsafe.Add(ref keep, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 8);
                     }
-                    o0.StoreUnsafe(ref oi, 0);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 16);
                     }
-                    if (Unsafe.Add(ref keep, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 24);
                     }
-                    o0.StoreUnsafe(ref oi, 8);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(4));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(4));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 32);
                     }
-                    if (Unsafe.Add(ref keep, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(5));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(5));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 40);
                     }
-                    o0.StoreUnsafe(ref oi, 16);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(6));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(6));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 48);
                     }
-                    if (Unsafe.Add(ref keep, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(7));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(7));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 56);
                     }
-                    o0.StoreUnsafe(ref oi, 24);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(4));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(4));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 32);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(5));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(5));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 40);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(6));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(6));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 48);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(7));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(7));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 56);
-                }
 
-                if (writeWeights)
-                {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 2);
-                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 8) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 16) = p0.GetElement(2);
-                    Unsafe.Add(ref wi, 24) = p0.GetElement(3);
-                    Unsafe.Add(ref wi, 32) = p0.GetElement(4);
-                    Unsafe.Add(ref wi, 40) = p0.GetElement(5);
-                    Unsafe.Add(ref wi, 48) = p0.GetElement(6);
-                    Unsafe.Add(ref wi, 56) = p0.GetElement(7);
-                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 9) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 17) = p1.GetElement(2);
-                    Unsafe.Add(ref wi, 25) = p1.GetElement(3);
-                    Unsafe.Add(ref wi, 33) = p1.GetElement(4);
-                    Unsafe.Add(ref wi, 41) = p1.GetElement(5);
-                    Unsafe.Add(ref wi, 49) = p1.GetElement(6);
-                    Unsafe.Add(ref wi, 57) = p1.GetElement(7);
+                    if (writeWeights)
+                    {
+                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
+                        ref float wi = ref Unsafe.Add(ref w, i * 2);
+                        V p0 = Unsafe.Add(ref si, 0) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        Unsafe.Add(ref wi, 0) = p0.GetElement(0);
+                        Unsafe.Add(ref wi, 8) = p0.GetElement(1);
+                        Unsafe.Add(ref wi, 16) = p0.GetElement(2);
+                        Unsafe.Add(ref wi, 24) = p0.GetElement(3);
+                        Unsafe.Add(ref wi, 32) = p0.GetElement(4);
+                        Unsafe.Add(ref wi, 40) = p0.GetElement(5);
+                        Unsafe.Add(ref wi, 48) = p0.GetElement(6);
+                        Unsafe.Add(ref wi, 56) = p0.GetElement(7);
+                        V p1 = Unsafe.Add(ref si, 1) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                        Unsafe.Add(ref wi, 1) = p1.GetElement(0);
+                        Unsafe.Add(ref wi, 9) = p1.GetElement(1);
+                        Unsafe.Add(ref wi, 17) = p1.GetElement(2);
+                        Unsafe.Add(ref wi, 25) = p1.GetElement(3);
+                        Unsafe.Add(ref wi, 33) = p1.GetElement(4);
+                        Unsafe.Add(ref wi, 41) = p1.GetElement(5);
+                        Unsafe.Add(ref wi, 49) = p1.GetElement(6);
+                        Unsafe.Add(ref wi, 57) = p1.GetElement(7);
+                    }
                 }
             }
         }

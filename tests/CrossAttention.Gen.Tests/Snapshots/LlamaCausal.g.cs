@@ -120,7 +120,8 @@ namespace CrossAttention.Generated.Tier512
 
     // Vector512 (16 lanes, 32 registers): heads in vector lanes — 7 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 4 heads; softmax is one vector operation per key for every head;
-    //       5 query rows in a loop, keys and heads unrolled, head dimension 1 vector(s) of 16;
+    //       5 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
+    //       keys and heads unrolled, head dimension 1 vector(s) of 16;
     //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (16 for a single row), inputs unrolled; 64 → 32 in blocks of 3 rows × 4 outputs (16 for a single row), inputs unrolled;
     //       about 368 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector512 code behind Demo.LlamaCausal: Lq=5, Lkv=7, D=64, Heads=4, head size 16, KvDim=64, Scale=0.25, KvHeads=2, Causal.</summary>
@@ -143,7 +144,7 @@ namespace CrossAttention.Generated.Tier512
         public static int ScoreBufferLength => 16;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 35;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 64 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -156,300 +157,310 @@ namespace CrossAttention.Generated.Tier512
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 32); <paramref name="w"/> at the item's [4, 5, 7] weights;
-        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
             V scale = Vec.Create(0.25f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            for (int i = 0; i < 5; i++)
+            ref V buffer = ref Unsafe.As<float, V>(ref scores);
             {
-                ref float qi = ref Unsafe.Add(ref q, i * 64);
-                ref float oi = ref Unsafe.Add(ref o, i * 64);
-                ref int keepRow = ref Unsafe.Add(ref keep, i * 16);
+                const int first = 0;
 
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
+                // Scores: per row and key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
+                for (int r = 0; r < 5; r++)
                 {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 0);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 16);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 16);
-                    s0 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 32);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 48);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
-                    s1 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), s1, negativeInfinity);
-                }
-                V s2;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 64);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 80);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 80);
-                    s2 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s2 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), s2, negativeInfinity);
-                }
-                V s3;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 96);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 96);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 112);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
-                    s3 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s3 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), s3, negativeInfinity);
-                }
-                V s4;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 128);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 128);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 144);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 144);
-                    s4 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s4 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), s4, negativeInfinity);
-                }
-                V s5;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 160);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 160);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 176);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 176);
-                    s5 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s5 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), s5, negativeInfinity);
-                }
-                V s6;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 192);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 192);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 208);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 208);
-                    s6 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s6 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), s6, negativeInfinity);
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref int keepRow = ref Unsafe.Add(ref keep, i * 16);
+                    ref float qi = ref Unsafe.Add(ref q, i * 64);
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 0);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 16);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 16);
+                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 32);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 48);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
+                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 64);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 80);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 80);
+                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 96);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 96);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 112);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
+                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 128);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 128);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 144);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 144);
+                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 160);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 160);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 176);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 176);
+                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 192);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 192);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 208);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 208);
+                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
                 }
 
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
-                V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
-                V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
-                V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
-                V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
-                V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
-                V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
-                p0 *= inverse;
-                p1 *= inverse;
-                p2 *= inverse;
-                p3 *= inverse;
-                p4 *= inverse;
-                p5 *= inverse;
-                p6 *= inverse;
+                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max), back in place of s_j.
+                for (int r = 0; r < 5; r++)
+                {
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref int keepRow = ref Unsafe.Add(ref keep, i * 16);
+                    V s0 = Unsafe.Add(ref si, 0);
+                    V s1 = Unsafe.Add(ref si, 1);
+                    V s2 = Unsafe.Add(ref si, 2);
+                    V s3 = Unsafe.Add(ref si, 3);
+                    V s4 = Unsafe.Add(ref si, 4);
+                    V s5 = Unsafe.Add(ref si, 5);
+                    V s6 = Unsafe.Add(ref si, 6);
+                    V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
+                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
+                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
+                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
+                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
+                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
+                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
+                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                    V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
+                    Unsafe.Add(ref si, 0) = p0 * inverse;
+                    Unsafe.Add(ref si, 1) = p1 * inverse;
+                    Unsafe.Add(ref si, 2) = p2 * inverse;
+                    Unsafe.Add(ref si, 3) = p3 * inverse;
+                    Unsafe.Add(ref si, 4) = p4 * inverse;
+                    Unsafe.Add(ref si, 5) = p5 * inverse;
+                    Unsafe.Add(ref si, 6) = p6 * inverse;
+                }
 
                 // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
                 // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                for (int r = 0; r < 5; r++)
                 {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref int keepRow = ref Unsafe.Add(ref keep, i * 16);
+                    ref float oi = ref Unsafe.Add(ref o, i * 64);
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 0);
                     }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 16);
                     }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
                     {
-                        V p = Vec.Shuffle(p2, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 32);
                     }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
                     {
-                        V p = Vec.Shuffle(p3, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
+                        V o0 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
+                        }
+                        o0.StoreUnsafe(ref oi, 48);
                     }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 16);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 32);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
-                    }
-                    o0.StoreUnsafe(ref oi, 48);
-                }
 
-                if (writeWeights)
-                {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 7);
-                    p0 &= Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 35) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 70) = p0.GetElement(2);
-                    Unsafe.Add(ref wi, 105) = p0.GetElement(3);
-                    p1 &= Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 36) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 71) = p1.GetElement(2);
-                    Unsafe.Add(ref wi, 106) = p1.GetElement(3);
-                    p2 &= Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
-                    Unsafe.Add(ref wi, 2) = p2.GetElement(0);
-                    Unsafe.Add(ref wi, 37) = p2.GetElement(1);
-                    Unsafe.Add(ref wi, 72) = p2.GetElement(2);
-                    Unsafe.Add(ref wi, 107) = p2.GetElement(3);
-                    p3 &= Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
-                    Unsafe.Add(ref wi, 3) = p3.GetElement(0);
-                    Unsafe.Add(ref wi, 38) = p3.GetElement(1);
-                    Unsafe.Add(ref wi, 73) = p3.GetElement(2);
-                    Unsafe.Add(ref wi, 108) = p3.GetElement(3);
-                    p4 &= Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
-                    Unsafe.Add(ref wi, 4) = p4.GetElement(0);
-                    Unsafe.Add(ref wi, 39) = p4.GetElement(1);
-                    Unsafe.Add(ref wi, 74) = p4.GetElement(2);
-                    Unsafe.Add(ref wi, 109) = p4.GetElement(3);
-                    p5 &= Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
-                    Unsafe.Add(ref wi, 5) = p5.GetElement(0);
-                    Unsafe.Add(ref wi, 40) = p5.GetElement(1);
-                    Unsafe.Add(ref wi, 75) = p5.GetElement(2);
-                    Unsafe.Add(ref wi, 110) = p5.GetElement(3);
-                    p6 &= Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
-                    Unsafe.Add(ref wi, 6) = p6.GetElement(0);
-                    Unsafe.Add(ref wi, 41) = p6.GetElement(1);
-                    Unsafe.Add(ref wi, 76) = p6.GetElement(2);
-                    Unsafe.Add(ref wi, 111) = p6.GetElement(3);
+                    if (writeWeights)
+                    {
+                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
+                        ref float wi = ref Unsafe.Add(ref w, i * 7);
+                        V p0 = Unsafe.Add(ref si, 0) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
+                        Unsafe.Add(ref wi, 0) = p0.GetElement(0);
+                        Unsafe.Add(ref wi, 35) = p0.GetElement(1);
+                        Unsafe.Add(ref wi, 70) = p0.GetElement(2);
+                        Unsafe.Add(ref wi, 105) = p0.GetElement(3);
+                        V p1 = Unsafe.Add(ref si, 1) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
+                        Unsafe.Add(ref wi, 1) = p1.GetElement(0);
+                        Unsafe.Add(ref wi, 36) = p1.GetElement(1);
+                        Unsafe.Add(ref wi, 71) = p1.GetElement(2);
+                        Unsafe.Add(ref wi, 106) = p1.GetElement(3);
+                        V p2 = Unsafe.Add(ref si, 2) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
+                        Unsafe.Add(ref wi, 2) = p2.GetElement(0);
+                        Unsafe.Add(ref wi, 37) = p2.GetElement(1);
+                        Unsafe.Add(ref wi, 72) = p2.GetElement(2);
+                        Unsafe.Add(ref wi, 107) = p2.GetElement(3);
+                        V p3 = Unsafe.Add(ref si, 3) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
+                        Unsafe.Add(ref wi, 3) = p3.GetElement(0);
+                        Unsafe.Add(ref wi, 38) = p3.GetElement(1);
+                        Unsafe.Add(ref wi, 73) = p3.GetElement(2);
+                        Unsafe.Add(ref wi, 108) = p3.GetElement(3);
+                        V p4 = Unsafe.Add(ref si, 4) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
+                        Unsafe.Add(ref wi, 4) = p4.GetElement(0);
+                        Unsafe.Add(ref wi, 39) = p4.GetElement(1);
+                        Unsafe.Add(ref wi, 74) = p4.GetElement(2);
+                        Unsafe.Add(ref wi, 109) = p4.GetElement(3);
+                        V p5 = Unsafe.Add(ref si, 5) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
+                        Unsafe.Add(ref wi, 5) = p5.GetElement(0);
+                        Unsafe.Add(ref wi, 40) = p5.GetElement(1);
+                        Unsafe.Add(ref wi, 75) = p5.GetElement(2);
+                        Unsafe.Add(ref wi, 110) = p5.GetElement(3);
+                        V p6 = Unsafe.Add(ref si, 6) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                        Unsafe.Add(ref wi, 6) = p6.GetElement(0);
+                        Unsafe.Add(ref wi, 41) = p6.GetElement(1);
+                        Unsafe.Add(ref wi, 76) = p6.GetElement(2);
+                        Unsafe.Add(ref wi, 111) = p6.GetElement(3);
+                    }
                 }
             }
         }
@@ -815,7 +826,8 @@ namespace CrossAttention.Generated.Tier256
 
     // Vector256 (8 lanes, 16 registers): heads in vector lanes — 7 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 4 heads; softmax is one vector operation per key for every head;
-    //       5 query rows in a loop, keys and heads unrolled, head dimension 2 vector(s) of 8;
+    //       5 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
+    //       keys and heads unrolled, head dimension 2 vector(s) of 8;
     //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled; 64 → 32 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
     //       about 376 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector256 code behind Demo.LlamaCausal: Lq=5, Lkv=7, D=64, Heads=4, head size 16, KvDim=64, Scale=0.25, KvHeads=2, Causal.</summary>
@@ -838,7 +850,7 @@ namespace CrossAttention.Generated.Tier256
         public static int ScoreBufferLength => 8;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 35;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 64 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -851,364 +863,374 @@ namespace CrossAttention.Generated.Tier256
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 32); <paramref name="w"/> at the item's [4, 5, 7] weights;
-        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
             V scale = Vec.Create(0.25f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            for (int i = 0; i < 5; i++)
+            ref V buffer = ref Unsafe.As<float, V>(ref scores);
             {
-                ref float qi = ref Unsafe.Add(ref q, i * 64);
-                ref float oi = ref Unsafe.Add(ref o, i * 64);
-                ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
+                const int first = 0;
 
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
+                // Scores: per row and key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
+                for (int r = 0; r < 5; r++)
                 {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 8), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 0);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 8), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 16);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 24), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 16);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 24), a3);
-                    s0 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 40), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 32);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 40), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 48);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 56), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a3);
-                    s1 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), s1, negativeInfinity);
-                }
-                V s2;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 72), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 64);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 72), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 80);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 88), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 80);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 88), a3);
-                    s2 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s2 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), s2, negativeInfinity);
-                }
-                V s3;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 96);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 104), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 96);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 104), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 112);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 120), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 120), a3);
-                    s3 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s3 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), s3, negativeInfinity);
-                }
-                V s4;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 128);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 136), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 128);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 136), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 144);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 152), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 144);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 152), a3);
-                    s4 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s4 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), s4, negativeInfinity);
-                }
-                V s5;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 160);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 168), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 160);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 168), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 176);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 184), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 176);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 184), a3);
-                    s5 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s5 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), s5, negativeInfinity);
-                }
-                V s6;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 192);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 200), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 192);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 200), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 208);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 216), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 208);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 216), a3);
-                    s6 = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s6 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), s6, negativeInfinity);
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
+                    ref float qi = ref Unsafe.Add(ref q, i * 64);
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 8), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 0);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 8), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 16);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 24), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 16);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 24), a3);
+                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 40), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 32);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 40), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 48);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 56), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a3);
+                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 72), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 64);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 72), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 80);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 88), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 80);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 88), a3);
+                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 96);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 104), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 96);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 104), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 112);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 120), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 120), a3);
+                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 128);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 136), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 128);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 136), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 144);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 152), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 144);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 152), a3);
+                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 160);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 168), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 160);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 168), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 176);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 184), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 176);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 184), a3);
+                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 192);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 200), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 192);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 200), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 208);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 216), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 208);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 216), a3);
+                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
                 }
 
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
-                V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
-                V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
-                V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
-                V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
-                V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
-                V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
-                p0 *= inverse;
-                p1 *= inverse;
-                p2 *= inverse;
-                p3 *= inverse;
-                p4 *= inverse;
-                p5 *= inverse;
-                p6 *= inverse;
+                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max), back in place of s_j.
+                for (int r = 0; r < 5; r++)
+                {
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
+                    V s0 = Unsafe.Add(ref si, 0);
+                    V s1 = Unsafe.Add(ref si, 1);
+                    V s2 = Unsafe.Add(ref si, 2);
+                    V s3 = Unsafe.Add(ref si, 3);
+                    V s4 = Unsafe.Add(ref si, 4);
+                    V s5 = Unsafe.Add(ref si, 5);
+                    V s6 = Unsafe.Add(ref si, 6);
+                    V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
+                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
+                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
+                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
+                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
+                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
+                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
+                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                    V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
+                    Unsafe.Add(ref si, 0) = p0 * inverse;
+                    Unsafe.Add(ref si, 1) = p1 * inverse;
+                    Unsafe.Add(ref si, 2) = p2 * inverse;
+                    Unsafe.Add(ref si, 3) = p3 * inverse;
+                    Unsafe.Add(ref si, 4) = p4 * inverse;
+                    Unsafe.Add(ref si, 5) = p5 * inverse;
+                    Unsafe.Add(ref si, 6) = p6 * inverse;
+                }
 
                 // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
                 // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                for (int r = 0; r < 5; r++)
                 {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
+                    ref float oi = ref Unsafe.Add(ref o, i * 64);
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o1);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o1);
+                        }
+                        o0.StoreUnsafe(ref oi, 0);
+                        o1.StoreUnsafe(ref oi, 8);
                     }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o1);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o1);
+                        }
+                        o0.StoreUnsafe(ref oi, 16);
+                        o1.StoreUnsafe(ref oi, 24);
                     }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
                     {
-                        V p = Vec.Shuffle(p2, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o1);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o1);
+                        }
+                        o0.StoreUnsafe(ref oi, 32);
+                        o1.StoreUnsafe(ref oi, 40);
                     }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
                     {
-                        V p = Vec.Shuffle(p3, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o1);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o1);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o1);
+                        }
+                        o0.StoreUnsafe(ref oi, 48);
+                        o1.StoreUnsafe(ref oi, 56);
                     }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o1);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                    o1.StoreUnsafe(ref oi, 8);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o1);
-                    }
-                    o0.StoreUnsafe(ref oi, 16);
-                    o1.StoreUnsafe(ref oi, 24);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o1);
-                    }
-                    o0.StoreUnsafe(ref oi, 32);
-                    o1.StoreUnsafe(ref oi, 40);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o1);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o1);
-                    }
-                    o0.StoreUnsafe(ref oi, 48);
-                    o1.StoreUnsafe(ref oi, 56);
-                }
 
-                if (writeWeights)
-                {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 7);
-                    p0 &= Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 35) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 70) = p0.GetElement(2);
-                    Unsafe.Add(ref wi, 105) = p0.GetElement(3);
-                    p1 &= Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 36) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 71) = p1.GetElement(2);
-                    Unsafe.Add(ref wi, 106) = p1.GetElement(3);
-                    p2 &= Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
-                    Unsafe.Add(ref wi, 2) = p2.GetElement(0);
-                    Unsafe.Add(ref wi, 37) = p2.GetElement(1);
-                    Unsafe.Add(ref wi, 72) = p2.GetElement(2);
-                    Unsafe.Add(ref wi, 107) = p2.GetElement(3);
-                    p3 &= Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
-                    Unsafe.Add(ref wi, 3) = p3.GetElement(0);
-                    Unsafe.Add(ref wi, 38) = p3.GetElement(1);
-                    Unsafe.Add(ref wi, 73) = p3.GetElement(2);
-                    Unsafe.Add(ref wi, 108) = p3.GetElement(3);
-                    p4 &= Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
-                    Unsafe.Add(ref wi, 4) = p4.GetElement(0);
-                    Unsafe.Add(ref wi, 39) = p4.GetElement(1);
-                    Unsafe.Add(ref wi, 74) = p4.GetElement(2);
-                    Unsafe.Add(ref wi, 109) = p4.GetElement(3);
-                    p5 &= Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
-                    Unsafe.Add(ref wi, 5) = p5.GetElement(0);
-                    Unsafe.Add(ref wi, 40) = p5.GetElement(1);
-                    Unsafe.Add(ref wi, 75) = p5.GetElement(2);
-                    Unsafe.Add(ref wi, 110) = p5.GetElement(3);
-                    p6 &= Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
-                    Unsafe.Add(ref wi, 6) = p6.GetElement(0);
-                    Unsafe.Add(ref wi, 41) = p6.GetElement(1);
-                    Unsafe.Add(ref wi, 76) = p6.GetElement(2);
-                    Unsafe.Add(ref wi, 111) = p6.GetElement(3);
+                    if (writeWeights)
+                    {
+                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
+                        ref float wi = ref Unsafe.Add(ref w, i * 7);
+                        V p0 = Unsafe.Add(ref si, 0) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
+                        Unsafe.Add(ref wi, 0) = p0.GetElement(0);
+                        Unsafe.Add(ref wi, 35) = p0.GetElement(1);
+                        Unsafe.Add(ref wi, 70) = p0.GetElement(2);
+                        Unsafe.Add(ref wi, 105) = p0.GetElement(3);
+                        V p1 = Unsafe.Add(ref si, 1) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
+                        Unsafe.Add(ref wi, 1) = p1.GetElement(0);
+                        Unsafe.Add(ref wi, 36) = p1.GetElement(1);
+                        Unsafe.Add(ref wi, 71) = p1.GetElement(2);
+                        Unsafe.Add(ref wi, 106) = p1.GetElement(3);
+                        V p2 = Unsafe.Add(ref si, 2) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
+                        Unsafe.Add(ref wi, 2) = p2.GetElement(0);
+                        Unsafe.Add(ref wi, 37) = p2.GetElement(1);
+                        Unsafe.Add(ref wi, 72) = p2.GetElement(2);
+                        Unsafe.Add(ref wi, 107) = p2.GetElement(3);
+                        V p3 = Unsafe.Add(ref si, 3) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
+                        Unsafe.Add(ref wi, 3) = p3.GetElement(0);
+                        Unsafe.Add(ref wi, 38) = p3.GetElement(1);
+                        Unsafe.Add(ref wi, 73) = p3.GetElement(2);
+                        Unsafe.Add(ref wi, 108) = p3.GetElement(3);
+                        V p4 = Unsafe.Add(ref si, 4) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
+                        Unsafe.Add(ref wi, 4) = p4.GetElement(0);
+                        Unsafe.Add(ref wi, 39) = p4.GetElement(1);
+                        Unsafe.Add(ref wi, 74) = p4.GetElement(2);
+                        Unsafe.Add(ref wi, 109) = p4.GetElement(3);
+                        V p5 = Unsafe.Add(ref si, 5) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
+                        Unsafe.Add(ref wi, 5) = p5.GetElement(0);
+                        Unsafe.Add(ref wi, 40) = p5.GetElement(1);
+                        Unsafe.Add(ref wi, 75) = p5.GetElement(2);
+                        Unsafe.Add(ref wi, 110) = p5.GetElement(3);
+                        V p6 = Unsafe.Add(ref si, 6) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                        Unsafe.Add(ref wi, 6) = p6.GetElement(0);
+                        Unsafe.Add(ref wi, 41) = p6.GetElement(1);
+                        Unsafe.Add(ref wi, 76) = p6.GetElement(2);
+                        Unsafe.Add(ref wi, 111) = p6.GetElement(3);
+                    }
                 }
             }
         }
@@ -1526,7 +1548,8 @@ namespace CrossAttention.Generated.Tier128
 
     // Vector128 (4 lanes, 32 registers): heads in vector lanes — 7 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 4 heads; softmax is one vector operation per key for every head;
-    //       5 query rows in a loop, keys and heads unrolled, head dimension 4 vector(s) of 4;
+    //       5 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
+    //       keys and heads unrolled, head dimension 4 vector(s) of 4;
     //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (4 for a single row), inputs unrolled; 64 → 32 in blocks of 3 rows × 4 outputs (4 for a single row), inputs unrolled;
     //       about 476 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector128 code behind Demo.LlamaCausal: Lq=5, Lkv=7, D=64, Heads=4, head size 16, KvDim=64, Scale=0.25, KvHeads=2, Causal.</summary>
@@ -1549,7 +1572,7 @@ namespace CrossAttention.Generated.Tier128
         public static int ScoreBufferLength => 8;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 18;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 64 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -1562,492 +1585,502 @@ namespace CrossAttention.Generated.Tier128
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 32); <paramref name="w"/> at the item's [4, 5, 7] weights;
-        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
             V scale = Vec.Create(0.25f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            for (int i = 0; i < 5; i++)
+            ref V buffer = ref Unsafe.As<float, V>(ref scores);
             {
-                ref float qi = ref Unsafe.Add(ref q, i * 64);
-                ref float oi = ref Unsafe.Add(ref o, i * 64);
-                ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
+                const int first = 0;
 
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
+                // Scores: per row and key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
+                for (int r = 0; r < 5; r++)
                 {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 4), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 8), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 12), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 0);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 4), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 8), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 12), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 16);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 20), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 24), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 28), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 16);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 20), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 24), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 28), a3);
-                    s0 = P.Reduce(a0, a1, a2, a3) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 36), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 40), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 44), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 32);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 36), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 40), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 44), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 48);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 52), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 56), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 60), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 52), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 60), a3);
-                    s1 = P.Reduce(a0, a1, a2, a3) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), s1, negativeInfinity);
-                }
-                V s2;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 68), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 72), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 76), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 64);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 68), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 72), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 76), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 80);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 84), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 88), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 92), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 80);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 84), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 88), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 92), a3);
-                    s2 = P.Reduce(a0, a1, a2, a3) * scale;
-                    s2 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), s2, negativeInfinity);
-                }
-                V s3;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 96);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 100), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 104), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 108), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 96);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 100), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 104), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 108), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 112);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 116), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 120), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 124), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 116), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 120), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 124), a3);
-                    s3 = P.Reduce(a0, a1, a2, a3) * scale;
-                    s3 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), s3, negativeInfinity);
-                }
-                V s4;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 128);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 132), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 136), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 140), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 128);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 132), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 136), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 140), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 144);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 148), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 152), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 156), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 144);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 148), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 152), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 156), a3);
-                    s4 = P.Reduce(a0, a1, a2, a3) * scale;
-                    s4 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), s4, negativeInfinity);
-                }
-                V s5;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 160);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 164), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 168), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 172), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 160);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 164), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 168), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 172), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 176);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 180), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 184), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 188), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 176);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 180), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 184), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 188), a3);
-                    s5 = P.Reduce(a0, a1, a2, a3) * scale;
-                    s5 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), s5, negativeInfinity);
-                }
-                V s6;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 192);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 196), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 200), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 204), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 192);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 196), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 200), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 204), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 208);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 212), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 216), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 220), a2);
-                    V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 208);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 212), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 216), a3);
-                    a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 220), a3);
-                    s6 = P.Reduce(a0, a1, a2, a3) * scale;
-                    s6 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), s6, negativeInfinity);
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
+                    ref float qi = ref Unsafe.Add(ref q, i * 64);
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 4), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 8), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 12), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 0);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 4), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 8), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 12), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 16);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 20), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 24), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 28), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 16);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 20), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 24), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 28), a3);
+                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 36), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 40), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 44), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 32);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 36), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 40), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 44), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 48);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 52), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 56), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 60), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 52), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 60), a3);
+                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 68), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 72), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 76), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 64);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 68), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 72), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 76), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 80);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 84), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 88), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 92), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 80);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 84), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 88), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 92), a3);
+                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 96);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 100), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 104), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 108), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 96);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 100), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 104), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 108), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 112);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 116), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 120), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 124), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 116), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 120), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 124), a3);
+                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 128);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 132), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 136), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 140), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 128);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 132), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 136), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 140), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 144);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 148), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 152), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 156), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 144);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 148), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 152), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 156), a3);
+                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 160);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 164), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 168), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 172), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 160);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 164), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 168), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 172), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 176);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 180), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 184), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 188), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 176);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 180), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 184), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 188), a3);
+                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 192);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 196), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 200), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 204), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 192);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 196), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 24), Vec.LoadUnsafe(ref k, 200), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 204), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 208);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 212), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 216), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 220), a2);
+                        V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 208);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 212), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 216), a3);
+                        a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 220), a3);
+                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                    }
                 }
 
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
-                V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
-                V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
-                V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
-                V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
-                V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
-                V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
-                p0 *= inverse;
-                p1 *= inverse;
-                p2 *= inverse;
-                p3 *= inverse;
-                p4 *= inverse;
-                p5 *= inverse;
-                p6 *= inverse;
+                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max), back in place of s_j.
+                for (int r = 0; r < 5; r++)
+                {
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
+                    V s0 = Unsafe.Add(ref si, 0);
+                    V s1 = Unsafe.Add(ref si, 1);
+                    V s2 = Unsafe.Add(ref si, 2);
+                    V s3 = Unsafe.Add(ref si, 3);
+                    V s4 = Unsafe.Add(ref si, 4);
+                    V s5 = Unsafe.Add(ref si, 5);
+                    V s6 = Unsafe.Add(ref si, 6);
+                    V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
+                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
+                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
+                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
+                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
+                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
+                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
+                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                    V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
+                    Unsafe.Add(ref si, 0) = p0 * inverse;
+                    Unsafe.Add(ref si, 1) = p1 * inverse;
+                    Unsafe.Add(ref si, 2) = p2 * inverse;
+                    Unsafe.Add(ref si, 3) = p3 * inverse;
+                    Unsafe.Add(ref si, 4) = p4 * inverse;
+                    Unsafe.Add(ref si, 5) = p5 * inverse;
+                    Unsafe.Add(ref si, 6) = p6 * inverse;
+                }
 
                 // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
                 // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                for (int r = 0; r < 5; r++)
                 {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    V o3 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
+                    ref float oi = ref Unsafe.Add(ref o, i * 64);
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o3);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        V o3 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 76), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 100), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 108), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 132), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 140), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 164), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 172), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 196), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 204), o3);
+                        }
+                        o0.StoreUnsafe(ref oi, 0);
+                        o1.StoreUnsafe(ref oi, 4);
+                        o2.StoreUnsafe(ref oi, 8);
+                        o3.StoreUnsafe(ref oi, 12);
                     }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o3);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        V o3 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 76), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 100), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 108), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 132), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 140), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 164), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 172), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 196), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 204), o3);
+                        }
+                        o0.StoreUnsafe(ref oi, 16);
+                        o1.StoreUnsafe(ref oi, 20);
+                        o2.StoreUnsafe(ref oi, 24);
+                        o3.StoreUnsafe(ref oi, 28);
                     }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
                     {
-                        V p = Vec.Shuffle(p2, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 76), o3);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        V o3 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 52), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 60), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 84), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 92), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 116), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 124), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 148), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 156), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 180), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 188), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 212), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 220), o3);
+                        }
+                        o0.StoreUnsafe(ref oi, 32);
+                        o1.StoreUnsafe(ref oi, 36);
+                        o2.StoreUnsafe(ref oi, 40);
+                        o3.StoreUnsafe(ref oi, 44);
                     }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
                     {
-                        V p = Vec.Shuffle(p3, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 100), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 108), o3);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        V o3 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 52), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 60), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 84), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 92), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 116), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 124), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 148), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 156), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 180), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 188), o3);
+                        }
+                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(3));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 212), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 220), o3);
+                        }
+                        o0.StoreUnsafe(ref oi, 48);
+                        o1.StoreUnsafe(ref oi, 52);
+                        o2.StoreUnsafe(ref oi, 56);
+                        o3.StoreUnsafe(ref oi, 60);
                     }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 132), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 140), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 164), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 172), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 196), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 204), o3);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                    o1.StoreUnsafe(ref oi, 4);
-                    o2.StoreUnsafe(ref oi, 8);
-                    o3.StoreUnsafe(ref oi, 12);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    V o3 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 76), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 100), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 108), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 132), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 140), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 164), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 172), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 196), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 204), o3);
-                    }
-                    o0.StoreUnsafe(ref oi, 16);
-                    o1.StoreUnsafe(ref oi, 20);
-                    o2.StoreUnsafe(ref oi, 24);
-                    o3.StoreUnsafe(ref oi, 28);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    V o3 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 52), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 60), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 84), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 92), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 116), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 124), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 148), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 156), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 180), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 188), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 212), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 220), o3);
-                    }
-                    o0.StoreUnsafe(ref oi, 32);
-                    o1.StoreUnsafe(ref oi, 36);
-                    o2.StoreUnsafe(ref oi, 40);
-                    o3.StoreUnsafe(ref oi, 44);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    V o3 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keepRow, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 52), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 60), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 84), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 92), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 116), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 124), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 148), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 156), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 180), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 188), o3);
-                    }
-                    if (Unsafe.Add(ref keepRow, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(3));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 212), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 220), o3);
-                    }
-                    o0.StoreUnsafe(ref oi, 48);
-                    o1.StoreUnsafe(ref oi, 52);
-                    o2.StoreUnsafe(ref oi, 56);
-                    o3.StoreUnsafe(ref oi, 60);
-                }
 
-                if (writeWeights)
-                {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 7);
-                    p0 &= Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 35) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 70) = p0.GetElement(2);
-                    Unsafe.Add(ref wi, 105) = p0.GetElement(3);
-                    p1 &= Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 36) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 71) = p1.GetElement(2);
-                    Unsafe.Add(ref wi, 106) = p1.GetElement(3);
-                    p2 &= Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
-                    Unsafe.Add(ref wi, 2) = p2.GetElement(0);
-                    Unsafe.Add(ref wi, 37) = p2.GetElement(1);
-                    Unsafe.Add(ref wi, 72) = p2.GetElement(2);
-                    Unsafe.Add(ref wi, 107) = p2.GetElement(3);
-                    p3 &= Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
-                    Unsafe.Add(ref wi, 3) = p3.GetElement(0);
-                    Unsafe.Add(ref wi, 38) = p3.GetElement(1);
-                    Unsafe.Add(ref wi, 73) = p3.GetElement(2);
-                    Unsafe.Add(ref wi, 108) = p3.GetElement(3);
-                    p4 &= Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
-                    Unsafe.Add(ref wi, 4) = p4.GetElement(0);
-                    Unsafe.Add(ref wi, 39) = p4.GetElement(1);
-                    Unsafe.Add(ref wi, 74) = p4.GetElement(2);
-                    Unsafe.Add(ref wi, 109) = p4.GetElement(3);
-                    p5 &= Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
-                    Unsafe.Add(ref wi, 5) = p5.GetElement(0);
-                    Unsafe.Add(ref wi, 40) = p5.GetElement(1);
-                    Unsafe.Add(ref wi, 75) = p5.GetElement(2);
-                    Unsafe.Add(ref wi, 110) = p5.GetElement(3);
-                    p6 &= Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
-                    Unsafe.Add(ref wi, 6) = p6.GetElement(0);
-                    Unsafe.Add(ref wi, 41) = p6.GetElement(1);
-                    Unsafe.Add(ref wi, 76) = p6.GetElement(2);
-                    Unsafe.Add(ref wi, 111) = p6.GetElement(3);
+                    if (writeWeights)
+                    {
+                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
+                        ref float wi = ref Unsafe.Add(ref w, i * 7);
+                        V p0 = Unsafe.Add(ref si, 0) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
+                        Unsafe.Add(ref wi, 0) = p0.GetElement(0);
+                        Unsafe.Add(ref wi, 35) = p0.GetElement(1);
+                        Unsafe.Add(ref wi, 70) = p0.GetElement(2);
+                        Unsafe.Add(ref wi, 105) = p0.GetElement(3);
+                        V p1 = Unsafe.Add(ref si, 1) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
+                        Unsafe.Add(ref wi, 1) = p1.GetElement(0);
+                        Unsafe.Add(ref wi, 36) = p1.GetElement(1);
+                        Unsafe.Add(ref wi, 71) = p1.GetElement(2);
+                        Unsafe.Add(ref wi, 106) = p1.GetElement(3);
+                        V p2 = Unsafe.Add(ref si, 2) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
+                        Unsafe.Add(ref wi, 2) = p2.GetElement(0);
+                        Unsafe.Add(ref wi, 37) = p2.GetElement(1);
+                        Unsafe.Add(ref wi, 72) = p2.GetElement(2);
+                        Unsafe.Add(ref wi, 107) = p2.GetElement(3);
+                        V p3 = Unsafe.Add(ref si, 3) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
+                        Unsafe.Add(ref wi, 3) = p3.GetElement(0);
+                        Unsafe.Add(ref wi, 38) = p3.GetElement(1);
+                        Unsafe.Add(ref wi, 73) = p3.GetElement(2);
+                        Unsafe.Add(ref wi, 108) = p3.GetElement(3);
+                        V p4 = Unsafe.Add(ref si, 4) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
+                        Unsafe.Add(ref wi, 4) = p4.GetElement(0);
+                        Unsafe.Add(ref wi, 39) = p4.GetElement(1);
+                        Unsafe.Add(ref wi, 74) = p4.GetElement(2);
+                        Unsafe.Add(ref wi, 109) = p4.GetElement(3);
+                        V p5 = Unsafe.Add(ref si, 5) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
+                        Unsafe.Add(ref wi, 5) = p5.GetElement(0);
+                        Unsafe.Add(ref wi, 40) = p5.GetElement(1);
+                        Unsafe.Add(ref wi, 75) = p5.GetElement(2);
+                        Unsafe.Add(ref wi, 110) = p5.GetElement(3);
+                        V p6 = Unsafe.Add(ref si, 6) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                        Unsafe.Add(ref wi, 6) = p6.GetElement(0);
+                        Unsafe.Add(ref wi, 41) = p6.GetElement(1);
+                        Unsafe.Add(ref wi, 76) = p6.GetElement(2);
+                        Unsafe.Add(ref wi, 111) = p6.GetElement(3);
+                    }
                 }
             }
         }

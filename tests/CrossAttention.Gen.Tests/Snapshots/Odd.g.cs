@@ -120,7 +120,8 @@ namespace CrossAttention.Generated.Tier256
 
     // Vector256 (8 lanes, 16 registers): heads in vector lanes — 7 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 3 heads; softmax is one vector operation per key for every head;
-    //       5 query rows in a loop, keys and heads unrolled, head dimension 3 vector(s) of 8;
+    //       5 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
+    //       keys and heads unrolled, head dimension 3 vector(s) of 8;
     //       projections: 72 → 72 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled; 40 → 72 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
     //       about 371 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector256 code behind Demo.Odd: Lq=5, Lkv=7, D=72, Heads=3, head size 24, KvDim=40, Scale=0.20412415.</summary>
@@ -143,7 +144,7 @@ namespace CrossAttention.Generated.Tier256
         public static int ScoreBufferLength => 8;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 35;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 72 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -156,342 +157,350 @@ namespace CrossAttention.Generated.Tier256
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 72); <paramref name="w"/> at the item's [3, 5, 7] weights;
-        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
             V scale = Vec.Create(0.20412415f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            for (int i = 0; i < 5; i++)
+            ref V buffer = ref Unsafe.As<float, V>(ref scores);
             {
-                ref float qi = ref Unsafe.Add(ref q, i * 72);
-                ref float oi = ref Unsafe.Add(ref o, i * 72);
+                const int first = 0;
 
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
+                // Scores: per row and key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
+                for (int r = 0; r < 5; r++)
                 {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 8), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 16), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 24);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 32), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 40), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 64), a2);
-                    s0 = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 72);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 80), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 88), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 96);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 104), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 112), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 120);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 128), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 136), a2);
-                    s1 = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
-                }
-                V s2;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 144);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 152), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 160), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 168);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 176), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 184), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 192);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 200), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 208), a2);
-                    s2 = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s2 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s2, negativeInfinity);
-                }
-                V s3;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 216);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 224), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 232), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 240);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 248), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 256), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 264);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 272), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 280), a2);
-                    s3 = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s3 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle(), s3, negativeInfinity);
-                }
-                V s4;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 288);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 296), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 304), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 312);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 320), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 328), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 336);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 344), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 352), a2);
-                    s4 = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s4 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle(), s4, negativeInfinity);
-                }
-                V s5;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 360);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 368), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 376), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 384);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 392), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 400), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 408);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 416), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 424), a2);
-                    s5 = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s5 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle(), s5, negativeInfinity);
-                }
-                V s6;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 432);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 440), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 448), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 456);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 464), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 472), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 480);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 488), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 496), a2);
-                    s6 = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
-                    s6 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle(), s6, negativeInfinity);
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref float qi = ref Unsafe.Add(ref q, i * 72);
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 8), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 16), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 24);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 32), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 40), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 64), a2);
+                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 72);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 80), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 88), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 96);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 104), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 112), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 120);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 128), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 136), a2);
+                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 144);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 152), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 160), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 168);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 176), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 184), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 192);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 200), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 208), a2);
+                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 216);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 224), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 232), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 240);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 248), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 256), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 264);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 272), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 280), a2);
+                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 288);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 296), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 304), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 312);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 320), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 328), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 336);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 344), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 352), a2);
+                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 360);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 368), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 376), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 384);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 392), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 400), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 408);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 416), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 424), a2);
+                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 432);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 440), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 448), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 456);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 464), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 472), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 480);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 488), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 496), a2);
+                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                    }
                 }
 
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
-                V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
-                V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
-                V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
-                V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
-                p0 *= inverse;
-                p1 *= inverse;
-                p2 *= inverse;
-                p3 *= inverse;
-                p4 *= inverse;
-                p5 *= inverse;
-                p6 *= inverse;
+                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max), back in place of s_j.
+                for (int r = 0; r < 5; r++)
+                {
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    V s0 = Unsafe.Add(ref si, 0);
+                    V s1 = Unsafe.Add(ref si, 1);
+                    V s2 = Unsafe.Add(ref si, 2);
+                    V s3 = Unsafe.Add(ref si, 3);
+                    V s4 = Unsafe.Add(ref si, 4);
+                    V s5 = Unsafe.Add(ref si, 5);
+                    V s6 = Unsafe.Add(ref si, 6);
+                    V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
+                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
+                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
+                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
+                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
+                    V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
+                    Unsafe.Add(ref si, 0) = p0 * inverse;
+                    Unsafe.Add(ref si, 1) = p1 * inverse;
+                    Unsafe.Add(ref si, 2) = p2 * inverse;
+                    Unsafe.Add(ref si, 3) = p3 * inverse;
+                    Unsafe.Add(ref si, 4) = p4 * inverse;
+                    Unsafe.Add(ref si, 5) = p5 * inverse;
+                    Unsafe.Add(ref si, 6) = p6 * inverse;
+                }
 
                 // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
                 // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                for (int r = 0; r < 5; r++)
                 {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref float oi = ref Unsafe.Add(ref o, i * 72);
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o2);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 224), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 232), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 288), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 296), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 304), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 360), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 368), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 376), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 432), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 440), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 448), o2);
+                        }
+                        o0.StoreUnsafe(ref oi, 0);
+                        o1.StoreUnsafe(ref oi, 8);
+                        o2.StoreUnsafe(ref oi, 16);
                     }
-                    if (Unsafe.Add(ref keep, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o2);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 240), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 248), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 256), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 312), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 320), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 328), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 384), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 392), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 400), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 456), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 464), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 472), o2);
+                        }
+                        o0.StoreUnsafe(ref oi, 24);
+                        o1.StoreUnsafe(ref oi, 32);
+                        o2.StoreUnsafe(ref oi, 40);
                     }
-                    if (Unsafe.Add(ref keep, 2) != 0)
                     {
-                        V p = Vec.Shuffle(p2, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o2);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 264), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 272), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 280), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 336), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 344), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 352), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 408), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 416), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 424), o2);
+                        }
+                        if (Unsafe.Add(ref keep, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 480), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 488), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 496), o2);
+                        }
+                        o0.StoreUnsafe(ref oi, 48);
+                        o1.StoreUnsafe(ref oi, 56);
+                        o2.StoreUnsafe(ref oi, 64);
                     }
-                    if (Unsafe.Add(ref keep, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 224), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 232), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 288), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 296), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 304), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 360), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 368), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 376), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 432), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 440), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 448), o2);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                    o1.StoreUnsafe(ref oi, 8);
-                    o2.StoreUnsafe(ref oi, 16);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 240), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 248), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 256), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 312), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 320), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 328), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 384), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 392), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 400), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 456), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 464), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 472), o2);
-                    }
-                    o0.StoreUnsafe(ref oi, 24);
-                    o1.StoreUnsafe(ref oi, 32);
-                    o2.StoreUnsafe(ref oi, 40);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 264), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 272), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 280), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 336), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 344), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 352), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 408), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 416), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 424), o2);
-                    }
-                    if (Unsafe.Add(ref keep, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 480), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 488), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 496), o2);
-                    }
-                    o0.StoreUnsafe(ref oi, 48);
-                    o1.StoreUnsafe(ref oi, 56);
-                    o2.StoreUnsafe(ref oi, 64);
-                }
 
-                if (writeWeights)
-                {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 7);
-                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 35) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 70) = p0.GetElement(2);
-                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 36) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 71) = p1.GetElement(2);
-                    p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                    Unsafe.Add(ref wi, 2) = p2.GetElement(0);
-                    Unsafe.Add(ref wi, 37) = p2.GetElement(1);
-                    Unsafe.Add(ref wi, 72) = p2.GetElement(2);
-                    p3 &= Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
-                    Unsafe.Add(ref wi, 3) = p3.GetElement(0);
-                    Unsafe.Add(ref wi, 38) = p3.GetElement(1);
-                    Unsafe.Add(ref wi, 73) = p3.GetElement(2);
-                    p4 &= Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
-                    Unsafe.Add(ref wi, 4) = p4.GetElement(0);
-                    Unsafe.Add(ref wi, 39) = p4.GetElement(1);
-                    Unsafe.Add(ref wi, 74) = p4.GetElement(2);
-                    p5 &= Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
-                    Unsafe.Add(ref wi, 5) = p5.GetElement(0);
-                    Unsafe.Add(ref wi, 40) = p5.GetElement(1);
-                    Unsafe.Add(ref wi, 75) = p5.GetElement(2);
-                    p6 &= Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
-                    Unsafe.Add(ref wi, 6) = p6.GetElement(0);
-                    Unsafe.Add(ref wi, 41) = p6.GetElement(1);
-                    Unsafe.Add(ref wi, 76) = p6.GetElement(2);
+                    if (writeWeights)
+                    {
+                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
+                        ref float wi = ref Unsafe.Add(ref w, i * 7);
+                        V p0 = Unsafe.Add(ref si, 0) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        Unsafe.Add(ref wi, 0) = p0.GetElement(0);
+                        Unsafe.Add(ref wi, 35) = p0.GetElement(1);
+                        Unsafe.Add(ref wi, 70) = p0.GetElement(2);
+                        V p1 = Unsafe.Add(ref si, 1) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                        Unsafe.Add(ref wi, 1) = p1.GetElement(0);
+                        Unsafe.Add(ref wi, 36) = p1.GetElement(1);
+                        Unsafe.Add(ref wi, 71) = p1.GetElement(2);
+                        V p2 = Unsafe.Add(ref si, 2) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                        Unsafe.Add(ref wi, 2) = p2.GetElement(0);
+                        Unsafe.Add(ref wi, 37) = p2.GetElement(1);
+                        Unsafe.Add(ref wi, 72) = p2.GetElement(2);
+                        V p3 = Unsafe.Add(ref si, 3) & Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
+                        Unsafe.Add(ref wi, 3) = p3.GetElement(0);
+                        Unsafe.Add(ref wi, 38) = p3.GetElement(1);
+                        Unsafe.Add(ref wi, 73) = p3.GetElement(2);
+                        V p4 = Unsafe.Add(ref si, 4) & Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
+                        Unsafe.Add(ref wi, 4) = p4.GetElement(0);
+                        Unsafe.Add(ref wi, 39) = p4.GetElement(1);
+                        Unsafe.Add(ref wi, 74) = p4.GetElement(2);
+                        V p5 = Unsafe.Add(ref si, 5) & Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
+                        Unsafe.Add(ref wi, 5) = p5.GetElement(0);
+                        Unsafe.Add(ref wi, 40) = p5.GetElement(1);
+                        Unsafe.Add(ref wi, 75) = p5.GetElement(2);
+                        V p6 = Unsafe.Add(ref si, 6) & Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
+                        Unsafe.Add(ref wi, 6) = p6.GetElement(0);
+                        Unsafe.Add(ref wi, 41) = p6.GetElement(1);
+                        Unsafe.Add(ref wi, 76) = p6.GetElement(2);
+                    }
                 }
             }
         }
@@ -873,7 +882,8 @@ namespace CrossAttention.Generated.Tier128
 
     // Vector128 (4 lanes, 32 registers): heads in vector lanes — 7 key(s) would fill few lanes, so per query row and key one vector
     //       holds the score of all 3 heads; softmax is one vector operation per key for every head;
-    //       5 query rows in a loop, keys and heads unrolled, head dimension 6 vector(s) of 4;
+    //       5 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
+    //       keys and heads unrolled, head dimension 6 vector(s) of 4;
     //       projections: 72 → 72 by the runtime's Vector128 kernel (inputs in a loop); 40 → 72 in blocks of 3 rows × 4 outputs (4 for a single row), inputs unrolled;
     //       about 487 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector128 code behind Demo.Odd: Lq=5, Lkv=7, D=72, Heads=3, head size 24, KvDim=40, Scale=0.20412415.</summary>
@@ -896,7 +906,7 @@ namespace CrossAttention.Generated.Tier128
         public static int ScoreBufferLength => 8;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 1;
+        public static int ScoreRows => 18;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 72 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -909,486 +919,494 @@ namespace CrossAttention.Generated.Tier128
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 72); <paramref name="w"/> at the item's [3, 5, 7] weights;
-        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; no score buffer.
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
         {
             V scale = Vec.Create(0.20412415f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
-
-            for (int i = 0; i < 5; i++)
+            ref V buffer = ref Unsafe.As<float, V>(ref scores);
             {
-                ref float qi = ref Unsafe.Add(ref q, i * 72);
-                ref float oi = ref Unsafe.Add(ref o, i * 72);
+                const int first = 0;
 
-                // Scores: per key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
-                V s0;
+                // Scores: per row and key one vector, lane h = scale · (q_h · k_h); masked keys −∞ (selected, never multiplied).
+                for (int r = 0; r < 5; r++)
                 {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 4), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 8), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 12), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 16), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 20), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 24);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 28), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 32), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 36), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 40), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 44), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 52), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 60), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 64), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 68), a2);
-                    s0 = P.Reduce(a0, a1, a2, V.Zero) * scale;
-                    s0 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s0, negativeInfinity);
-                }
-                V s1;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 72);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 76), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 80), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 84), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 88), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 92), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 96);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 100), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 104), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 108), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 112), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 116), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 120);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 124), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 128), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 132), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 136), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 140), a2);
-                    s1 = P.Reduce(a0, a1, a2, V.Zero) * scale;
-                    s1 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s1, negativeInfinity);
-                }
-                V s2;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 144);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 148), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 152), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 156), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 160), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 164), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 168);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 172), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 176), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 180), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 184), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 188), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 192);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 196), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 200), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 204), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 208), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 212), a2);
-                    s2 = P.Reduce(a0, a1, a2, V.Zero) * scale;
-                    s2 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s2, negativeInfinity);
-                }
-                V s3;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 216);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 220), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 224), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 228), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 232), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 236), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 240);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 244), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 248), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 252), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 256), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 260), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 264);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 268), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 272), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 276), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 280), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 284), a2);
-                    s3 = P.Reduce(a0, a1, a2, V.Zero) * scale;
-                    s3 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle(), s3, negativeInfinity);
-                }
-                V s4;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 288);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 292), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 296), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 300), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 304), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 308), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 312);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 316), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 320), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 324), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 328), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 332), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 336);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 340), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 344), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 348), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 352), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 356), a2);
-                    s4 = P.Reduce(a0, a1, a2, V.Zero) * scale;
-                    s4 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle(), s4, negativeInfinity);
-                }
-                V s5;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 360);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 364), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 368), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 372), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 376), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 380), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 384);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 388), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 392), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 396), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 400), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 404), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 408);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 412), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 416), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 420), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 424), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 428), a2);
-                    s5 = P.Reduce(a0, a1, a2, V.Zero) * scale;
-                    s5 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle(), s5, negativeInfinity);
-                }
-                V s6;
-                {
-                    V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 432);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 436), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 440), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 444), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 448), a0);
-                    a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 452), a0);
-                    V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 456);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 460), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 464), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 468), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 472), a1);
-                    a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 476), a1);
-                    V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 480);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 484), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 488), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 492), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 496), a2);
-                    a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 500), a2);
-                    s6 = P.Reduce(a0, a1, a2, V.Zero) * scale;
-                    s6 = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle(), s6, negativeInfinity);
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref float qi = ref Unsafe.Add(ref q, i * 72);
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 4), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 8), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 12), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 16), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 20), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 24);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 28), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 32), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 36), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 40), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 44), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 52), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 60), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 64), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 68), a2);
+                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 72);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 76), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 80), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 84), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 88), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 92), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 96);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 100), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 104), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 108), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 112), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 116), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 120);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 124), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 128), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 132), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 136), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 140), a2);
+                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 144);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 148), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 152), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 156), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 160), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 164), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 168);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 172), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 176), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 180), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 184), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 188), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 192);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 196), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 200), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 204), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 208), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 212), a2);
+                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 216);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 220), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 224), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 228), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 232), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 236), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 240);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 244), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 248), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 252), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 256), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 260), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 264);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 268), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 272), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 276), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 280), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 284), a2);
+                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 288);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 292), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 296), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 300), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 304), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 308), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 312);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 316), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 320), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 324), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 328), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 332), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 336);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 340), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 344), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 348), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 352), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 356), a2);
+                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 360);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 364), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 368), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 372), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 376), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 380), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 384);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 388), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 392), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 396), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 400), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 404), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 408);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 412), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 416), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 420), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 424), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 428), a2);
+                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                    }
+                    {
+                        V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 432);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 436), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 8), Vec.LoadUnsafe(ref k, 440), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 444), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 16), Vec.LoadUnsafe(ref k, 448), a0);
+                        a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 20), Vec.LoadUnsafe(ref k, 452), a0);
+                        V a1 = Vec.LoadUnsafe(ref qi, 24) * Vec.LoadUnsafe(ref k, 456);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 28), Vec.LoadUnsafe(ref k, 460), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 32), Vec.LoadUnsafe(ref k, 464), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 36), Vec.LoadUnsafe(ref k, 468), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 472), a1);
+                        a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 44), Vec.LoadUnsafe(ref k, 476), a1);
+                        V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 480);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 484), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 488), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 492), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 496), a2);
+                        a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 500), a2);
+                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                    }
                 }
 
-                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max).
-                V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
-                V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
-                V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
-                V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
-                V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
-                p0 *= inverse;
-                p1 *= inverse;
-                p2 *= inverse;
-                p3 *= inverse;
-                p4 *= inverse;
-                p5 *= inverse;
-                p6 *= inverse;
+                // Softmax over the keys, every head at once; p_j = e^(s_j − max) / Σ e^(s − max), back in place of s_j.
+                for (int r = 0; r < 5; r++)
+                {
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    V s0 = Unsafe.Add(ref si, 0);
+                    V s1 = Unsafe.Add(ref si, 1);
+                    V s2 = Unsafe.Add(ref si, 2);
+                    V s3 = Unsafe.Add(ref si, 3);
+                    V s4 = Unsafe.Add(ref si, 4);
+                    V s5 = Unsafe.Add(ref si, 5);
+                    V s6 = Unsafe.Add(ref si, 6);
+                    V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
+                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
+                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
+                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
+                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
+                    V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
+                    Unsafe.Add(ref si, 0) = p0 * inverse;
+                    Unsafe.Add(ref si, 1) = p1 * inverse;
+                    Unsafe.Add(ref si, 2) = p2 * inverse;
+                    Unsafe.Add(ref si, 3) = p3 * inverse;
+                    Unsafe.Add(ref si, 4) = p4 * inverse;
+                    Unsafe.Add(ref si, 5) = p5 * inverse;
+                    Unsafe.Add(ref si, 6) = p6 * inverse;
+                }
 
                 // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
                 // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                for (int r = 0; r < 5; r++)
                 {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    V o3 = Vec.Create(-0f);
-                    V o4 = Vec.Create(-0f);
-                    V o5 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
+                    int i = first + r;
+                    ref V si = ref Unsafe.Add(ref buffer, r * 7);
+                    ref float oi = ref Unsafe.Add(ref o, i * 72);
                     {
-                        V p = Vec.Shuffle(p0, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o5);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        V o3 = Vec.Create(-0f);
+                        V o4 = Vec.Create(-0f);
+                        V o5 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 76), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 84), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 92), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 148), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 156), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 164), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 220), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 224), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 228), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 232), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 236), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 288), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 292), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 296), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 300), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 304), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 308), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 360), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 364), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 368), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 372), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 376), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 380), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 432), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 436), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 440), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 444), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 448), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 452), o5);
+                        }
+                        o0.StoreUnsafe(ref oi, 0);
+                        o1.StoreUnsafe(ref oi, 4);
+                        o2.StoreUnsafe(ref oi, 8);
+                        o3.StoreUnsafe(ref oi, 12);
+                        o4.StoreUnsafe(ref oi, 16);
+                        o5.StoreUnsafe(ref oi, 20);
                     }
-                    if (Unsafe.Add(ref keep, 1) != 0)
                     {
-                        V p = Vec.Shuffle(p1, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 76), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 84), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 92), o5);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        V o3 = Vec.Create(-0f);
+                        V o4 = Vec.Create(-0f);
+                        V o5 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 100), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 108), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 116), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 172), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 180), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 188), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 240), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 244), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 248), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 252), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 256), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 260), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 312), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 316), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 320), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 324), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 328), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 332), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 384), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 388), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 392), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 396), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 400), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 404), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 456), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 460), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 464), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 468), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 472), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 476), o5);
+                        }
+                        o0.StoreUnsafe(ref oi, 24);
+                        o1.StoreUnsafe(ref oi, 28);
+                        o2.StoreUnsafe(ref oi, 32);
+                        o3.StoreUnsafe(ref oi, 36);
+                        o4.StoreUnsafe(ref oi, 40);
+                        o5.StoreUnsafe(ref oi, 44);
                     }
-                    if (Unsafe.Add(ref keep, 2) != 0)
                     {
-                        V p = Vec.Shuffle(p2, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 148), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 156), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 164), o5);
+                        V o0 = Vec.Create(-0f);
+                        V o1 = Vec.Create(-0f);
+                        V o2 = Vec.Create(-0f);
+                        V o3 = Vec.Create(-0f);
+                        V o4 = Vec.Create(-0f);
+                        V o5 = Vec.Create(-0f);
+                        if (Unsafe.Add(ref keep, 0) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 52), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 60), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 1) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 124), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 132), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 140), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 2) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 196), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 204), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 212), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 3) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 264), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 268), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 272), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 276), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 280), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 284), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 4) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 336), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 340), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 344), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 348), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 352), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 356), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 5) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 408), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 412), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 416), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 420), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 424), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 428), o5);
+                        }
+                        if (Unsafe.Add(ref keep, 6) != 0)
+                        {
+                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 480), o0);
+                            o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 484), o1);
+                            o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 488), o2);
+                            o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 492), o3);
+                            o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 496), o4);
+                            o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 500), o5);
+                        }
+                        o0.StoreUnsafe(ref oi, 48);
+                        o1.StoreUnsafe(ref oi, 52);
+                        o2.StoreUnsafe(ref oi, 56);
+                        o3.StoreUnsafe(ref oi, 60);
+                        o4.StoreUnsafe(ref oi, 64);
+                        o5.StoreUnsafe(ref oi, 68);
                     }
-                    if (Unsafe.Add(ref keep, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 220), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 224), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 228), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 232), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 236), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 288), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 292), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 296), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 300), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 304), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 308), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 360), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 364), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 368), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 372), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 376), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 380), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(0));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 432), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 436), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 440), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 444), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 448), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 452), o5);
-                    }
-                    o0.StoreUnsafe(ref oi, 0);
-                    o1.StoreUnsafe(ref oi, 4);
-                    o2.StoreUnsafe(ref oi, 8);
-                    o3.StoreUnsafe(ref oi, 12);
-                    o4.StoreUnsafe(ref oi, 16);
-                    o5.StoreUnsafe(ref oi, 20);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    V o3 = Vec.Create(-0f);
-                    V o4 = Vec.Create(-0f);
-                    V o5 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 100), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 108), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 116), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 172), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 180), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 188), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 240), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 244), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 248), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 252), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 256), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 260), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 312), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 316), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 320), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 324), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 328), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 332), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 384), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 388), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 392), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 396), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 400), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 404), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(1));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 456), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 460), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 464), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 468), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 472), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 476), o5);
-                    }
-                    o0.StoreUnsafe(ref oi, 24);
-                    o1.StoreUnsafe(ref oi, 28);
-                    o2.StoreUnsafe(ref oi, 32);
-                    o3.StoreUnsafe(ref oi, 36);
-                    o4.StoreUnsafe(ref oi, 40);
-                    o5.StoreUnsafe(ref oi, 44);
-                }
-                {
-                    V o0 = Vec.Create(-0f);
-                    V o1 = Vec.Create(-0f);
-                    V o2 = Vec.Create(-0f);
-                    V o3 = Vec.Create(-0f);
-                    V o4 = Vec.Create(-0f);
-                    V o5 = Vec.Create(-0f);
-                    if (Unsafe.Add(ref keep, 0) != 0)
-                    {
-                        V p = Vec.Shuffle(p0, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 52), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 60), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 1) != 0)
-                    {
-                        V p = Vec.Shuffle(p1, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 124), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 132), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 140), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 2) != 0)
-                    {
-                        V p = Vec.Shuffle(p2, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 196), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 204), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 212), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 3) != 0)
-                    {
-                        V p = Vec.Shuffle(p3, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 264), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 268), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 272), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 276), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 280), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 284), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 4) != 0)
-                    {
-                        V p = Vec.Shuffle(p4, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 336), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 340), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 344), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 348), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 352), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 356), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 5) != 0)
-                    {
-                        V p = Vec.Shuffle(p5, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 408), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 412), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 416), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 420), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 424), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 428), o5);
-                    }
-                    if (Unsafe.Add(ref keep, 6) != 0)
-                    {
-                        V p = Vec.Shuffle(p6, Vec.Create(2));
-                        o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 480), o0);
-                        o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 484), o1);
-                        o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 488), o2);
-                        o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 492), o3);
-                        o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 496), o4);
-                        o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 500), o5);
-                    }
-                    o0.StoreUnsafe(ref oi, 48);
-                    o1.StoreUnsafe(ref oi, 52);
-                    o2.StoreUnsafe(ref oi, 56);
-                    o3.StoreUnsafe(ref oi, 60);
-                    o4.StoreUnsafe(ref oi, 64);
-                    o5.StoreUnsafe(ref oi, 68);
-                }
 
-                if (writeWeights)
-                {
-                    // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
-                    ref float wi = ref Unsafe.Add(ref w, i * 7);
-                    p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    Unsafe.Add(ref wi, 0) = p0.GetElement(0);
-                    Unsafe.Add(ref wi, 35) = p0.GetElement(1);
-                    Unsafe.Add(ref wi, 70) = p0.GetElement(2);
-                    p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                    Unsafe.Add(ref wi, 1) = p1.GetElement(0);
-                    Unsafe.Add(ref wi, 36) = p1.GetElement(1);
-                    Unsafe.Add(ref wi, 71) = p1.GetElement(2);
-                    p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                    Unsafe.Add(ref wi, 2) = p2.GetElement(0);
-                    Unsafe.Add(ref wi, 37) = p2.GetElement(1);
-                    Unsafe.Add(ref wi, 72) = p2.GetElement(2);
-                    p3 &= Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
-                    Unsafe.Add(ref wi, 3) = p3.GetElement(0);
-                    Unsafe.Add(ref wi, 38) = p3.GetElement(1);
-                    Unsafe.Add(ref wi, 73) = p3.GetElement(2);
-                    p4 &= Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
-                    Unsafe.Add(ref wi, 4) = p4.GetElement(0);
-                    Unsafe.Add(ref wi, 39) = p4.GetElement(1);
-                    Unsafe.Add(ref wi, 74) = p4.GetElement(2);
-                    p5 &= Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
-                    Unsafe.Add(ref wi, 5) = p5.GetElement(0);
-                    Unsafe.Add(ref wi, 40) = p5.GetElement(1);
-                    Unsafe.Add(ref wi, 75) = p5.GetElement(2);
-                    p6 &= Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
-                    Unsafe.Add(ref wi, 6) = p6.GetElement(0);
-                    Unsafe.Add(ref wi, 41) = p6.GetElement(1);
-                    Unsafe.Add(ref wi, 76) = p6.GetElement(2);
+                    if (writeWeights)
+                    {
+                        // Keys not attended get 0 even in a NaN row (p is 0 there, but 0 · NaN is not).
+                        ref float wi = ref Unsafe.Add(ref w, i * 7);
+                        V p0 = Unsafe.Add(ref si, 0) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        Unsafe.Add(ref wi, 0) = p0.GetElement(0);
+                        Unsafe.Add(ref wi, 35) = p0.GetElement(1);
+                        Unsafe.Add(ref wi, 70) = p0.GetElement(2);
+                        V p1 = Unsafe.Add(ref si, 1) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                        Unsafe.Add(ref wi, 1) = p1.GetElement(0);
+                        Unsafe.Add(ref wi, 36) = p1.GetElement(1);
+                        Unsafe.Add(ref wi, 71) = p1.GetElement(2);
+                        V p2 = Unsafe.Add(ref si, 2) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                        Unsafe.Add(ref wi, 2) = p2.GetElement(0);
+                        Unsafe.Add(ref wi, 37) = p2.GetElement(1);
+                        Unsafe.Add(ref wi, 72) = p2.GetElement(2);
+                        V p3 = Unsafe.Add(ref si, 3) & Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
+                        Unsafe.Add(ref wi, 3) = p3.GetElement(0);
+                        Unsafe.Add(ref wi, 38) = p3.GetElement(1);
+                        Unsafe.Add(ref wi, 73) = p3.GetElement(2);
+                        V p4 = Unsafe.Add(ref si, 4) & Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
+                        Unsafe.Add(ref wi, 4) = p4.GetElement(0);
+                        Unsafe.Add(ref wi, 39) = p4.GetElement(1);
+                        Unsafe.Add(ref wi, 74) = p4.GetElement(2);
+                        V p5 = Unsafe.Add(ref si, 5) & Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
+                        Unsafe.Add(ref wi, 5) = p5.GetElement(0);
+                        Unsafe.Add(ref wi, 40) = p5.GetElement(1);
+                        Unsafe.Add(ref wi, 75) = p5.GetElement(2);
+                        V p6 = Unsafe.Add(ref si, 6) & Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
+                        Unsafe.Add(ref wi, 6) = p6.GetElement(0);
+                        Unsafe.Add(ref wi, 41) = p6.GetElement(1);
+                        Unsafe.Add(ref wi, 76) = p6.GetElement(2);
+                    }
                 }
             }
         }
