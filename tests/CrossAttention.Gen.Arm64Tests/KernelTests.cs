@@ -8,7 +8,8 @@ using Xunit;
 namespace CrossAttention.Gen.Arm64Tests;
 
 // Both layouts (heads in lanes, keys in lanes), head-size tails below and above 8, a partial key block, keys in loops;
-// grouped-query heads with causal rows in both.
+// grouped-query heads with causal rows in both; heads in lanes over blocks of rows (8, 8 and 3); a decoder step (key rows
+// in memory order on the x64 tiers, keys in lanes on Vector128).
 [CrossAttention(lq: 4, lkv: 2, d: 64, heads: 8)] public static partial class Latent;
 [CrossAttention(lq: 5, lkv: 7, d: 72, heads: 3, KvDim = 40)] public static partial class Odd;
 [CrossAttention(lq: 4, lkv: 5, d: 12, heads: 4)] public static partial class HeadSize3;
@@ -17,6 +18,8 @@ namespace CrossAttention.Gen.Arm64Tests;
 [CrossAttention(lq: 9, lkv: 70, d: 32, heads: 2)] public static partial class KeysInLoops;
 [CrossAttention(lq: 5, lkv: 7, d: 64, heads: 4, KvHeads = 2, Causal = true)] public static partial class GroupedCausal;
 [CrossAttention(lq: 9, lkv: 70, d: 32, heads: 2, KvHeads = 1, Causal = true)] public static partial class KeysInLoopsGroupedCausal;
+[CrossAttention(lq: 19, lkv: 3, d: 16, heads: 4)] public static partial class HeadsInLanesBlocks;
+[CrossAttention(lq: 1, lkv: 40, d: 128, heads: 4)] public static partial class DecoderStep;
 
 /// <summary>
 /// The generated kernels against the float64 reference on whatever CPU runs this: x64 natively, ARM64 under QEMU. The
@@ -35,6 +38,8 @@ public sealed class KernelTests
         [nameof(KeysInLoops)] = (KeysInLoops.Shape, KeysInLoops.KernelPath, CrossAttentionKernels.Resolve(KeysInLoops.Shape)),
         [nameof(GroupedCausal)] = (GroupedCausal.Shape, GroupedCausal.KernelPath, CrossAttentionKernels.Resolve(GroupedCausal.Shape)),
         [nameof(KeysInLoopsGroupedCausal)] = (KeysInLoopsGroupedCausal.Shape, KeysInLoopsGroupedCausal.KernelPath, CrossAttentionKernels.Resolve(KeysInLoopsGroupedCausal.Shape)),
+        [nameof(HeadsInLanesBlocks)] = (HeadsInLanesBlocks.Shape, HeadsInLanesBlocks.KernelPath, CrossAttentionKernels.Resolve(HeadsInLanesBlocks.Shape)),
+        [nameof(DecoderStep)] = (DecoderStep.Shape, DecoderStep.KernelPath, CrossAttentionKernels.Resolve(DecoderStep.Shape)),
     };
 
     public static TheoryData<string> Names => new(Kernels.Keys);
