@@ -144,9 +144,9 @@ public sealed partial class CrossAttentionGenerator
         }
 
         /// <summary>
-        /// The scores of <paramref name="count"/> key rows from <paramref name="rows"/> (their first at
-        /// <paramref name="keyRow"/>), stored as one vector at <paramref name="offset"/>: accumulator r · KeyRowsHeads + h is
-        /// row r's head h, zero for padding heads and rows.
+        /// The scores of <paramref name="count"/> consecutive key rows, the first at <paramref name="keyRow"/>, stored as one
+        /// vector at <paramref name="offset"/> of the score buffer: accumulator r · KeyRowsHeads + h is row r's head h,
+        /// zero for padding heads and rows.
         /// </summary>
         private static void EmitKeyRowScores(IndentedWriter w, KernelPlan plan, int count, string keyRow, string offset)
         {

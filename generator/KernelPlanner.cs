@@ -219,14 +219,15 @@ internal static class KernelPlanner
     /// <summary>
     /// A single query row goes over the key rows in memory order, all heads at once (<see cref="KernelPlan.KeyRows"/>),
     /// on the x86 tiers (8 and 16 lanes; ARM64's <c>Vector128</c> tier keeps keys in lanes, its caches not measured here) when heads do not go in lanes, there are at least <see cref="MinKeyRowsKeys"/>
-    /// keys, at most one vector of heads of whole vectors (at most <see cref="MaxKeyRowsProducts"/> FMAs per key row),
+    /// keys, at most one vector of heads of whole vectors (at most <see cref="MaxKeyRowsHeadVectors"/> a head, at most
+    /// <see cref="MaxKeyRowsProducts"/> FMAs per key row),
     /// and the scores fit a query-lanes scratch. Measured at the decode shape (32 keys, 8 heads of 64) on a Zen 4: the 128 KB
     /// of K and V read head by head (256 bytes of each 2 KB row) stream from the L2 cache at 1.7× the time of reading
     /// them in order.
     /// </summary>
     public static bool IsKeyRowsShape(KernelSpec spec, int lanes) =>
         spec.Lq == 1 && lanes >= 8 && !IsHeadsInLanesShape(spec, lanes) && spec.Lkv >= MinKeyRowsKeys
-        && spec.Heads >= 2 && spec.Heads <= lanes && spec.HeadSize % lanes == 0
+        && spec.Heads >= 2 && spec.Heads <= lanes && spec.HeadSize % lanes == 0 && spec.HeadSize / lanes <= MaxKeyRowsHeadVectors
         && (long)spec.Heads * (spec.HeadSize / lanes) <= MaxKeyRowsProducts
         && KeyRowsScores(spec, lanes) <= MaxQueryLanesScratch;
 
@@ -250,6 +251,10 @@ internal static class KernelPlanner
 
     /// <summary>Score FMAs per key row with <see cref="KernelPlan.KeyRows"/> (heads × head vectors).</summary>
     public const int MaxKeyRowsProducts = 64;
+
+    /// <summary>Vectors of a head with <see cref="KernelPlan.KeyRows"/>: a pass of the weighted sum keeps at least one
+    /// head's accumulators in registers (12 with AVX2's 16 registers, beside a broadcast weight and a value vector).</summary>
+    public const int MaxKeyRowsHeadVectors = 12;
 
     /// <summary>Fewer keys than this (one tile of value rows) keep the keys in the lanes: at the caption shape (16 query rows over 49 keys)
     /// query lanes measured no faster.</summary>

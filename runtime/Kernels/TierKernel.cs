@@ -39,7 +39,8 @@ internal static class TierKernel<TKernel>
     /// True when an item is a whole batch item (heads in lanes, key rows) with one key mask for every query row (not
     /// causal) and a score buffer that fits the stack: <see cref="AttendOne"/> takes a call of one batch item.
     /// </summary>
-    public static bool AttendsWholeItems =>
+    /// <remarks>Decided once (a static readonly the JIT folds, so a call compiles to the branch it takes).</remarks>
+    public static bool AttendsWholeItems { get; } =
         TKernel.HeadsPerItem == TKernel.Shape.Heads && !TKernel.Shape.Causal && TKernel.ScoreBufferLength * TKernel.ScoreRows <= StackBufferLimit;
 
     /// <summary>The key mask of a call without one (every key attended, padding lanes 0), made once.</summary>
