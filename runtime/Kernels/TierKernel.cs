@@ -205,13 +205,22 @@ internal static class TierKernel<TKernel>
         TKernel.ProjectContextRows(context, rows, weights.Wv, weights.Bv, values);
     }
 
-    /// <summary>Q projection, attention on projected keys and values, output projection (a fully masked row's output is Bo).</summary>
+    /// <summary>Q projection, attention on projected keys and values (one batch item without mask or weights straight
+    /// to a whole-item kernel, as the public <c>Attend</c> takes it), output projection (a fully masked row's output is Bo).</summary>
     private static void ForwardCore(ReadOnlySpan<float> queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, CrossAttentionWeights weights,
                                     Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch, Span<float> q, Span<float> attended)
     {
         int rows = batch * TKernel.Shape.Lq;
         TKernel.ProjectQueries(queries, rows, weights.Wq, weights.Bq, q);
-        Attend(q, keys, values, attended, keyMask, attentionWeights, batch);
+        if (batch == 1 && keyMask.IsEmpty && attentionWeights.IsEmpty && AttendsWholeItems)
+        {
+            AttendOne(q, keys, values, attended);
+        }
+        else
+        {
+            Attend(q, keys, values, attended, keyMask, attentionWeights, batch);
+        }
+
         TKernel.ProjectQueries(attended, rows, weights.Wo, weights.Bo, output);
     }
 }
