@@ -19,10 +19,17 @@ internal static class TierKernel<TKernel>
     /// <summary>Score and key-mask buffers up to this many floats live on the stack; larger ones in the thread's scratch.</summary>
     private const int StackBufferLimit = 8192;
 
-    /// <summary>Attention on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
+    /// <summary>Attention on validated arguments (<paramref name="batch"/> ≥ 1): one batch item without mask or weights
+    /// straight to a whole-item kernel (<see cref="AttendOne"/>), whichever call it came from.</summary>
     public static void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                               ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
     {
+        if (batch == 1 && keyMask.IsEmpty && attentionWeights.IsEmpty && AttendsWholeItems)
+        {
+            AttendOne(q, k, v, output);
+            return;
+        }
+
         CrossAttentionShape shape = TKernel.Shape;
         int items = batch * (shape.Heads / TKernel.HeadsPerItem);
         if (KernelParallel.ShouldSplit(items, batch * shape.AttendFlops))
@@ -205,22 +212,13 @@ internal static class TierKernel<TKernel>
         TKernel.ProjectContextRows(context, rows, weights.Wv, weights.Bv, values);
     }
 
-    /// <summary>Q projection, attention on projected keys and values (one batch item without mask or weights straight
-    /// to a whole-item kernel, as the public <c>Attend</c> takes it), output projection (a fully masked row's output is Bo).</summary>
+    /// <summary>Q projection, attention on projected keys and values, output projection (a fully masked row's output is Bo).</summary>
     private static void ForwardCore(ReadOnlySpan<float> queries, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, CrossAttentionWeights weights,
                                     Span<float> output, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch, Span<float> q, Span<float> attended)
     {
         int rows = batch * TKernel.Shape.Lq;
         TKernel.ProjectQueries(queries, rows, weights.Wq, weights.Bq, q);
-        if (batch == 1 && keyMask.IsEmpty && attentionWeights.IsEmpty && AttendsWholeItems)
-        {
-            AttendOne(q, keys, values, attended);
-        }
-        else
-        {
-            Attend(q, keys, values, attended, keyMask, attentionWeights, batch);
-        }
-
+        Attend(q, keys, values, attended, keyMask, attentionWeights, batch);
         TKernel.ProjectQueries(attended, rows, weights.Wo, weights.Bo, output);
     }
 }
