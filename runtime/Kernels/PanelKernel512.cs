@@ -30,6 +30,9 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
     public static void ProjectRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
         VectorLinear<Width512, Vector512<float>>.Project(x, rows, w, b, y);
 
+    public static void ProjectRange(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last) =>
+        VectorLinear<Width512, Vector512<float>>.ProjectRange(ref *x, rows, inputs, ref *w, ref *b, outputs, ref *y, first, last);
+
     public static void Block(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
     {
         if (count > 16)
@@ -188,22 +191,23 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
         Vector512<float> a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
         nint s = inputs;
-        float* w4 = w + (4 * s), w8 = w + (8 * s);
-        for (nint i = 0; i < s; i++)
+        float* w0 = w, w1 = w + s, w2 = w + (2 * s), w3 = w + (3 * s), w4 = w + (4 * s), w5 = w + (5 * s);
+        float* w6 = w + (6 * s), w7 = w + (7 * s), w8 = w + (8 * s), w9 = w + (9 * s), w10 = w + (10 * s), w11 = w + (11 * s), p = panel;
+        for (nint i = 0; i < s; i++, p += PanelStride)
         {
-            Vector512<float> p = Vector512.LoadAligned(panel + (i * PanelStride));
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(w[i]), p, a0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(w[s + i]), p, a1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(w[(2 * s) + i]), p, a2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(w[(3 * s) + i]), p, a3);
-            a4 = Vector512.FusedMultiplyAdd(Vector512.Create(w4[i]), p, a4);
-            a5 = Vector512.FusedMultiplyAdd(Vector512.Create(w4[s + i]), p, a5);
-            a6 = Vector512.FusedMultiplyAdd(Vector512.Create(w4[(2 * s) + i]), p, a6);
-            a7 = Vector512.FusedMultiplyAdd(Vector512.Create(w4[(3 * s) + i]), p, a7);
-            a8 = Vector512.FusedMultiplyAdd(Vector512.Create(w8[i]), p, a8);
-            a9 = Vector512.FusedMultiplyAdd(Vector512.Create(w8[s + i]), p, a9);
-            a10 = Vector512.FusedMultiplyAdd(Vector512.Create(w8[(2 * s) + i]), p, a10);
-            a11 = Vector512.FusedMultiplyAdd(Vector512.Create(w8[(3 * s) + i]), p, a11);
+            Vector512<float> p0 = Vector512.LoadAligned(p);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(w0[i]), p0, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(w1[i]), p0, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(w2[i]), p0, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(w3[i]), p0, a3);
+            a4 = Vector512.FusedMultiplyAdd(Vector512.Create(w4[i]), p0, a4);
+            a5 = Vector512.FusedMultiplyAdd(Vector512.Create(w5[i]), p0, a5);
+            a6 = Vector512.FusedMultiplyAdd(Vector512.Create(w6[i]), p0, a6);
+            a7 = Vector512.FusedMultiplyAdd(Vector512.Create(w7[i]), p0, a7);
+            a8 = Vector512.FusedMultiplyAdd(Vector512.Create(w8[i]), p0, a8);
+            a9 = Vector512.FusedMultiplyAdd(Vector512.Create(w9[i]), p0, a9);
+            a10 = Vector512.FusedMultiplyAdd(Vector512.Create(w10[i]), p0, a10);
+            a11 = Vector512.FusedMultiplyAdd(Vector512.Create(w11[i]), p0, a11);
         }
 
         float* first = tiles;

@@ -75,20 +75,32 @@ internal static class VectorLinear<TWidth, TVector>
         }
     }
 
-    private static void Run(ref float x, int rows, int inputs, ref float w, ref float b, int outputs, ref float y)
+    /// <summary>
+    /// Outputs [<paramref name="first"/>, <paramref name="last"/>) of <paramref name="rows"/> rows (y's rows
+    /// <paramref name="outputs"/> apart), for <see cref="PanelLinear{TKernel}"/>'s rows left over from its panels: run
+    /// tile by tile right after the panels, they find the tile's rows of W still in the L2 cache.
+    /// </summary>
+    public static void ProjectRange(ref float x, int rows, int inputs, ref float w, ref float b, int outputs, ref float y, int first, int last) =>
+        Run(ref x, rows, inputs, ref w, ref b, outputs, ref y, first, last);
+
+    private static void Run(ref float x, int rows, int inputs, ref float w, ref float b, int outputs, ref float y) =>
+        Run(ref x, rows, inputs, ref w, ref b, outputs, ref y, 0, outputs);
+
+    /// <summary>Outputs [<paramref name="start"/>, <paramref name="end"/>) of every row: no block reads W's rows or writes y's columns past <paramref name="end"/>.</summary>
+    private static void Run(ref float x, int rows, int inputs, ref float w, ref float b, int outputs, ref float y, int start, int end)
     {
         if (inputs < TWidth.Lanes)
         {
-            Scalar(ref x, rows, inputs, ref w, ref b, outputs, ref y);
+            Scalar(ref x, rows, inputs, ref w, ref b, outputs, ref y, start, end);
             return;
         }
 
         // Outputs go in tiles whose rows of W stay in the L2 cache while every row block of x passes over them: without
         // tiles, each 3-row block streamed all of W again (1 MB at D = 512), from L3 once W outgrew L2.
         int tile = Math.Max(8, TileBytes / sizeof(float) / inputs / 8 * 8);
-        for (int first = 0; first < outputs; first += tile)
+        for (int first = start; first < end; first += tile)
         {
-            int last = Math.Min(outputs, first + tile);
+            int last = Math.Min(end, first + tile);
             int r = 0;
             if (RowBlock == 6)
             {
@@ -98,7 +110,7 @@ internal static class VectorLinear<TWidth, TVector>
                     ref float yr = ref Unsafe.Add(ref y, (nint)r * outputs);
                     for (int o = first; o < last; o += 4)
                     {
-                        Block6x4(ref xr, inputs, ref w, ref b, o, outputs, ref yr);
+                        Block6x4(ref xr, inputs, ref w, ref b, o, end, outputs, ref yr);
                     }
                 }
             }
@@ -109,7 +121,7 @@ internal static class VectorLinear<TWidth, TVector>
                 ref float yr = ref Unsafe.Add(ref y, (nint)r * outputs);
                 for (int o = first; o < last; o += 4)
                 {
-                    Block3x4(ref xr, inputs, ref w, ref b, o, outputs, ref yr);
+                    Block3x4(ref xr, inputs, ref w, ref b, o, end, outputs, ref yr);
                 }
             }
 
@@ -119,25 +131,25 @@ internal static class VectorLinear<TWidth, TVector>
                 ref float yr = ref Unsafe.Add(ref y, (nint)r * outputs);
                 for (int o = first; o < last; o += 8)
                 {
-                    Block1x8(ref xr, inputs, ref w, ref b, o, outputs, ref yr);
+                    Block1x8(ref xr, inputs, ref w, ref b, o, end, ref yr);
                 }
             }
         }
     }
 
-    /// <summary>Row <paramref name="output"/> of W, or the last row past the end (its sums are computed and not stored).</summary>
+    /// <summary>Row <paramref name="output"/> of W, or the last row before <paramref name="end"/> past it (its sums are computed and not stored).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref float WeightRow(ref float w, int output, int outputs, int inputs) =>
-        ref Unsafe.Add(ref w, (nint)Math.Min(output, outputs - 1) * inputs);
+    private static ref float WeightRow(ref float w, int end, int output, int inputs) =>
+        ref Unsafe.Add(ref w, (nint)Math.Min(output, end - 1) * inputs);
 
-    /// <summary>Outputs [o, o + 4) of three rows.</summary>
+    /// <summary>Outputs [o, o + 4) of three rows, those before <paramref name="end"/> stored (y's rows <paramref name="outputs"/> apart).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block3x4(ref float x, int inputs, ref float w, ref float b, int o, int outputs, ref float y)
+    private static void Block3x4(ref float x, int inputs, ref float w, ref float b, int o, int end, int outputs, ref float y)
     {
-        ref float w0 = ref WeightRow(ref w, o, outputs, inputs);
-        ref float w1 = ref WeightRow(ref w, o + 1, outputs, inputs);
-        ref float w2 = ref WeightRow(ref w, o + 2, outputs, inputs);
-        ref float w3 = ref WeightRow(ref w, o + 3, outputs, inputs);
+        ref float w0 = ref WeightRow(ref w, end, o, inputs);
+        ref float w1 = ref WeightRow(ref w, end, o + 1, inputs);
+        ref float w2 = ref WeightRow(ref w, end, o + 2, inputs);
+        ref float w3 = ref WeightRow(ref w, end, o + 3, inputs);
         ref float x1 = ref Unsafe.Add(ref x, inputs);
         ref float x2 = ref Unsafe.Add(ref x, 2 * (nint)inputs);
         TVector a00 = TWidth.Zero, a01 = TWidth.Zero, a02 = TWidth.Zero, a03 = TWidth.Zero;
@@ -189,19 +201,19 @@ internal static class VectorLinear<TWidth, TVector>
             a23 = TWidth.MultiplyAdd(v2, wv, a23);
         }
 
-        Store(TWidth.Reduce4(a00, a01, a02, a03), ref b, o, outputs, ref y);
-        Store(TWidth.Reduce4(a10, a11, a12, a13), ref b, o, outputs, ref Unsafe.Add(ref y, outputs));
-        Store(TWidth.Reduce4(a20, a21, a22, a23), ref b, o, outputs, ref Unsafe.Add(ref y, 2 * (nint)outputs));
+        Store(TWidth.Reduce4(a00, a01, a02, a03), ref b, o, end, ref y);
+        Store(TWidth.Reduce4(a10, a11, a12, a13), ref b, o, end, ref Unsafe.Add(ref y, outputs));
+        Store(TWidth.Reduce4(a20, a21, a22, a23), ref b, o, end, ref Unsafe.Add(ref y, 2 * (nint)outputs));
     }
 
     /// <summary>Outputs [o, o + 4) of six rows: per output the same sums, in the same order, as a row of <see cref="Block3x4"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block6x4(ref float x, int inputs, ref float w, ref float b, int o, int outputs, ref float y)
+    private static void Block6x4(ref float x, int inputs, ref float w, ref float b, int o, int end, int outputs, ref float y)
     {
-        ref float w0 = ref WeightRow(ref w, o, outputs, inputs);
-        ref float w1 = ref WeightRow(ref w, o + 1, outputs, inputs);
-        ref float w2 = ref WeightRow(ref w, o + 2, outputs, inputs);
-        ref float w3 = ref WeightRow(ref w, o + 3, outputs, inputs);
+        ref float w0 = ref WeightRow(ref w, end, o, inputs);
+        ref float w1 = ref WeightRow(ref w, end, o + 1, inputs);
+        ref float w2 = ref WeightRow(ref w, end, o + 2, inputs);
+        ref float w3 = ref WeightRow(ref w, end, o + 3, inputs);
         ref float x1 = ref Unsafe.Add(ref x, inputs);
         ref float x2 = ref Unsafe.Add(ref x1, inputs);
         ref float x3 = ref Unsafe.Add(ref x2, inputs);
@@ -285,26 +297,26 @@ internal static class VectorLinear<TWidth, TVector>
             a53 = TWidth.MultiplyAdd(v5, wv, a53);
         }
 
-        Store(TWidth.Reduce4(a00, a01, a02, a03), ref b, o, outputs, ref y);
-        Store(TWidth.Reduce4(a10, a11, a12, a13), ref b, o, outputs, ref Unsafe.Add(ref y, outputs));
-        Store(TWidth.Reduce4(a20, a21, a22, a23), ref b, o, outputs, ref Unsafe.Add(ref y, 2 * (nint)outputs));
-        Store(TWidth.Reduce4(a30, a31, a32, a33), ref b, o, outputs, ref Unsafe.Add(ref y, 3 * (nint)outputs));
-        Store(TWidth.Reduce4(a40, a41, a42, a43), ref b, o, outputs, ref Unsafe.Add(ref y, 4 * (nint)outputs));
-        Store(TWidth.Reduce4(a50, a51, a52, a53), ref b, o, outputs, ref Unsafe.Add(ref y, 5 * (nint)outputs));
+        Store(TWidth.Reduce4(a00, a01, a02, a03), ref b, o, end, ref y);
+        Store(TWidth.Reduce4(a10, a11, a12, a13), ref b, o, end, ref Unsafe.Add(ref y, outputs));
+        Store(TWidth.Reduce4(a20, a21, a22, a23), ref b, o, end, ref Unsafe.Add(ref y, 2 * (nint)outputs));
+        Store(TWidth.Reduce4(a30, a31, a32, a33), ref b, o, end, ref Unsafe.Add(ref y, 3 * (nint)outputs));
+        Store(TWidth.Reduce4(a40, a41, a42, a43), ref b, o, end, ref Unsafe.Add(ref y, 4 * (nint)outputs));
+        Store(TWidth.Reduce4(a50, a51, a52, a53), ref b, o, end, ref Unsafe.Add(ref y, 5 * (nint)outputs));
     }
 
     /// <summary>Outputs [o, o + 8) of one row: per output the same sums, in the same order, as a row of <see cref="Block3x4"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block1x8(ref float x, int inputs, ref float w, ref float b, int o, int outputs, ref float y)
+    private static void Block1x8(ref float x, int inputs, ref float w, ref float b, int o, int end, ref float y)
     {
-        ref float w0 = ref WeightRow(ref w, o, outputs, inputs);
-        ref float w1 = ref WeightRow(ref w, o + 1, outputs, inputs);
-        ref float w2 = ref WeightRow(ref w, o + 2, outputs, inputs);
-        ref float w3 = ref WeightRow(ref w, o + 3, outputs, inputs);
-        ref float w4 = ref WeightRow(ref w, o + 4, outputs, inputs);
-        ref float w5 = ref WeightRow(ref w, o + 5, outputs, inputs);
-        ref float w6 = ref WeightRow(ref w, o + 6, outputs, inputs);
-        ref float w7 = ref WeightRow(ref w, o + 7, outputs, inputs);
+        ref float w0 = ref WeightRow(ref w, end, o, inputs);
+        ref float w1 = ref WeightRow(ref w, end, o + 1, inputs);
+        ref float w2 = ref WeightRow(ref w, end, o + 2, inputs);
+        ref float w3 = ref WeightRow(ref w, end, o + 3, inputs);
+        ref float w4 = ref WeightRow(ref w, end, o + 4, inputs);
+        ref float w5 = ref WeightRow(ref w, end, o + 5, inputs);
+        ref float w6 = ref WeightRow(ref w, end, o + 6, inputs);
+        ref float w7 = ref WeightRow(ref w, end, o + 7, inputs);
         TVector a0 = TWidth.Zero, a1 = TWidth.Zero, a2 = TWidth.Zero, a3 = TWidth.Zero;
         TVector a4 = TWidth.Zero, a5 = TWidth.Zero, a6 = TWidth.Zero, a7 = TWidth.Zero;
         nint lanes = TWidth.Lanes, whole = inputs - (inputs % TWidth.Lanes);
@@ -336,36 +348,36 @@ internal static class VectorLinear<TWidth, TVector>
             a7 = TWidth.MultiplyAdd(v, TWidth.And(mask, TWidth.Load(ref w7, c)), a7);
         }
 
-        Store(TWidth.Reduce4(a0, a1, a2, a3), ref b, o, outputs, ref y);
-        if (o + 4 < outputs)
+        Store(TWidth.Reduce4(a0, a1, a2, a3), ref b, o, end, ref y);
+        if (o + 4 < end)
         {
-            Store(TWidth.Reduce4(a4, a5, a6, a7), ref b, o + 4, outputs, ref y);
+            Store(TWidth.Reduce4(a4, a5, a6, a7), ref b, o + 4, end, ref y);
         }
     }
 
-    /// <summary>y[o..] = sums + b[o..] for the outputs of the block that exist.</summary>
+    /// <summary>y[o..] = sums + b[o..] for the outputs of the block before <paramref name="end"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector128<float> sums, ref float b, int o, int outputs, ref float y)
+    private static void Store(Vector128<float> sums, ref float b, int o, int end, ref float y)
     {
-        if (o + 4 <= outputs)
+        if (o + 4 <= end)
         {
             (sums + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref y, (nuint)o);
             return;
         }
 
-        for (int t = 0; o + t < outputs; t++)
+        for (int t = 0; o + t < end; t++)
         {
             Unsafe.Add(ref y, o + t) = sums.GetElement(t) + Unsafe.Add(ref b, o + t);
         }
     }
 
     /// <summary>Rows narrower than one vector: plain dot products.</summary>
-    private static void Scalar(ref float x, int rows, int inputs, ref float w, ref float b, int outputs, ref float y)
+    private static void Scalar(ref float x, int rows, int inputs, ref float w, ref float b, int outputs, ref float y, int start, int end)
     {
         for (int r = 0; r < rows; r++)
         {
             ref float xr = ref Unsafe.Add(ref x, (nint)r * inputs);
-            for (int o = 0; o < outputs; o++)
+            for (int o = start; o < end; o++)
             {
                 ref float wo = ref Unsafe.Add(ref w, (nint)o * inputs);
                 float sum = 0f;

@@ -11,15 +11,16 @@ namespace CrossAttention.Gen.Tests.Kernels;
 /// The runtime's projection kernels, <c>y = x·Wᵀ + b</c>, on their own against the float64 reference, over row, input
 /// and output counts chosen so every block, tail and hand-over runs: for <see cref="PanelLinear{TKernel}"/> on AVX-512
 /// (AVX2), whole 32-row (16-row) panels, one-vector panels, panels of 17–31 (9–15) and of 8–15 (4–7) rows (zero lanes),
-/// 1–7 (1–3) rows left to the dot-product kernel, inputs that end inside a 16 × 16 (8 × 8) transpose, outputs that end
-/// inside a 12-output (6-output) block, W wider than one tile, and more rows than one packed chunk (256).
+/// 1–7 (1–3) rows left to the dot-product kernel (tile by tile, after the panels, and with the last chunk), inputs that
+/// end inside a 16 × 16 (8 × 8) transpose, outputs that end inside a 12-output (6-output) block, W wider than one tile,
+/// and more rows than one packed chunk (256).
 /// Values are written only inside y (a sentinel after it stays), and a call split over threads computes the bits of
 /// one thread, whether threads take ranges of outputs or (with more than 256 rows) chunks of rows.
 /// </summary>
 [Collection(nameof(GlobalParallelism))]
 public sealed class ProjectionTests : IDisposable
 {
-    private static readonly int[] Rows = [1, 3, 7, 8, 9, 11, 12, 13, 15, 16, 17, 20, 23, 24, 27, 31, 32, 33, 40, 47, 48, 49, 55, 64, 65, 97, 300];
+    private static readonly int[] Rows = [1, 3, 7, 8, 9, 11, 12, 13, 15, 16, 17, 20, 23, 24, 27, 31, 32, 33, 40, 47, 48, 49, 55, 64, 65, 97, 275, 300];
 
     public static TheoryData<int, int> Sizes => new()
     {
@@ -69,6 +70,7 @@ public sealed class ProjectionTests : IDisposable
     [InlineData(64, 143, 35)]
     [InlineData(20, 256, 37)]
     [InlineData(600, 128, 24)]
+    [InlineData(275, 1024, 100)]
     public void A_split_projection_computes_the_bits_of_one_thread(int rows, int inputs, int outputs)
     {
         Split(Vector512Primitives.Project, rows, inputs, outputs, "Vector512Primitives.Project");
