@@ -28,6 +28,8 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
     public static void ProjectRange(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last) =>
         VectorLinear<Width256, Vector256<float>>.ProjectRange(ref *x, rows, inputs, ref *w, ref *b, outputs, ref *y, first, last);
 
+    public static void Pack(float* x, int count, int inputs, float* panel) => PanelLinear<Avx2Panel>.PackTransposed(x, count, inputs, panel);
+
     public static void Block(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
     {
         if (count > 8)

@@ -28,6 +28,13 @@ internal unsafe interface IPanelKernel
     static abstract void Transpose(float* source, nint sourceStride, float* destination, nint destinationStride);
 
     /// <summary>
+    /// Copies the <paramref name="count"/> rows at <paramref name="x"/> (1 to 2 × <see cref="Lanes"/>) into the panel
+    /// <see cref="Block"/> reads for that many rows, with zeros past them (at most 2 × Lanes × inputs floats, 64-byte
+    /// aligned); <see cref="PanelLinear{TKernel}.PackTransposed"/> is the layout of full panels.
+    /// </summary>
+    static abstract void Pack(float* x, int count, int inputs, float* panel);
+
+    /// <summary>
     /// Outputs [0, <see cref="BlockOutputs"/>) — W's rows at <paramref name="w"/>, the bias at <paramref name="b"/> —
     /// of a panel's first <paramref name="count"/> rows (1 to 2 × <see cref="Lanes"/>), into y's rows
     /// <paramref name="outputs"/> apart; <paramref name="tiles"/> holds 2 × Lanes × Lanes floats of working space.
@@ -188,7 +195,7 @@ internal static unsafe class PanelLinear<TKernel>
         int panelRows = PanelRows, groups = (rows + panelRows - 1) / panelRows, block = TKernel.BlockOutputs;
         for (int g = 0; g < groups; g++)
         {
-            Pack(x + ((nint)g * panelRows * inputs), Math.Min(panelRows, rows - (g * panelRows)), inputs, panels + ((nint)g * panelRows * inputs));
+            TKernel.Pack(x + ((nint)g * panelRows * inputs), Math.Min(panelRows, rows - (g * panelRows)), inputs, panels + ((nint)g * panelRows * inputs));
         }
 
         // Outputs in tiles whose rows of W stay in the L2 cache while every panel passes over them. A block that would
@@ -237,7 +244,7 @@ internal static unsafe class PanelLinear<TKernel>
     /// each vector's worth of whole rows in square blocks transposed in registers, the inputs past the last whole block
     /// and a partial vector's worth one value at a time.
     /// </summary>
-    private static void Pack(float* x, int count, int inputs, float* panel)
+    public static void PackTransposed(float* x, int count, int inputs, float* panel)
     {
         int lanes = TKernel.Lanes, panelRows = PanelRows;
         for (int half = 0; half < 2; half++)
