@@ -460,10 +460,10 @@ public sealed class GenericCrossAttention : ICrossAttention
         Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero, a2 = Vector<float>.Zero, a3 = Vector<float>.Zero;
         for (int c = 0; c < whole; c += lanes)
         {
-            a0 += Vector.LoadUnsafe(ref x0, (nuint)c) * Vector.LoadUnsafe(ref k0, (nuint)c);
-            a1 += Vector.LoadUnsafe(ref x1, (nuint)c) * Vector.LoadUnsafe(ref k1, (nuint)c);
-            a2 += Vector.LoadUnsafe(ref x2, (nuint)c) * Vector.LoadUnsafe(ref k2, (nuint)c);
-            a3 += Vector.LoadUnsafe(ref x3, (nuint)c) * Vector.LoadUnsafe(ref k3, (nuint)c);
+            a0 = Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref x0, (nuint)c), Vector.LoadUnsafe(ref k0, (nuint)c), a0);
+            a1 = Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref x1, (nuint)c), Vector.LoadUnsafe(ref k1, (nuint)c), a1);
+            a2 = Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref x2, (nuint)c), Vector.LoadUnsafe(ref k2, (nuint)c), a2);
+            a3 = Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref x3, (nuint)c), Vector.LoadUnsafe(ref k3, (nuint)c), a3);
         }
 
         // The four horizontal sums in one transposing reduction where the width has one (a few shuffles for all four).
@@ -499,7 +499,7 @@ public sealed class GenericCrossAttention : ICrossAttention
         Vector<float> a = Vector<float>.Zero;
         for (int c = 0; c < whole; c += lanes)
         {
-            a += Vector.LoadUnsafe(ref x, (nuint)c) * Vector.LoadUnsafe(ref k, (nuint)c);
+            a = Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref x, (nuint)c), Vector.LoadUnsafe(ref k, (nuint)c), a);
         }
 
         float sum = Vector.Sum(a);
@@ -565,37 +565,92 @@ public sealed class GenericCrossAttention : ICrossAttention
     }
 
     /// <summary>
-    /// output = inverse · Σ_j p[j] · value row j over the attended keys, one output vector at a time summed in two
-    /// registers. Sums start at −0, the identity of +, so a single attended key reproduces its value row bit for bit.
+    /// output = inverse · Σ_j p[j] · value row j over the attended keys: eight output vectors at a time (each weight
+    /// broadcast once for eight multiply-adds, eight sums in flight, a value row read once per key), then four, then one,
+    /// then a scalar tail. Sums start at −0, the identity of +, so a single attended key reproduces its value row bit for
+    /// bit.
     /// </summary>
+    /// <remarks>
+    /// One output vector at a time in two registers, each weight broadcast per vector, this ran at 14% of the FMA peak at
+    /// the medium shape (2 × 8-lane vectors, dh = 64, a Zen 5), slower than the same attention written with
+    /// <c>TensorPrimitives</c>.
+    /// </remarks>
     private static void WeightedSum(ReadOnlySpan<float> p, ref float v, int d, ReadOnlySpan<bool> mask, float inverse, Span<float> output)
     {
         int dh = output.Length, lanes = Vector<float>.Count, lkv = p.Length, c = 0;
         ref float o = ref MemoryMarshal.GetReference(output);
+        ref float weights = ref MemoryMarshal.GetReference(p);
         var scale = new Vector<float>(inverse);
+        bool all = mask.IsEmpty;
+        for (; c + (8 * lanes) <= dh; c += 8 * lanes)
+        {
+            Vector<float> a0 = new(-0f), a1 = new(-0f), a2 = new(-0f), a3 = new(-0f), a4 = new(-0f), a5 = new(-0f), a6 = new(-0f), a7 = new(-0f);
+            ref float vc = ref Unsafe.Add(ref v, c);
+            for (int j = 0; j < lkv; j++)
+            {
+                if (all || mask[j])
+                {
+                    var w = new Vector<float>(Unsafe.Add(ref weights, j));
+                    ref float row = ref Unsafe.Add(ref vc, (nint)j * d);
+                    a0 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row), a0);
+                    a1 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)lanes), a1);
+                    a2 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)), a2);
+                    a3 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)), a3);
+                    a4 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)(4 * lanes)), a4);
+                    a5 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)(5 * lanes)), a5);
+                    a6 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)(6 * lanes)), a6);
+                    a7 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)(7 * lanes)), a7);
+                }
+            }
+
+            ref float oc = ref Unsafe.Add(ref o, c);
+            (a0 * scale).StoreUnsafe(ref oc);
+            (a1 * scale).StoreUnsafe(ref oc, (nuint)lanes);
+            (a2 * scale).StoreUnsafe(ref oc, (nuint)(2 * lanes));
+            (a3 * scale).StoreUnsafe(ref oc, (nuint)(3 * lanes));
+            (a4 * scale).StoreUnsafe(ref oc, (nuint)(4 * lanes));
+            (a5 * scale).StoreUnsafe(ref oc, (nuint)(5 * lanes));
+            (a6 * scale).StoreUnsafe(ref oc, (nuint)(6 * lanes));
+            (a7 * scale).StoreUnsafe(ref oc, (nuint)(7 * lanes));
+        }
+
+        for (; c + (4 * lanes) <= dh; c += 4 * lanes)
+        {
+            Vector<float> a0 = new(-0f), a1 = new(-0f), a2 = new(-0f), a3 = new(-0f);
+            ref float vc = ref Unsafe.Add(ref v, c);
+            for (int j = 0; j < lkv; j++)
+            {
+                if (all || mask[j])
+                {
+                    var w = new Vector<float>(Unsafe.Add(ref weights, j));
+                    ref float row = ref Unsafe.Add(ref vc, (nint)j * d);
+                    a0 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row), a0);
+                    a1 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)lanes), a1);
+                    a2 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)), a2);
+                    a3 = Vector.MultiplyAddEstimate(w, Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)), a3);
+                }
+            }
+
+            ref float oc = ref Unsafe.Add(ref o, c);
+            (a0 * scale).StoreUnsafe(ref oc);
+            (a1 * scale).StoreUnsafe(ref oc, (nuint)lanes);
+            (a2 * scale).StoreUnsafe(ref oc, (nuint)(2 * lanes));
+            (a3 * scale).StoreUnsafe(ref oc, (nuint)(3 * lanes));
+        }
+
         for (; c + lanes <= dh; c += lanes)
         {
-            Vector<float> a0 = new(-0f), a1 = new(-0f);
+            Vector<float> a0 = new(-0f);
             ref float vc = ref Unsafe.Add(ref v, c);
-            int j = 0;
-            if (mask.IsEmpty)
+            for (int j = 0; j < lkv; j++)
             {
-                for (; j + 2 <= lkv; j += 2)
+                if (all || mask[j])
                 {
-                    a0 += new Vector<float>(p[j]) * Vector.LoadUnsafe(ref vc, (nuint)(j * d));
-                    a1 += new Vector<float>(p[j + 1]) * Vector.LoadUnsafe(ref vc, (nuint)((j + 1) * d));
+                    a0 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref weights, j)), Vector.LoadUnsafe(ref vc, (nuint)((nint)j * d)), a0);
                 }
             }
 
-            for (; j < lkv; j++)
-            {
-                if (mask.IsEmpty || mask[j])
-                {
-                    a0 += new Vector<float>(p[j]) * Vector.LoadUnsafe(ref vc, (nuint)(j * d));
-                }
-            }
-
-            ((a0 + a1) * scale).StoreUnsafe(ref o, (nuint)c);
+            (a0 * scale).StoreUnsafe(ref o, (nuint)c);
         }
 
         for (; c < dh; c++)
@@ -603,7 +658,7 @@ public sealed class GenericCrossAttention : ICrossAttention
             float sum = -0f;
             for (int j = 0; j < lkv; j++)
             {
-                if (mask.IsEmpty || mask[j])
+                if (all || mask[j])
                 {
                     sum += p[j] * Unsafe.Add(ref v, (j * d) + c);
                 }
