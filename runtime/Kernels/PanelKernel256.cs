@@ -8,8 +8,9 @@ namespace CrossAttention.Kernels;
 /// <summary>
 /// <see cref="PanelLinear{TKernel}"/> on AVX2 with FMA: a register block of 16 rows × 6 outputs (12 accumulators, two
 /// panel vectors and a broadcast: 15 of AVX2's 16 registers) takes two aligned panel loads and 6 broadcast weights per
-/// 12 FMAs; a panel of at most 8 rows, 8 rows × 6 outputs. Each block's sums go back into rows through an 8 × 8
-/// transpose per vector of rows and masked stores.
+/// 12 FMAs; a panel of at most 8 rows, packed in pairs of inputs, 8 rows × 6 outputs the same way (two panel loads and 6
+/// broadcast pairs of weights per 12 FMAs). Each block's sums go back into rows through an 8 × 8 transpose per vector of
+/// rows and masked stores.
 /// </summary>
 internal readonly unsafe struct Avx2Panel : IPanelKernel
 {
@@ -28,7 +29,18 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
     public static void ProjectRange(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last) =>
         VectorLinear<Width256, Vector256<float>>.ProjectRange(ref *x, rows, inputs, ref *w, ref *b, outputs, ref *y, first, last);
 
-    public static void Pack(float* x, int count, int inputs, float* panel) => PanelLinear<Avx2Panel>.PackTransposed(x, count, inputs, panel);
+    /// <summary>More than 8 rows in the transposed panel of <see cref="Block16x6"/>, else in pairs of inputs for <see cref="Pair8x6"/>.</summary>
+    public static void Pack(float* x, int count, int inputs, float* panel)
+    {
+        if (count > 8)
+        {
+            PanelLinear<Avx2Panel>.PackTransposed(x, count, inputs, panel);
+        }
+        else
+        {
+            PanelLinear<Avx2Panel>.PackPairs(x, count, inputs, panel);
+        }
+    }
 
     public static void Block(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
     {
@@ -38,7 +50,7 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
         }
         else
         {
-            Block8x6(panel, inputs, w, b, y, outputs, count, tiles);
+            Pair8x6(panel, inputs, w, b, y, outputs, count, tiles);
         }
     }
 
@@ -120,32 +132,110 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
         StoreRows(high, count - 8, bias, keep, y + (8 * (nint)outputs), outputs);
     }
 
-    /// <summary>Outputs [0, 6) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (at most 8).</summary>
+    /// <summary>
+    /// Outputs [0, 6) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (at most 8), the
+    /// panel in pairs of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 6 broadcast pairs of weights per 12 FMAs,
+    /// the load-to-FMA ratio of <see cref="Block16x6"/>. Each accumulator lane sums every other input of a row; the two
+    /// halves are added once, at the end.
+    /// </summary>
+    /// <remarks>
+    /// One input at a time (one panel vector and a broadcast per FMA), side by side on a Zen 5 (CPU family 26), two
+    /// projections into 512 outputs: 8 rows × 512 inputs took 1.39× this kernel's time, 8 × 768 1.42×, 24 × 512 (16 + 8)
+    /// 1.15×, 20 × 513 (16 + 4, an odd last input) 1.12×.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block8x6(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
+    private static void Pair8x6(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
     {
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
-        nint s = inputs;
-        float* w0 = w, w1 = w + s, w2 = w + (2 * s), w3 = w + (3 * s), w4 = w + (4 * s), w5 = w + (5 * s), row = panel;
-        for (nint i = 0; i < s; i++, row += PanelStride)
+        Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
+        Vector256<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        nint s = inputs, even = s & ~(nint)1;
+        float* w0 = w, w1 = w + s, w2 = w + (2 * s), w3 = w + (3 * s), w4 = w + (4 * s), w5 = w + (5 * s), p = panel;
+        for (nint i = 0; i < even; i += 2, p += PanelStride)
         {
-            Vector256<float> p = Vector256.LoadAligned(row);
-            a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[i]), p, a0);
-            a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[i]), p, a1);
-            a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[i]), p, a2);
-            a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[i]), p, a3);
-            a4 = Vector256.FusedMultiplyAdd(Vector256.Create(w4[i]), p, a4);
-            a5 = Vector256.FusedMultiplyAdd(Vector256.Create(w5[i]), p, a5);
+            Vector256<float> p0 = Vector256.LoadAligned(p), p1 = Vector256.LoadAligned(p + 8), v;
+            v = Pair(w0 + i);
+            a00 = Vector256.FusedMultiplyAdd(v, p0, a00);
+            a01 = Vector256.FusedMultiplyAdd(v, p1, a01);
+            v = Pair(w1 + i);
+            a10 = Vector256.FusedMultiplyAdd(v, p0, a10);
+            a11 = Vector256.FusedMultiplyAdd(v, p1, a11);
+            v = Pair(w2 + i);
+            a20 = Vector256.FusedMultiplyAdd(v, p0, a20);
+            a21 = Vector256.FusedMultiplyAdd(v, p1, a21);
+            v = Pair(w3 + i);
+            a30 = Vector256.FusedMultiplyAdd(v, p0, a30);
+            a31 = Vector256.FusedMultiplyAdd(v, p1, a31);
+            v = Pair(w4 + i);
+            a40 = Vector256.FusedMultiplyAdd(v, p0, a40);
+            a41 = Vector256.FusedMultiplyAdd(v, p1, a41);
+            v = Pair(w5 + i);
+            a50 = Vector256.FusedMultiplyAdd(v, p0, a50);
+            a51 = Vector256.FusedMultiplyAdd(v, p1, a51);
         }
 
-        a0.Store(tiles);
-        a1.Store(tiles + 8);
-        a2.Store(tiles + 16);
-        a3.Store(tiles + 24);
-        a4.Store(tiles + 32);
-        a5.Store(tiles + 40);
+        if (even != s)
+        {
+            // The last input alone: its weight in the even lanes only (see the 512-bit kernel's Pair16x12).
+            Vector256<float> p0 = Vector256.LoadAligned(p), p1 = Vector256.LoadAligned(p + 8), v;
+            Vector256<float> evenLanes = Vector256.Create(0xFFFFFFFFL).AsSingle();
+            nint i = even;
+            v = Vector256.Create(w0[i]) & evenLanes;
+            a00 = Vector256.FusedMultiplyAdd(v, p0, a00);
+            a01 = Vector256.FusedMultiplyAdd(v, p1, a01);
+            v = Vector256.Create(w1[i]) & evenLanes;
+            a10 = Vector256.FusedMultiplyAdd(v, p0, a10);
+            a11 = Vector256.FusedMultiplyAdd(v, p1, a11);
+            v = Vector256.Create(w2[i]) & evenLanes;
+            a20 = Vector256.FusedMultiplyAdd(v, p0, a20);
+            a21 = Vector256.FusedMultiplyAdd(v, p1, a21);
+            v = Vector256.Create(w3[i]) & evenLanes;
+            a30 = Vector256.FusedMultiplyAdd(v, p0, a30);
+            a31 = Vector256.FusedMultiplyAdd(v, p1, a31);
+            v = Vector256.Create(w4[i]) & evenLanes;
+            a40 = Vector256.FusedMultiplyAdd(v, p0, a40);
+            a41 = Vector256.FusedMultiplyAdd(v, p1, a41);
+            v = Vector256.Create(w5[i]) & evenLanes;
+            a50 = Vector256.FusedMultiplyAdd(v, p0, a50);
+            a51 = Vector256.FusedMultiplyAdd(v, p1, a51);
+        }
+
+        // a(k)0 holds rows 0–3 and a(k)1 rows 4–7, lanes (row, even input) and (row, odd input).
+        Halves(a00, a01).Store(tiles);
+        Halves(a10, a11).Store(tiles + 8);
+        Halves(a20, a21).Store(tiles + 16);
+        Halves(a30, a31).Store(tiles + 24);
+        Halves(a40, a41).Store(tiles + 32);
+        Halves(a50, a51).Store(tiles + 40);
         Vector256<float> keep = OutputMask(6);
         StoreRows(tiles, count, Avx.MaskLoad(b, keep), keep, y, outputs);
+    }
+
+    /// <summary>Two consecutive weights, repeated in every pair of lanes (one 8-byte broadcast).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Pair(float* w) => Vector256.Create(Unsafe.ReadUnaligned<double>(w)).AsSingle();
+
+    /// <summary>
+    /// Row r's sum in lane r: even lanes plus odd lanes of rows 0–3 (<paramref name="low"/>) and 4–7
+    /// (<paramref name="high"/>). Within each 128-bit half the shuffles give rows (0, 1, 4, 5 | 2, 3, 6, 7); one
+    /// permute puts them in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Halves(Vector256<float> low, Vector256<float> high) =>
+        Avx2.PermuteVar8x32(Avx.Shuffle(low, high, 0b10_00_10_00) + Avx.Shuffle(low, high, 0b11_01_11_01), Vector256.Create(0, 1, 4, 5, 2, 3, 6, 7));
+
+    /// <summary>
+    /// Four rows of 8 values (<paramref name="stride"/> floats apart) as 4 × 4 pairs, transposed: pair q of every row
+    /// into the vector at <c>destination + 16q</c>.
+    /// </summary>
+    public static void TransposePairs(float* source, nint stride, float* destination)
+    {
+        Vector256<double> r0 = Vector256.Load((double*)source), r1 = Vector256.Load((double*)(source + stride));
+        Vector256<double> r2 = Vector256.Load((double*)(source + (2 * stride))), r3 = Vector256.Load((double*)(source + (3 * stride)));
+        Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Avx.Permute2x128(t0, t2, 0x20).AsSingle().StoreAligned(destination);
+        Avx.Permute2x128(t1, t3, 0x20).AsSingle().StoreAligned(destination + PanelStride);
+        Avx.Permute2x128(t0, t2, 0x31).AsSingle().StoreAligned(destination + (2 * PanelStride));
+        Avx.Permute2x128(t1, t3, 0x31).AsSingle().StoreAligned(destination + (3 * PanelStride));
     }
 
     /// <summary>

@@ -54,7 +54,7 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
         }
         else
         {
-            PackPairs(x, count, inputs, panel);
+            PanelLinear<Avx512Panel>.PackPairs(x, count, inputs, panel);
         }
     }
 
@@ -195,7 +195,7 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
 
     /// <summary>
     /// Outputs [0, 12) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (at most 16), the
-    /// panel in pairs of inputs (<see cref="PackPairs"/>): two panel vectors and 12 broadcast pairs of weights per 24
+    /// panel in pairs of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 12 broadcast pairs of weights per 24
     /// FMAs, the load-to-FMA ratio of <see cref="Block32x12"/>. Each accumulator lane sums every other input of a row;
     /// the two halves are added once, at the end.
     /// </summary>
@@ -331,43 +331,10 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
         Avx512F.PermuteVar16x32x2(low, evens, high) + Avx512F.PermuteVar16x32x2(low, odds, high);
 
     /// <summary>
-    /// The panel of <see cref="Pair16x12"/>: for each pair of inputs (2q, 2q + 1), rows 0–7 then rows 8–15, each row's
-    /// two values side by side — <c>panel[32q + 16h + 2r + e] = x[8h + r, 2q + e]</c>, zeros past
-    /// <paramref name="count"/> rows and past the last input. Eight whole rows go 16 inputs at a time through an 8 × 8
-    /// transpose of 8-byte pairs in registers; the rest one value at a time.
-    /// </summary>
-    private static void PackPairs(float* x, int count, int inputs, float* panel)
-    {
-        int pairs = (inputs + 1) / 2;
-        for (int half = 0; half < 2; half++)
-        {
-            int valid = Math.Clamp(count - (8 * half), 0, 8);
-            float* source = x + (8 * half * (nint)inputs), destination = panel + (16 * half);
-            int i = 0;
-            if (valid == 8)
-            {
-                for (; i + 16 <= inputs; i += 16)
-                {
-                    TransposePairs(source + i, inputs, destination + ((nint)(i / 2) * PanelStride));
-                }
-            }
-
-            for (; i < 2 * pairs; i++)
-            {
-                float* at = destination + ((nint)(i / 2) * PanelStride) + (i % 2);
-                for (int r = 0; r < 8; r++)
-                {
-                    at[2 * r] = r < valid && i < inputs ? source[((nint)r * inputs) + i] : 0f;
-                }
-            }
-        }
-    }
-
-    /// <summary>
     /// Eight rows of 16 values (<paramref name="stride"/> floats apart) as 8 × 8 pairs, transposed: pair q of every row
     /// into the vector at <c>destination + 32q</c>. Three rounds of interleaving row t with row t + 4.
     /// </summary>
-    private static void TransposePairs(float* source, nint stride, float* destination)
+    public static void TransposePairs(float* source, nint stride, float* destination)
     {
         Vector512<long> low = Vector512.Create(0L, 8, 1, 9, 2, 10, 3, 11), high = Vector512.Create(4L, 12, 5, 13, 6, 14, 7, 15);
         Vector512<double> r0 = Vector512.Load((double*)source), r1 = Vector512.Load((double*)(source + stride));

@@ -28,6 +28,13 @@ internal unsafe interface IPanelKernel
     static abstract void Transpose(float* source, nint sourceStride, float* destination, nint destinationStride);
 
     /// <summary>
+    /// <see cref="Lanes"/> / 2 rows of <see cref="Lanes"/> values (<paramref name="stride"/> floats apart) as square
+    /// blocks of 8-byte pairs, transposed: pair q of every row into the vector at <c>destination + 2 · Lanes · q</c>
+    /// (the layout of <see cref="PanelLinear{TKernel}.PackPairs"/>).
+    /// </summary>
+    static abstract void TransposePairs(float* source, nint stride, float* destination);
+
+    /// <summary>
     /// Copies the <paramref name="count"/> rows at <paramref name="x"/> (1 to 2 × <see cref="Lanes"/>) into the panel
     /// <see cref="Block"/> reads for that many rows, with zeros past them (at most 2 × Lanes × inputs floats, 64-byte
     /// aligned); <see cref="PanelLinear{TKernel}.PackTransposed"/> is the layout of full panels.
@@ -237,6 +244,44 @@ internal static unsafe class PanelLinear<TKernel>
 
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         return (float*)((address + 63) & ~(nint)63);
+    }
+
+    /// <summary>
+    /// The panel of at most one vector's worth of rows in pairs of inputs: for each pair (2q, 2q + 1) the first half of
+    /// the rows, then the second, each row's two values side by side — <c>panel[2L·q + L·h + 2r + e] = x[(L/2)·h + r,
+    /// 2q + e]</c> with L = <see cref="IPanelKernel.Lanes"/>, zeros past <paramref name="count"/> rows and past the last
+    /// input. A half of whole rows goes L inputs at a time through <see cref="IPanelKernel.TransposePairs"/>; the rest
+    /// one value at a time.
+    /// </summary>
+    /// <remarks>
+    /// With rows in pairs, one 8-byte broadcast of two weights feeds two FMAs (both halves of the rows), as a broadcast
+    /// does for a two-vector panel of single inputs: one input at a time, a one-vector panel takes a broadcast per FMA.
+    /// </remarks>
+    public static void PackPairs(float* x, int count, int inputs, float* panel)
+    {
+        int lanes = TKernel.Lanes, halfRows = lanes / 2, pairs = (inputs + 1) / 2;
+        for (int half = 0; half < 2; half++)
+        {
+            int valid = Math.Clamp(count - (halfRows * half), 0, halfRows);
+            float* source = x + (halfRows * half * (nint)inputs), destination = panel + (lanes * half);
+            int i = 0;
+            if (valid == halfRows)
+            {
+                for (; i + lanes <= inputs; i += lanes)
+                {
+                    TKernel.TransposePairs(source + i, inputs, destination + ((nint)(i / 2) * PanelRows));
+                }
+            }
+
+            for (; i < 2 * pairs; i++)
+            {
+                float* at = destination + ((nint)(i / 2) * PanelRows) + (i % 2);
+                for (int r = 0; r < halfRows; r++)
+                {
+                    at[2 * r] = r < valid && i < inputs ? source[((nint)r * inputs) + i] : 0f;
+                }
+            }
+        }
     }
 
     /// <summary>
