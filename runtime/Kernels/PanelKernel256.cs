@@ -134,9 +134,9 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
 
     /// <summary>
     /// Outputs [0, 6) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (at most 8), the
-    /// panel in pairs of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 6 broadcast pairs of weights per 12 FMAs,
-    /// the load-to-FMA ratio of <see cref="Block16x6"/>. Each accumulator lane sums every other input of a row; the two
-    /// halves are added once, at the end.
+    /// panel in pairs of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 6 broadcast pairs
+    /// of weights per 12 FMAs, the load-to-FMA ratio of <see cref="Block16x6"/>. Each accumulator lane sums every other
+    /// input of a row; the two halves are added once, at the end.
     /// </summary>
     /// <remarks>
     /// One input at a time (one panel vector and a broadcast per FMA), side by side on a Zen 5 (CPU family 26), two

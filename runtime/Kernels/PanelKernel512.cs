@@ -195,9 +195,9 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
 
     /// <summary>
     /// Outputs [0, 12) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (at most 16), the
-    /// panel in pairs of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 12 broadcast pairs of weights per 24
-    /// FMAs, the load-to-FMA ratio of <see cref="Block32x12"/>. Each accumulator lane sums every other input of a row;
-    /// the two halves are added once, at the end.
+    /// panel in pairs of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 12 broadcast pairs
+    /// of weights per 24 FMAs, the load-to-FMA ratio of <see cref="Block32x12"/>. Each accumulator lane sums every other
+    /// input of a row; the two halves are added once, at the end.
     /// </summary>
     /// <remarks>
     /// One input at a time, 16 rows take one panel vector and 12 single broadcasts per 12 FMAs, and the broadcasts bound

@@ -73,9 +73,12 @@ internal unsafe interface IPanelKernel
 /// a time: when fewer than half a vector's worth are left over they go to <see cref="IPanelKernel.ProjectRange"/> (a
 /// few rows cost little as dot products), tile by tile after the panels, while the tile's rows of W are still in the L2
 /// cache (measured on a Zen 5, 49 rows × 768 → 512: the one row left over took 20 µs on its own, streaming all 1.5 MB
-/// of W again from L3, against 193 µs for the 48 in panels); more fill a zero-padded panel. Every output of a panel's rows is one chain of
-/// FMAs over the inputs in order, whatever block, tile or thread computes it, so results do not depend on how the call
-/// is split (threads take chunks of 256 rows when there are several, else ranges of outputs).
+/// of W again from L3, against 193 µs for the 48 in panels); more fill a zero-padded panel, of at most one vector's
+/// worth of rows in pairs of inputs (<see cref="PackPairs"/>). Every output of a full panel's rows is one chain of FMAs
+/// over the inputs in order, of a pair panel's two (the even inputs, the odd ones) added at the end; either is computed
+/// the same way whatever block, tile or thread computes it, and a row's panel depends only on its place in its chunk of
+/// 256 rows, so results do not depend on how the call is split (threads take chunks of rows when there are several,
+/// else ranges of outputs).
 /// </remarks>
 internal static unsafe class PanelLinear<TKernel>
     where TKernel : struct, IPanelKernel
