@@ -571,9 +571,9 @@ public sealed class GenericCrossAttention : ICrossAttention
     /// bit.
     /// </summary>
     /// <remarks>
-    /// One output vector at a time in two registers, each weight broadcast per vector, this ran at 14% of the FMA peak at
-    /// the medium shape (2 × 8-lane vectors, dh = 64, a Zen 5), slower than the same attention written with
-    /// <c>TensorPrimitives</c>.
+    /// With one output vector at a time in two registers, each weight broadcast again for every vector, the generic
+    /// medium <c>Attend</c> (dh = 64: eight 8-lane vectors) ran at 14% of the FMA peak on a Zen 5 (CPU family 26), slower
+    /// than the same attention written with <c>TensorPrimitives</c>; with this one, 1,200 → 533 µs.
     /// </remarks>
     private static void WeightedSum(ReadOnlySpan<float> p, ref float v, int d, ReadOnlySpan<bool> mask, float inverse, Span<float> output)
     {
