@@ -218,10 +218,10 @@ internal static class KernelPlanner
 
     /// <summary>
     /// A single query row goes over the key rows in memory order, all heads at once (<see cref="KernelPlan.KeyRows"/>),
-    /// on the x86 tiers (8 and 16 lanes; ARM64's <c>Vector128</c> tier keeps keys in lanes, its caches not measured here) when heads do not go in lanes, there are at least <see cref="MinKeyRowsKeys"/>
-    /// keys, at most one vector of heads of whole vectors (at most <see cref="MaxKeyRowsHeadVectors"/> a head, at most
-    /// <see cref="MaxKeyRowsProducts"/> FMAs per key row),
-    /// and the scores fit a query-lanes scratch. Measured at the decode shape (32 keys, 8 heads of 64) on a Zen 4: the 128 KB
+    /// on the x86 tiers (8 and 16 lanes; ARM64's <c>Vector128</c> tier keeps keys in lanes, its caches not measured
+    /// here) when heads do not go in lanes, there are at least <see cref="MinKeyRowsKeys"/> keys, at most one vector of
+    /// heads of whole vectors (at most <see cref="MaxKeyRowsHeadVectors"/> a head, at most
+    /// <see cref="MaxKeyRowsProducts"/> FMAs per key row), and the scores fit a query-lanes scratch. Measured at the decode shape (32 keys, 8 heads of 64) on a Zen 4: the 128 KB
     /// of K and V read head by head (256 bytes of each 2 KB row) stream from the L2 cache at 1.7× the time of reading
     /// them in order.
     /// </summary>

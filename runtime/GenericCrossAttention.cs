@@ -566,8 +566,8 @@ public sealed class GenericCrossAttention : ICrossAttention
 
     /// <summary>
     /// output = inverse · Σ_j p[j] · value row j over the attended keys: eight output vectors at a time (each weight
-    /// broadcast once for eight multiply-adds, eight sums in flight, a value row read once per key), then four, then one,
-    /// then a scalar tail. Sums start at −0, the identity of +, so a single attended key reproduces its value row bit for
+    /// broadcast once for eight multiply-adds, eight sums in flight, a value row read once per key), then four, then one
+    /// (in two sums, even and odd keys), then a scalar tail. Sums start at −0, the identity of +, so a single attended key reproduces its value row bit for
     /// bit.
     /// </summary>
     /// <remarks>
@@ -640,17 +640,29 @@ public sealed class GenericCrossAttention : ICrossAttention
 
         for (; c + lanes <= dh; c += lanes)
         {
-            Vector<float> a0 = new(-0f);
+            // One vector: even and odd keys in two sums, so two multiply-adds are in flight rather than one.
+            Vector<float> a0 = new(-0f), a1 = new(-0f);
             ref float vc = ref Unsafe.Add(ref v, c);
-            for (int j = 0; j < lkv; j++)
+            int j = 0;
+            for (; j + 2 <= lkv; j += 2)
             {
                 if (all || mask[j])
                 {
                     a0 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref weights, j)), Vector.LoadUnsafe(ref vc, (nuint)((nint)j * d)), a0);
                 }
+
+                if (all || mask[j + 1])
+                {
+                    a1 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref weights, j + 1)), Vector.LoadUnsafe(ref vc, (nuint)((nint)(j + 1) * d)), a1);
+                }
             }
 
-            (a0 * scale).StoreUnsafe(ref o, (nuint)c);
+            if (j < lkv && (all || mask[j]))
+            {
+                a0 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref weights, j)), Vector.LoadUnsafe(ref vc, (nuint)((nint)j * d)), a0);
+            }
+
+            ((a0 + a1) * scale).StoreUnsafe(ref o, (nuint)c);
         }
 
         for (; c < dh; c++)
