@@ -9,8 +9,8 @@ namespace CrossAttention.Kernels;
 /// <see cref="PanelLinear{TKernel}"/> on AVX2 with FMA: a register block of 16 rows × 6 outputs (12 accumulators, two
 /// panel vectors and a broadcast: 15 of AVX2's 16 registers) takes two aligned panel loads and 6 broadcast weights per
 /// 12 FMAs; a panel of at most 8 rows, packed in pairs of inputs, 8 rows × 6 outputs the same way (two panel loads and 6
-/// broadcast pairs of weights per 12 FMAs). Each block's sums go back into rows through an 8 × 8 transpose per vector of
-/// rows and masked stores.
+/// broadcast pairs of weights per 12 FMAs). Each block's sums, bias added, go to the driver's stage a vector of rows at a
+/// time; 8 × 8 transposes take the stage into y's rows.
 /// </summary>
 internal readonly unsafe struct Avx2Panel : IPanelKernel
 {
@@ -42,15 +42,15 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
         }
     }
 
-    public static void Block(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
+    public static void Block(float* panel, int inputs, float* w, float* b, int count, float* stage)
     {
         if (count > 8)
         {
-            Block16x6(panel, inputs, w, b, y, outputs, count, tiles);
+            Block16x6(panel, inputs, w, b, stage);
         }
         else
         {
-            Pair8x6(panel, inputs, w, b, y, outputs, count, tiles);
+            Pair8x6(panel, inputs, w, b, stage);
         }
     }
 
@@ -79,10 +79,13 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
         Avx.Permute2x128(s3, s7, 0x31).Store(destination + (7 * destinationStride));
     }
 
-    /// <summary>Outputs [0, 6) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (9–16).</summary>
+    /// <summary>
+    /// Outputs [0, 6) (W's rows at <paramref name="w"/>) of a panel of 9–16 rows, into the stage (see
+    /// <see cref="IPanelKernel.Block"/>).
+    /// </summary>
     /// <remarks>A method of its own, called once per 6 outputs × 16 rows × all inputs, so that its accumulators stay in registers.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block16x6(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
+    private static void Block16x6(float* panel, int inputs, float* w, float* b, float* stage)
     {
         Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
         Vector256<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
@@ -114,27 +117,17 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
         }
 
         // Output k's sums over the panel's rows are the lanes of a(k)0 (rows 0–7) and a(k)1 (rows 8–15).
-        float* low = tiles, high = tiles + 64;
-        a00.Store(low);
-        a10.Store(low + 8);
-        a20.Store(low + 16);
-        a30.Store(low + 24);
-        a40.Store(low + 32);
-        a50.Store(low + 40);
-        a01.Store(high);
-        a11.Store(high + 8);
-        a21.Store(high + 16);
-        a31.Store(high + 24);
-        a41.Store(high + 32);
-        a51.Store(high + 40);
-        Vector256<float> keep = OutputMask(6), bias = Avx.MaskLoad(b, keep);
-        StoreRows(low, 8, bias, keep, y, outputs);
-        StoreRows(high, count - 8, bias, keep, y + (8 * (nint)outputs), outputs);
+        Stage(stage, a00, a01, b[0]);
+        Stage(stage + 16, a10, a11, b[1]);
+        Stage(stage + 32, a20, a21, b[2]);
+        Stage(stage + 48, a30, a31, b[3]);
+        Stage(stage + 64, a40, a41, b[4]);
+        Stage(stage + 80, a50, a51, b[5]);
     }
 
     /// <summary>
-    /// Outputs [0, 6) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (at most 8), the
-    /// panel in pairs of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 6 broadcast pairs
+    /// Outputs [0, 6) (W's rows at <paramref name="w"/>) of a panel of at most 8 rows into the stage, the panel in pairs
+    /// of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 6 broadcast pairs
     /// of weights per 12 FMAs, the load-to-FMA ratio of <see cref="Block16x6"/>. Each accumulator lane sums every other
     /// input of a row; the two halves are added once, at the end.
     /// </summary>
@@ -144,7 +137,7 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
     /// 1.15×, 20 × 513 (16 + 4, an odd last input) 1.12×.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Pair8x6(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
+    private static void Pair8x6(float* panel, int inputs, float* w, float* b, float* stage)
     {
         Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
         Vector256<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
@@ -200,14 +193,12 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
         }
 
         // a(k)0 holds rows 0–3 and a(k)1 rows 4–7, lanes (row, even input) and (row, odd input).
-        Halves(a00, a01).Store(tiles);
-        Halves(a10, a11).Store(tiles + 8);
-        Halves(a20, a21).Store(tiles + 16);
-        Halves(a30, a31).Store(tiles + 24);
-        Halves(a40, a41).Store(tiles + 32);
-        Halves(a50, a51).Store(tiles + 40);
-        Vector256<float> keep = OutputMask(6);
-        StoreRows(tiles, count, Avx.MaskLoad(b, keep), keep, y, outputs);
+        (Halves(a00, a01) + Vector256.Create(b[0])).Store(stage);
+        (Halves(a10, a11) + Vector256.Create(b[1])).Store(stage + 16);
+        (Halves(a20, a21) + Vector256.Create(b[2])).Store(stage + 32);
+        (Halves(a30, a31) + Vector256.Create(b[3])).Store(stage + 48);
+        (Halves(a40, a41) + Vector256.Create(b[4])).Store(stage + 64);
+        (Halves(a50, a51) + Vector256.Create(b[5])).Store(stage + 80);
     }
 
     /// <summary>Two consecutive weights, repeated in every pair of lanes (one 8-byte broadcast).</summary>
@@ -238,17 +229,21 @@ internal readonly unsafe struct Avx2Panel : IPanelKernel
         Avx.Permute2x128(t1, t3, 0x31).AsSingle().StoreAligned(destination + (3 * PanelStride));
     }
 
-    /// <summary>
-    /// Transposes a tile whose row k holds output k's sums over 8 rows into the first <paramref name="rows"/> of those
-    /// rows of y, adding the bias, writing only the lanes <paramref name="keep"/> selects.
-    /// </summary>
+    /// <summary>Output k's sums for a panel's 16 rows, <paramref name="bias"/> added, into the stage's row k.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRows(float* tile, int rows, Vector256<float> bias, Vector256<float> keep, float* y, int outputs)
+    private static void Stage(float* row, Vector256<float> low, Vector256<float> high, float bias)
     {
-        Transpose(tile, 8, tile, 8);
+        Vector256<float> add = Vector256.Create(bias);
+        (low + add).Store(row);
+        (high + add).Store(row + 8);
+    }
+
+    public static void StoreRows(float* tile, int rows, int width, float* y, int outputs)
+    {
+        Vector256<float> keep = OutputMask(width);
         for (int t = 0; t < rows; t++)
         {
-            Avx.MaskStore(y + ((nint)t * outputs), keep, Vector256.Load(tile + (8 * t)) + bias);
+            Avx.MaskStore(y + ((nint)t * outputs), keep, Vector256.Load(tile + (8 * t)));
         }
     }
 

@@ -9,7 +9,8 @@ namespace CrossAttention.Kernels;
 /// <see cref="PanelLinear{TKernel}"/> on AVX-512: a register block of 32 rows × 12 outputs (24 accumulators of the 32
 /// registers) takes two aligned panel loads and 12 broadcast weights per 24 FMAs; a panel of at most 16 rows, packed in
 /// pairs of inputs, 16 rows × 12 outputs the same way (two panel loads and 12 broadcast pairs of weights per 24 FMAs).
-/// Each block's sums go back into rows through 16 × 16 transposes and masked stores.
+/// Each block's sums, bias added, go to the driver's stage a vector of rows at a time; 16 × 16 transposes take the stage
+/// into y's rows.
 /// </summary>
 /// <remarks>
 /// Measured side by side against <see cref="VectorLinear{TWidth, TVector}"/> on a Zen 4 (CPU family 25), 512 inputs
@@ -33,15 +34,15 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
     public static void ProjectRange(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last) =>
         VectorLinear<Width512, Vector512<float>>.ProjectRange(ref *x, rows, inputs, ref *w, ref *b, outputs, ref *y, first, last);
 
-    public static void Block(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
+    public static void Block(float* panel, int inputs, float* w, float* b, int count, float* stage)
     {
         if (count > 16)
         {
-            Block32x12(panel, inputs, w, b, y, outputs, count, tiles);
+            Block32x12(panel, inputs, w, b, stage);
         }
         else
         {
-            Pair16x12(panel, inputs, w, b, y, outputs, count, tiles);
+            Pair16x12(panel, inputs, w, b, stage);
         }
     }
 
@@ -107,11 +108,12 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
     }
 
     /// <summary>
-    /// Outputs [0, 12) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (17–32).
+    /// Outputs [0, 12) (W's rows at <paramref name="w"/>) of a panel of 17–32 rows, into the stage (see
+    /// <see cref="IPanelKernel.Block"/>).
     /// </summary>
     /// <remarks>A method of its own, called once per 12 outputs × 32 rows × all inputs: inlined into the driver's loops, its 24 accumulators were spilled.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Block32x12(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
+    private static void Block32x12(float* panel, int inputs, float* w, float* b, float* stage)
     {
         Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
         Vector512<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
@@ -162,40 +164,24 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
             ab1 = Vector512.FusedMultiplyAdd(v, p1, ab1);
         }
 
-        // Output k's sums over the panel's rows are lanes of a(k)0 (rows 0–15) and a(k)1 (rows 16–31).
-        float* low = tiles, high = tiles + 256;
-        a00.Store(low);
-        a10.Store(low + 16);
-        a20.Store(low + 32);
-        a30.Store(low + 48);
-        a40.Store(low + 64);
-        a50.Store(low + 80);
-        a60.Store(low + 96);
-        a70.Store(low + 112);
-        a80.Store(low + 128);
-        a90.Store(low + 144);
-        aa0.Store(low + 160);
-        ab0.Store(low + 176);
-        a01.Store(high);
-        a11.Store(high + 16);
-        a21.Store(high + 32);
-        a31.Store(high + 48);
-        a41.Store(high + 64);
-        a51.Store(high + 80);
-        a61.Store(high + 96);
-        a71.Store(high + 112);
-        a81.Store(high + 128);
-        a91.Store(high + 144);
-        aa1.Store(high + 160);
-        ab1.Store(high + 176);
-        Vector512<float> keep = OutputMask(12), bias = Avx512F.MaskLoad(b, keep, Vector512<float>.Zero);
-        StoreRows(low, 16, bias, keep, y, outputs);
-        StoreRows(high, count - 16, bias, keep, y + (16 * (nint)outputs), outputs);
+        // Output k's sums over the panel's rows are the lanes of a(k)0 (rows 0–15) and a(k)1 (rows 16–31).
+        Stage(stage, a00, a01, b[0]);
+        Stage(stage + 32, a10, a11, b[1]);
+        Stage(stage + 64, a20, a21, b[2]);
+        Stage(stage + 96, a30, a31, b[3]);
+        Stage(stage + 128, a40, a41, b[4]);
+        Stage(stage + 160, a50, a51, b[5]);
+        Stage(stage + 192, a60, a61, b[6]);
+        Stage(stage + 224, a70, a71, b[7]);
+        Stage(stage + 256, a80, a81, b[8]);
+        Stage(stage + 288, a90, a91, b[9]);
+        Stage(stage + 320, aa0, aa1, b[10]);
+        Stage(stage + 352, ab0, ab1, b[11]);
     }
 
     /// <summary>
-    /// Outputs [0, 12) (W's rows at <paramref name="w"/>) of a panel's <paramref name="count"/> rows (at most 16), the
-    /// panel in pairs of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 12 broadcast pairs
+    /// Outputs [0, 12) (W's rows at <paramref name="w"/>) of a panel of at most 16 rows into the stage, the panel in pairs
+    /// of inputs (<see cref="PanelLinear{TKernel}.PackPairs"/>): two panel vectors and 12 broadcast pairs
     /// of weights per 24 FMAs, the load-to-FMA ratio of <see cref="Block32x12"/>. Each accumulator lane sums every other
     /// input of a row; the two halves are added once, at the end.
     /// </summary>
@@ -205,7 +191,7 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
     /// <see cref="Block32x12"/> (peak ≈ 214).
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Pair16x12(float* panel, int inputs, float* w, float* b, float* y, int outputs, int count, float* tiles)
+    private static void Pair16x12(float* panel, int inputs, float* w, float* b, float* stage)
     {
         Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default;
         Vector512<float> a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
@@ -304,21 +290,18 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
         // the 16 rows are the even lanes of both plus their odd lanes.
         Vector512<int> evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         Vector512<int> odds = evens + Vector512<int>.One;
-        float* first = tiles;
-        Halves(a00, a01, evens, odds).Store(first);
-        Halves(a10, a11, evens, odds).Store(first + 16);
-        Halves(a20, a21, evens, odds).Store(first + 32);
-        Halves(a30, a31, evens, odds).Store(first + 48);
-        Halves(a40, a41, evens, odds).Store(first + 64);
-        Halves(a50, a51, evens, odds).Store(first + 80);
-        Halves(a60, a61, evens, odds).Store(first + 96);
-        Halves(a70, a71, evens, odds).Store(first + 112);
-        Halves(a80, a81, evens, odds).Store(first + 128);
-        Halves(a90, a91, evens, odds).Store(first + 144);
-        Halves(aa0, aa1, evens, odds).Store(first + 160);
-        Halves(ab0, ab1, evens, odds).Store(first + 176);
-        Vector512<float> keep = OutputMask(12);
-        StoreRows(first, count, Avx512F.MaskLoad(b, keep, Vector512<float>.Zero), keep, y, outputs);
+        (Halves(a00, a01, evens, odds) + Vector512.Create(b[0])).Store(stage);
+        (Halves(a10, a11, evens, odds) + Vector512.Create(b[1])).Store(stage + 32);
+        (Halves(a20, a21, evens, odds) + Vector512.Create(b[2])).Store(stage + 64);
+        (Halves(a30, a31, evens, odds) + Vector512.Create(b[3])).Store(stage + 96);
+        (Halves(a40, a41, evens, odds) + Vector512.Create(b[4])).Store(stage + 128);
+        (Halves(a50, a51, evens, odds) + Vector512.Create(b[5])).Store(stage + 160);
+        (Halves(a60, a61, evens, odds) + Vector512.Create(b[6])).Store(stage + 192);
+        (Halves(a70, a71, evens, odds) + Vector512.Create(b[7])).Store(stage + 224);
+        (Halves(a80, a81, evens, odds) + Vector512.Create(b[8])).Store(stage + 256);
+        (Halves(a90, a91, evens, odds) + Vector512.Create(b[9])).Store(stage + 288);
+        (Halves(aa0, aa1, evens, odds) + Vector512.Create(b[10])).Store(stage + 320);
+        (Halves(ab0, ab1, evens, odds) + Vector512.Create(b[11])).Store(stage + 352);
     }
 
     /// <summary>Two consecutive weights, repeated in every pair of lanes (one 8-byte broadcast).</summary>
@@ -360,18 +343,21 @@ internal readonly unsafe struct Avx512Panel : IPanelKernel
         r7.AsSingle().StoreAligned(destination + (7 * PanelStride));
     }
 
-    /// <summary>
-    /// Transposes a tile whose row k holds output k's sums over 16 rows into the first <paramref name="rows"/> of those
-    /// rows of y, adding the bias, writing only the lanes <paramref name="keep"/> selects (the tile's rows past the
-    /// block's outputs are not read into a stored lane).
-    /// </summary>
+    /// <summary>Output k's sums for a panel's 32 rows, <paramref name="bias"/> added, into the stage's row k.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRows(float* tile, int rows, Vector512<float> bias, Vector512<float> keep, float* y, int outputs)
+    private static void Stage(float* row, Vector512<float> low, Vector512<float> high, float bias)
     {
-        Transpose(tile, 16, tile, 16);
+        Vector512<float> add = Vector512.Create(bias);
+        (low + add).Store(row);
+        (high + add).Store(row + 16);
+    }
+
+    public static void StoreRows(float* tile, int rows, int width, float* y, int outputs)
+    {
+        Vector512<float> keep = OutputMask(width);
         for (int t = 0; t < rows; t++)
         {
-            Avx512F.MaskStore(y + ((nint)t * outputs), keep, Vector512.Load(tile + (16 * t)) + bias);
+            Avx512F.MaskStore(y + ((nint)t * outputs), keep, Vector512.Load(tile + (16 * t)));
         }
     }
 

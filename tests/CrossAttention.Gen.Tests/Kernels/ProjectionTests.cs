@@ -12,8 +12,9 @@ namespace CrossAttention.Gen.Tests.Kernels;
 /// and output counts chosen so every block, tail and hand-over runs: for <see cref="PanelLinear{TKernel}"/> on AVX-512
 /// (AVX2), whole 32-row (16-row) panels, one-vector panels, panels of 17–31 (9–15) and of 8–15 (4–7) rows (zero lanes),
 /// 1–7 (1–3) rows left to the dot-product kernel (tile by tile, after the panels, and with the last chunk), inputs that
-/// end inside a 16 × 16 (8 × 8) transpose, outputs that end inside a 12-output (6-output) block, W wider than one tile,
-/// and more rows than one packed chunk (256).
+/// end inside a 16 × 16 (8 × 8) transpose, outputs that end inside a 12-output (6-output) block and inside a staged
+/// vector's worth, a last group of outputs narrower than a block (100 = 48 + 48 + 4), W wider than one tile, and more
+/// rows than one packed chunk (256).
 /// Values are written only inside y (a sentinel after it stays), and a call split over threads computes the bits of
 /// one thread, whether threads take ranges of outputs or (with more than 256 rows) chunks of rows.
 /// </summary>
