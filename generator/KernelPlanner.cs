@@ -211,10 +211,11 @@ internal static class KernelPlanner
 
     /// <summary>
     /// Floats the runtime's query-lanes kernel needs (its <c>ScratchLength</c>, which checks the generated size against
-    /// it): scores of every key for two vectors of rows, those rows transposed, their inverse sums, a tile of 64 value rows.
+    /// it): scores of every key for two vectors of rows, those rows transposed, their inverse sums, their weighted sums
+    /// before they are transposed back.
     /// </summary>
     public static long QueryLanesScratch(KernelSpec spec, int lanes) =>
-        (2L * lanes * ((long)spec.Lkv + spec.HeadSize + 1)) + (64L * spec.HeadSize);
+        2L * lanes * ((long)spec.Lkv + (2L * spec.HeadSize) + 1);
 
     /// <summary>
     /// A single query row goes over the key rows in memory order, all heads at once (<see cref="KernelPlan.KeyRows"/>),

@@ -9,27 +9,32 @@ namespace CrossAttention.Kernels;
 /// <c>QueryLanes</c> plans): written once, compiled by the JIT for each width. Rows go in blocks of two vectors
 /// (16 with <c>Vector256</c>). A block's queries are transposed once (scaled), so that every score is an FMA of a
 /// broadcast key element with a vector of rows — register blocks of 6 keys × 2 row vectors, no horizontal sums. The
-/// softmax then runs down the keys lane by lane (each lane is one query row), and the weighted sum of values takes
-/// register blocks of 6 rows × 2 column vectors (on the 512-bit width, for heads of a whole number of 4 vectors, 4 rows ×
-/// 4 column vectors: one pass over a tile, no padding rows at 32) over tiles of 64 keys whose value rows are first
-/// copied together, so that they stay in the L1 cache however far apart the rows of V are.
+/// softmax then runs down the keys lane by lane (each lane is one query row), and the weighted sum of values keeps the
+/// rows in the lanes too: register blocks of 8 columns × 2 row vectors (6 columns with AVX2's 16 registers, and 4 for
+/// the rest of a head), each key's two probability vectors and 8 broadcast value elements per 16 FMAs, every value row
+/// read once per block of rows where it is; the sums, scaled by the inverse sums, go back into rows through the same
+/// square transposes.
 /// </summary>
 /// <remarks>
 /// Measured at the medium shape (Lq = 32, Lkv = 256, head size 64) against the keys-in-lanes code generated before it,
 /// where each pair of query rows streamed the head's keys and values again, 2 KB apart (the rows of a head share few
-/// L1 sets): see the README's benchmark section. The 4 × 4 block: 131–135 → 121 µs at medium on a Zen 5 (CPU family
-/// 26). Masked keys score −∞ and their value rows are copied as −0, so NaN or infinity there never reaches the output
-/// and a single attended key still reproduces its value row bit for bit.
+/// L1 sets): see the README's benchmark section. The weighted sum had rows in registers and columns in lanes (4 rows ×
+/// 4 column vectors on AVX-512), over tiles of 64 value rows copied together first so that they stayed in L1 for the
+/// block's 8 passes over them: 143 GFLOP/s of the 209 peak, on a Zen 5 (CPU family 26) — 58 of the 116 µs of medium
+/// <c>Attend</c>; rows in lanes, reading V in place, took the call to 105 µs (side by side, 3 runs: 0.88–0.92×). With
+/// the 256-bit tier forced (6 rows × 2 column vectors before), 232–238 → 206–210 µs.
+/// Masked keys score −∞, and the weighted sum skips them, so NaN or infinity in their value rows never reaches the
+/// output and a single attended key still reproduces its value row bit for bit.
 /// </remarks>
 internal static class QueryLanesAttention<TWidth, TVector>
     where TWidth : struct, IVectorWidth<TVector>
     where TVector : struct
 {
-    /// <summary>Keys per value tile.</summary>
-    public const int KeyTile = 64;
-
-    /// <summary>Floats of scratch one call needs: scores, transposed queries, inverse sums, a value tile.</summary>
-    public static int ScratchLength(int lkv, int headSize) => (2 * TWidth.Lanes * (lkv + headSize + 1)) + (KeyTile * headSize);
+    /// <summary>
+    /// Floats of scratch one call needs: scores, transposed queries, inverse sums, the weighted sums before they are
+    /// transposed (the generator's <c>KernelPlanner.QueryLanesScratch</c>).
+    /// </summary>
+    public static int ScratchLength(int lkv, int headSize) => 2 * TWidth.Lanes * (lkv + (2 * headSize) + 1);
 
     /// <summary>
     /// Attention of one head: <paramref name="q"/>, <paramref name="o"/> at the head's first column of query row 0,
@@ -61,7 +66,7 @@ internal static class QueryLanesAttention<TWidth, TVector>
         ref float scores = ref scratch;                                 // [lkv][block]: row lanes per key
         ref float queries = ref Unsafe.Add(ref scores, lkv * block);    // [headSize][block]: the block's rows, transposed
         ref float inverses = ref Unsafe.Add(ref queries, headSize * block);
-        ref float values = ref Unsafe.Add(ref inverses, block);         // [KeyTile][headSize]
+        ref float sums = ref Unsafe.Add(ref inverses, block);           // [headSize][block]: the block's outputs, transposed
         int horizon = causal ? lkv - lq : lkv; // row i sees keys j <= i + horizon (all of them without causal)
         for (int first = 0; first < lq; first += block)
         {
@@ -83,7 +88,7 @@ internal static class QueryLanesAttention<TWidth, TVector>
             }
 
             Softmax(ref scores, keys, block, ref keep, ref inverses);
-            WeightedSum(ref scores, ref v, ref oBlock, rows, common, d, kvStride, headSize, block, ref keep, ref inverses, ref values);
+            WeightedSum(ref scores, ref v, ref oBlock, rows, common, d, kvStride, headSize, ref keep, ref inverses, ref sums);
             for (int j = common; j < keys; j++)
             {
                 if (Unsafe.Add(ref keep, j) != 0)
@@ -312,261 +317,231 @@ internal static class QueryLanesAttention<TWidth, TVector>
     }
 
     /// <summary>
-    /// o[r] = inverse[r] · Σ_j p[j][r] · v[j] for the block's rows, over tiles of <see cref="KeyTile"/> keys: each
-    /// tile's value rows copied together (masked ones as −0), then 6 rows × 2 column vectors at a time summed over the
-    /// tile, the sums carried from tile to tile in the output itself.
+    /// o[r] = inverse[r] · Σ_j p[j][r] · v[j] for the block's rows over the attended keys of [0, <paramref name="lkv"/>),
+    /// in key order from −0: columns in register blocks with the rows in the lanes (<paramref name="sums"/>[c][r]),
+    /// then transposed into o's rows.
     /// </summary>
-    private static void WeightedSum(ref float scores, ref float v, ref float o, int rows, int lkv, int d, int kvStride, int headSize, int block,
-                                    ref int keep, ref float inverses, ref float values)
+    private static void WeightedSum(ref float scores, ref float v, ref float o, int rows, int lkv, int d, int kvStride, int headSize,
+                                    ref int keep, ref float inverses, ref float sums)
     {
-        nint lanes = TWidth.Lanes;
-        TVector negativeZero = TWidth.Create(-0f);
-        for (int first = 0; first < lkv; first += KeyTile)
+        int c = 0;
+        if (TWidth.Lanes != 8)
         {
-            int tile = Math.Min(KeyTile, lkv - first);
-            for (int t = 0; t < tile; t++)
+            for (; c < headSize; c += 8)
             {
-                ref float source = ref Unsafe.Add(ref v, (first + t) * kvStride);
-                ref float destination = ref Unsafe.Add(ref values, t * headSize);
-                bool attended = Unsafe.Add(ref keep, first + t) != 0;
-                for (nint c = 0; c < headSize; c += lanes)
-                {
-                    TWidth.Store(attended ? TWidth.Load(ref source, c) : negativeZero, ref destination, c);
-                }
+                EightColumns(ref scores, ref Unsafe.Add(ref v, c), lkv, kvStride, ref keep, ref inverses, ref Unsafe.Add(ref sums, c * 2 * TWidth.Lanes));
             }
-
-            bool start = first == 0, end = first + tile == lkv;
-            ref float tileScores = ref Unsafe.Add(ref scores, first * block);
-            if (TWidth.Lanes == 16 && headSize % (4 * TWidth.Lanes) == 0)
+        }
+        else
+        {
+            // Head sizes are whole numbers of 16 here, so 6-column blocks leave 0, 2 or 4 columns: where they would leave
+            // 2, one block fewer leaves 8, two blocks of 4.
+            int sixes = (headSize / 6) - (headSize % 6 == 2 ? 1 : 0);
+            for (; c < 6 * sixes; c += 6)
             {
-                // AVX-512's 32 registers hold 4 rows × 4 column vectors: one pass over the tile per 4 rows.
-                for (int c = 0; c < headSize; c += 4 * TWidth.Lanes)
-                {
-                    for (int r = 0; r < rows; r += 4)
-                    {
-                        FourRows(ref tileScores, ref Unsafe.Add(ref values, c), ref Unsafe.Add(ref o, (r * d) + c), r, Math.Min(4, rows - r), tile, d,
-                                 headSize, block, start, end, ref inverses);
-                    }
-                }
+                SixColumns(ref scores, ref Unsafe.Add(ref v, c), lkv, kvStride, ref keep, ref inverses, ref Unsafe.Add(ref sums, c * 2 * TWidth.Lanes));
+            }
+        }
 
+        for (; c < headSize; c += 4)
+        {
+            FourColumns(ref scores, ref Unsafe.Add(ref v, c), lkv, kvStride, ref keep, ref inverses, ref Unsafe.Add(ref sums, c * 2 * TWidth.Lanes));
+        }
+
+        StoreRows(ref sums, ref o, rows, d, headSize);
+    }
+
+    /// <summary>
+    /// Columns [0, 8) of <paramref name="vc"/>'s rows (16 accumulators: 8 columns × 2 row vectors), each key's two
+    /// probability vectors and 8 broadcast value elements per 16 FMAs, into <paramref name="sums"/>' 8 rows.
+    /// </summary>
+    private static void EightColumns(ref float scores, ref float vc, int lkv, int kvStride, ref int keep, ref float inverses, ref float sums)
+    {
+        nint lanes = TWidth.Lanes, block = 2 * lanes;
+        TVector z = TWidth.Create(-0f);
+        TVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        TVector a40 = z, a41 = z, a50 = z, a51 = z, a60 = z, a61 = z, a70 = z, a71 = z;
+        for (int j = 0; j < lkv; j++)
+        {
+            if (Unsafe.Add(ref keep, j) == 0)
+            {
                 continue;
             }
 
-            for (int c = 0; c < headSize; c += block)
+            ref float p = ref Unsafe.Add(ref scores, j * block);
+            ref float row = ref Unsafe.Add(ref vc, j * kvStride);
+            TVector p0 = TWidth.Load(ref p, 0), p1 = TWidth.Load(ref p, lanes), b;
+            b = TWidth.Create(row);
+            a00 = TWidth.MultiplyAdd(b, p0, a00);
+            a01 = TWidth.MultiplyAdd(b, p1, a01);
+            b = TWidth.Create(Unsafe.Add(ref row, 1));
+            a10 = TWidth.MultiplyAdd(b, p0, a10);
+            a11 = TWidth.MultiplyAdd(b, p1, a11);
+            b = TWidth.Create(Unsafe.Add(ref row, 2));
+            a20 = TWidth.MultiplyAdd(b, p0, a20);
+            a21 = TWidth.MultiplyAdd(b, p1, a21);
+            b = TWidth.Create(Unsafe.Add(ref row, 3));
+            a30 = TWidth.MultiplyAdd(b, p0, a30);
+            a31 = TWidth.MultiplyAdd(b, p1, a31);
+            b = TWidth.Create(Unsafe.Add(ref row, 4));
+            a40 = TWidth.MultiplyAdd(b, p0, a40);
+            a41 = TWidth.MultiplyAdd(b, p1, a41);
+            b = TWidth.Create(Unsafe.Add(ref row, 5));
+            a50 = TWidth.MultiplyAdd(b, p0, a50);
+            a51 = TWidth.MultiplyAdd(b, p1, a51);
+            b = TWidth.Create(Unsafe.Add(ref row, 6));
+            a60 = TWidth.MultiplyAdd(b, p0, a60);
+            a61 = TWidth.MultiplyAdd(b, p1, a61);
+            b = TWidth.Create(Unsafe.Add(ref row, 7));
+            a70 = TWidth.MultiplyAdd(b, p0, a70);
+            a71 = TWidth.MultiplyAdd(b, p1, a71);
+        }
+
+        TVector i0 = TWidth.Load(ref inverses, 0), i1 = TWidth.Load(ref inverses, lanes);
+        Stage(ref sums, a00, a01, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, block), a10, a11, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 2 * block), a20, a21, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 3 * block), a30, a31, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 4 * block), a40, a41, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 5 * block), a50, a51, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 6 * block), a60, a61, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 7 * block), a70, a71, i0, i1);
+    }
+
+    /// <summary>
+    /// Columns [0, 6) of <paramref name="vc"/>'s rows (12 accumulators), the sums of <see cref="EightColumns"/> for
+    /// AVX2, whose 16 registers do not hold 16 accumulators and their operands.
+    /// </summary>
+    private static void SixColumns(ref float scores, ref float vc, int lkv, int kvStride, ref int keep, ref float inverses, ref float sums)
+    {
+        nint lanes = TWidth.Lanes, block = 2 * lanes;
+        TVector z = TWidth.Create(-0f);
+        TVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z, a40 = z, a41 = z, a50 = z, a51 = z;
+        for (int j = 0; j < lkv; j++)
+        {
+            if (Unsafe.Add(ref keep, j) == 0)
             {
-                for (int r = 0; r < rows; r += 6)
+                continue;
+            }
+
+            ref float p = ref Unsafe.Add(ref scores, j * block);
+            ref float row = ref Unsafe.Add(ref vc, j * kvStride);
+            TVector p0 = TWidth.Load(ref p, 0), p1 = TWidth.Load(ref p, lanes), b;
+            b = TWidth.Create(row);
+            a00 = TWidth.MultiplyAdd(b, p0, a00);
+            a01 = TWidth.MultiplyAdd(b, p1, a01);
+            b = TWidth.Create(Unsafe.Add(ref row, 1));
+            a10 = TWidth.MultiplyAdd(b, p0, a10);
+            a11 = TWidth.MultiplyAdd(b, p1, a11);
+            b = TWidth.Create(Unsafe.Add(ref row, 2));
+            a20 = TWidth.MultiplyAdd(b, p0, a20);
+            a21 = TWidth.MultiplyAdd(b, p1, a21);
+            b = TWidth.Create(Unsafe.Add(ref row, 3));
+            a30 = TWidth.MultiplyAdd(b, p0, a30);
+            a31 = TWidth.MultiplyAdd(b, p1, a31);
+            b = TWidth.Create(Unsafe.Add(ref row, 4));
+            a40 = TWidth.MultiplyAdd(b, p0, a40);
+            a41 = TWidth.MultiplyAdd(b, p1, a41);
+            b = TWidth.Create(Unsafe.Add(ref row, 5));
+            a50 = TWidth.MultiplyAdd(b, p0, a50);
+            a51 = TWidth.MultiplyAdd(b, p1, a51);
+        }
+
+        TVector i0 = TWidth.Load(ref inverses, 0), i1 = TWidth.Load(ref inverses, lanes);
+        Stage(ref sums, a00, a01, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, block), a10, a11, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 2 * block), a20, a21, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 3 * block), a30, a31, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 4 * block), a40, a41, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 5 * block), a50, a51, i0, i1);
+    }
+
+    /// <summary>
+    /// Columns [0, 4) of <paramref name="vc"/>'s rows (8 accumulators): on AVX2, the last 4 or 8 columns of a head whose
+    /// size is not a multiple of 6 (4 columns a block throughout ran 1.3–1.5× as long as 6 at medium).
+    /// </summary>
+    private static void FourColumns(ref float scores, ref float vc, int lkv, int kvStride, ref int keep, ref float inverses, ref float sums)
+    {
+        nint lanes = TWidth.Lanes, block = 2 * lanes;
+        TVector z = TWidth.Create(-0f);
+        TVector a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+        for (int j = 0; j < lkv; j++)
+        {
+            if (Unsafe.Add(ref keep, j) == 0)
+            {
+                continue;
+            }
+
+            ref float p = ref Unsafe.Add(ref scores, j * block);
+            ref float row = ref Unsafe.Add(ref vc, j * kvStride);
+            TVector p0 = TWidth.Load(ref p, 0), p1 = TWidth.Load(ref p, lanes), b;
+            b = TWidth.Create(row);
+            a00 = TWidth.MultiplyAdd(b, p0, a00);
+            a01 = TWidth.MultiplyAdd(b, p1, a01);
+            b = TWidth.Create(Unsafe.Add(ref row, 1));
+            a10 = TWidth.MultiplyAdd(b, p0, a10);
+            a11 = TWidth.MultiplyAdd(b, p1, a11);
+            b = TWidth.Create(Unsafe.Add(ref row, 2));
+            a20 = TWidth.MultiplyAdd(b, p0, a20);
+            a21 = TWidth.MultiplyAdd(b, p1, a21);
+            b = TWidth.Create(Unsafe.Add(ref row, 3));
+            a30 = TWidth.MultiplyAdd(b, p0, a30);
+            a31 = TWidth.MultiplyAdd(b, p1, a31);
+        }
+
+        TVector i0 = TWidth.Load(ref inverses, 0), i1 = TWidth.Load(ref inverses, lanes);
+        Stage(ref sums, a00, a01, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, block), a10, a11, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 2 * block), a20, a21, i0, i1);
+        Stage(ref Unsafe.Add(ref sums, 3 * block), a30, a31, i0, i1);
+    }
+
+    /// <summary>A column's two vectors of row sums, each row's scaled by its inverse sum, into its row of the sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Stage(ref float column, TVector low, TVector high, TVector inverseLow, TVector inverseHigh)
+    {
+        TWidth.Store(TWidth.Multiply(low, inverseLow), ref column, 0);
+        TWidth.Store(TWidth.Multiply(high, inverseHigh), ref column, TWidth.Lanes);
+    }
+
+    /// <summary>
+    /// o[r][c] = sums[c][r] for the block's <paramref name="rows"/> rows: square tiles of a whole vector of rows through
+    /// the in-register transposes of <see cref="Avx512Panel"/> and <see cref="Avx2Panel"/>, the rest a value at a time.
+    /// </summary>
+    private static unsafe void StoreRows(ref float sums, ref float o, int rows, int d, int headSize)
+    {
+        int lanes = TWidth.Lanes, block = 2 * lanes;
+        fixed (float* source = &sums, destination = &o)
+        {
+            for (int half = 0; half * lanes < rows; half++)
+            {
+                int count = Math.Min(lanes, rows - (half * lanes));
+                for (int c = 0; c < headSize; c += lanes)
                 {
-                    SixRows(ref tileScores, ref Unsafe.Add(ref values, c), ref Unsafe.Add(ref o, (r * d) + c), r, Math.Min(6, rows - r), tile, d,
-                            headSize, block, start, end, ref inverses);
+                    float* from = source + ((nint)c * block) + (half * lanes), to = destination + (half * lanes * (nint)d) + c;
+                    if (count == lanes && SquareTransposes)
+                    {
+                        if (lanes == 16)
+                        {
+                            Avx512Panel.Transpose(from, block, to, d);
+                        }
+                        else
+                        {
+                            Avx2Panel.Transpose(from, block, to, d);
+                        }
+
+                        continue;
+                    }
+
+                    for (int r = 0; r < count; r++)
+                    {
+                        for (int t = 0; t < lanes; t++)
+                        {
+                            to[(r * (nint)d) + t] = from[(t * (nint)block) + r];
+                        }
+                    }
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// Rows [r, r + <paramref name="count"/>) × columns [c, c + 2 vectors) over one tile (12 accumulators). Fewer than 6
-    /// rows repeat row r in the missing ones (computed, not stored): at full speed, where single rows would each wait on
-    /// one FMA chain.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SixRows(ref float tileScores, ref float vc, ref float o, int r, int count, int tile, int d, int headSize, int block,
-                                bool start, bool end, ref float inverses)
-    {
-        nint lanes = TWidth.Lanes;
-        ref float o1 = ref Unsafe.Add(ref o, count > 1 ? d : 0);
-        ref float o2 = ref Unsafe.Add(ref o, count > 2 ? 2 * d : 0);
-        ref float o3 = ref Unsafe.Add(ref o, count > 3 ? 3 * d : 0);
-        ref float o4 = ref Unsafe.Add(ref o, count > 4 ? 4 * d : 0);
-        ref float o5 = ref Unsafe.Add(ref o, count > 5 ? 5 * d : 0);
-        int r1 = count > 1 ? 1 : 0, r2 = count > 2 ? 2 : 0, r3 = count > 3 ? 3 : 0, r4 = count > 4 ? 4 : 0, r5 = count > 5 ? 5 : 0;
-        TVector a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51;
-        if (start)
-        {
-            TVector z = TWidth.Create(-0f);
-            a00 = a01 = a10 = a11 = a20 = a21 = a30 = a31 = a40 = a41 = a50 = a51 = z;
-        }
-        else
-        {
-            a00 = TWidth.Load(ref o, 0);
-            a01 = TWidth.Load(ref o, lanes);
-            a10 = TWidth.Load(ref o1, 0);
-            a11 = TWidth.Load(ref o1, lanes);
-            a20 = TWidth.Load(ref o2, 0);
-            a21 = TWidth.Load(ref o2, lanes);
-            a30 = TWidth.Load(ref o3, 0);
-            a31 = TWidth.Load(ref o3, lanes);
-            a40 = TWidth.Load(ref o4, 0);
-            a41 = TWidth.Load(ref o4, lanes);
-            a50 = TWidth.Load(ref o5, 0);
-            a51 = TWidth.Load(ref o5, lanes);
-        }
-
-        ref float p = ref Unsafe.Add(ref tileScores, r);
-        for (int t = 0; t < tile; t++)
-        {
-            TVector v0 = TWidth.Load(ref vc, 0), v1 = TWidth.Load(ref vc, lanes);
-            TVector pr = TWidth.Create(p);
-            a00 = TWidth.MultiplyAdd(pr, v0, a00);
-            a01 = TWidth.MultiplyAdd(pr, v1, a01);
-            pr = TWidth.Create(Unsafe.Add(ref p, r1));
-            a10 = TWidth.MultiplyAdd(pr, v0, a10);
-            a11 = TWidth.MultiplyAdd(pr, v1, a11);
-            pr = TWidth.Create(Unsafe.Add(ref p, r2));
-            a20 = TWidth.MultiplyAdd(pr, v0, a20);
-            a21 = TWidth.MultiplyAdd(pr, v1, a21);
-            pr = TWidth.Create(Unsafe.Add(ref p, r3));
-            a30 = TWidth.MultiplyAdd(pr, v0, a30);
-            a31 = TWidth.MultiplyAdd(pr, v1, a31);
-            pr = TWidth.Create(Unsafe.Add(ref p, r4));
-            a40 = TWidth.MultiplyAdd(pr, v0, a40);
-            a41 = TWidth.MultiplyAdd(pr, v1, a41);
-            pr = TWidth.Create(Unsafe.Add(ref p, r5));
-            a50 = TWidth.MultiplyAdd(pr, v0, a50);
-            a51 = TWidth.MultiplyAdd(pr, v1, a51);
-            p = ref Unsafe.Add(ref p, block);
-            vc = ref Unsafe.Add(ref vc, headSize);
-        }
-
-        if (end)
-        {
-            ref float inverse = ref Unsafe.Add(ref inverses, r);
-            TVector i0 = TWidth.Create(inverse), i1 = TWidth.Create(Unsafe.Add(ref inverse, r1)), i2 = TWidth.Create(Unsafe.Add(ref inverse, r2));
-            TVector i3 = TWidth.Create(Unsafe.Add(ref inverse, r3)), i4 = TWidth.Create(Unsafe.Add(ref inverse, r4)), i5 = TWidth.Create(Unsafe.Add(ref inverse, r5));
-            a00 = TWidth.Multiply(a00, i0);
-            a01 = TWidth.Multiply(a01, i0);
-            a10 = TWidth.Multiply(a10, i1);
-            a11 = TWidth.Multiply(a11, i1);
-            a20 = TWidth.Multiply(a20, i2);
-            a21 = TWidth.Multiply(a21, i2);
-            a30 = TWidth.Multiply(a30, i3);
-            a31 = TWidth.Multiply(a31, i3);
-            a40 = TWidth.Multiply(a40, i4);
-            a41 = TWidth.Multiply(a41, i4);
-            a50 = TWidth.Multiply(a50, i5);
-            a51 = TWidth.Multiply(a51, i5);
-        }
-
-        // Stored last to first: a missing row's o{t} is row r's, which the first pair then writes with its own sums.
-        TWidth.Store(a50, ref o5, 0);
-        TWidth.Store(a51, ref o5, lanes);
-        TWidth.Store(a40, ref o4, 0);
-        TWidth.Store(a41, ref o4, lanes);
-        TWidth.Store(a30, ref o3, 0);
-        TWidth.Store(a31, ref o3, lanes);
-        TWidth.Store(a20, ref o2, 0);
-        TWidth.Store(a21, ref o2, lanes);
-        TWidth.Store(a10, ref o1, 0);
-        TWidth.Store(a11, ref o1, lanes);
-        TWidth.Store(a00, ref o, 0);
-        TWidth.Store(a01, ref o, lanes);
-    }
-
-    /// <summary>
-    /// Rows [r, r + <paramref name="count"/>) × columns [c, c + 4 vectors) over one tile (16 accumulators): the sums of
-    /// <see cref="SixRows"/>, in the same order, for the 512-bit width. Fewer than 4 rows repeat row r (computed, not stored).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FourRows(ref float tileScores, ref float vc, ref float o, int r, int count, int tile, int d, int headSize, int block,
-                                 bool start, bool end, ref float inverses)
-    {
-        nint lanes = TWidth.Lanes, lanes2 = 2 * lanes, lanes3 = 3 * lanes;
-        ref float o1 = ref Unsafe.Add(ref o, count > 1 ? d : 0);
-        ref float o2 = ref Unsafe.Add(ref o, count > 2 ? 2 * d : 0);
-        ref float o3 = ref Unsafe.Add(ref o, count > 3 ? 3 * d : 0);
-        int r1 = count > 1 ? 1 : 0, r2 = count > 2 ? 2 : 0, r3 = count > 3 ? 3 : 0;
-        TVector a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
-        if (start)
-        {
-            TVector z = TWidth.Create(-0f);
-            a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = z;
-        }
-        else
-        {
-            a00 = TWidth.Load(ref o, 0);
-            a01 = TWidth.Load(ref o, lanes);
-            a02 = TWidth.Load(ref o, lanes2);
-            a03 = TWidth.Load(ref o, lanes3);
-            a10 = TWidth.Load(ref o1, 0);
-            a11 = TWidth.Load(ref o1, lanes);
-            a12 = TWidth.Load(ref o1, lanes2);
-            a13 = TWidth.Load(ref o1, lanes3);
-            a20 = TWidth.Load(ref o2, 0);
-            a21 = TWidth.Load(ref o2, lanes);
-            a22 = TWidth.Load(ref o2, lanes2);
-            a23 = TWidth.Load(ref o2, lanes3);
-            a30 = TWidth.Load(ref o3, 0);
-            a31 = TWidth.Load(ref o3, lanes);
-            a32 = TWidth.Load(ref o3, lanes2);
-            a33 = TWidth.Load(ref o3, lanes3);
-        }
-
-        ref float p = ref Unsafe.Add(ref tileScores, r);
-        for (int t = 0; t < tile; t++)
-        {
-            TVector v0 = TWidth.Load(ref vc, 0), v1 = TWidth.Load(ref vc, lanes), v2 = TWidth.Load(ref vc, lanes2), v3 = TWidth.Load(ref vc, lanes3);
-            TVector pr = TWidth.Create(p);
-            a00 = TWidth.MultiplyAdd(pr, v0, a00);
-            a01 = TWidth.MultiplyAdd(pr, v1, a01);
-            a02 = TWidth.MultiplyAdd(pr, v2, a02);
-            a03 = TWidth.MultiplyAdd(pr, v3, a03);
-            pr = TWidth.Create(Unsafe.Add(ref p, r1));
-            a10 = TWidth.MultiplyAdd(pr, v0, a10);
-            a11 = TWidth.MultiplyAdd(pr, v1, a11);
-            a12 = TWidth.MultiplyAdd(pr, v2, a12);
-            a13 = TWidth.MultiplyAdd(pr, v3, a13);
-            pr = TWidth.Create(Unsafe.Add(ref p, r2));
-            a20 = TWidth.MultiplyAdd(pr, v0, a20);
-            a21 = TWidth.MultiplyAdd(pr, v1, a21);
-            a22 = TWidth.MultiplyAdd(pr, v2, a22);
-            a23 = TWidth.MultiplyAdd(pr, v3, a23);
-            pr = TWidth.Create(Unsafe.Add(ref p, r3));
-            a30 = TWidth.MultiplyAdd(pr, v0, a30);
-            a31 = TWidth.MultiplyAdd(pr, v1, a31);
-            a32 = TWidth.MultiplyAdd(pr, v2, a32);
-            a33 = TWidth.MultiplyAdd(pr, v3, a33);
-            p = ref Unsafe.Add(ref p, block);
-            vc = ref Unsafe.Add(ref vc, headSize);
-        }
-
-        if (end)
-        {
-            ref float inverse = ref Unsafe.Add(ref inverses, r);
-            TVector i0 = TWidth.Create(inverse), i1 = TWidth.Create(Unsafe.Add(ref inverse, r1));
-            TVector i2 = TWidth.Create(Unsafe.Add(ref inverse, r2)), i3 = TWidth.Create(Unsafe.Add(ref inverse, r3));
-            a00 = TWidth.Multiply(a00, i0);
-            a01 = TWidth.Multiply(a01, i0);
-            a02 = TWidth.Multiply(a02, i0);
-            a03 = TWidth.Multiply(a03, i0);
-            a10 = TWidth.Multiply(a10, i1);
-            a11 = TWidth.Multiply(a11, i1);
-            a12 = TWidth.Multiply(a12, i1);
-            a13 = TWidth.Multiply(a13, i1);
-            a20 = TWidth.Multiply(a20, i2);
-            a21 = TWidth.Multiply(a21, i2);
-            a22 = TWidth.Multiply(a22, i2);
-            a23 = TWidth.Multiply(a23, i2);
-            a30 = TWidth.Multiply(a30, i3);
-            a31 = TWidth.Multiply(a31, i3);
-            a32 = TWidth.Multiply(a32, i3);
-            a33 = TWidth.Multiply(a33, i3);
-        }
-
-        // Stored last to first: a missing row's o{t} is row r's, which the first row then writes with its own sums.
-        TWidth.Store(a30, ref o3, 0);
-        TWidth.Store(a31, ref o3, lanes);
-        TWidth.Store(a32, ref o3, lanes2);
-        TWidth.Store(a33, ref o3, lanes3);
-        TWidth.Store(a20, ref o2, 0);
-        TWidth.Store(a21, ref o2, lanes);
-        TWidth.Store(a22, ref o2, lanes2);
-        TWidth.Store(a23, ref o2, lanes3);
-        TWidth.Store(a10, ref o1, 0);
-        TWidth.Store(a11, ref o1, lanes);
-        TWidth.Store(a12, ref o1, lanes2);
-        TWidth.Store(a13, ref o1, lanes3);
-        TWidth.Store(a00, ref o, 0);
-        TWidth.Store(a01, ref o, lanes);
-        TWidth.Store(a02, ref o, lanes2);
-        TWidth.Store(a03, ref o, lanes3);
     }
 }

@@ -392,7 +392,7 @@ namespace CrossAttention.Generated.Tier256
         public static int ScoreBufferLength => 64;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 97;
+        public static int ScoreRows => 49;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -408,7 +408,7 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 6208, 16, 64, 512, 128, 64, 0.125f, false);
+            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 3136, 16, 64, 512, 128, 64, 0.125f, false);
     }
 }
 
@@ -447,7 +447,7 @@ namespace CrossAttention.Generated.Tier128
         public static int ScoreBufferLength => 64;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 81;
+        public static int ScoreRows => 25;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -463,6 +463,6 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 5184, 16, 64, 512, 128, 64, 0.125f, false);
+            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 1600, 16, 64, 512, 128, 64, 0.125f, false);
     }
 }

@@ -142,7 +142,7 @@ namespace CrossAttention.Generated.Tier512
         public static int ScoreBufferLength => 256;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 57;
+        public static int ScoreRows => 49;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -158,7 +158,7 @@ namespace CrossAttention.Generated.Tier512
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 14592, 32, 256, 512, 512, 64, 0.125f, false);
+            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 12544, 32, 256, 512, 512, 64, 0.125f, false);
     }
 }
 
@@ -197,7 +197,7 @@ namespace CrossAttention.Generated.Tier256
         public static int ScoreBufferLength => 256;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 37;
+        public static int ScoreRows => 25;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -213,7 +213,7 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 9472, 32, 256, 512, 512, 64, 0.125f, false);
+            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 6400, 32, 256, 512, 512, 64, 0.125f, false);
     }
 }
 
@@ -252,7 +252,7 @@ namespace CrossAttention.Generated.Tier128
         public static int ScoreBufferLength => 256;
 
         /// <summary>Score-buffer rows an item uses.</summary>
-        public static int ScoreRows => 27;
+        public static int ScoreRows => 13;
 
         /// <summary><c>y = x·Wᵀ + b</c> from D = 512 to D columns (the query and output projections).</summary>
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
@@ -268,6 +268,6 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
         public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 6912, 32, 256, 512, 512, 64, 0.125f, false);
+            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 3328, 32, 256, 512, 512, 64, 0.125f, false);
     }
 }
