@@ -80,9 +80,9 @@ public sealed partial class CrossAttentionGenerator
             w.Line();
             EmitProjectionEntry(w, "ProjectQueries", plan.QueryProjection, $"D = {Int(spec.D)} to D columns (the query and output projections)");
             w.Line();
-            EmitProjectionEntry(w, "ProjectContextRows", plan.ContextProjection, spec.KvWidth == spec.D
-                ? $"KvDim = {Int(spec.ResolvedKvDim)} to D = {Int(spec.D)} columns (the key and value projections)"
-                : $"KvDim = {Int(spec.ResolvedKvDim)} to KvHeads · dh = {Int(spec.KvWidth)} columns (the key and value projections)");
+            EmitKeyValueProjection(w, plan.ContextProjection, spec.KvWidth == spec.D
+                ? $"KvDim = {Int(spec.ResolvedKvDim)} to D = {Int(spec.D)} columns"
+                : $"KvDim = {Int(spec.ResolvedKvDim)} to KvHeads · dh = {Int(spec.KvWidth)} columns");
             w.Line();
             cancellationToken.ThrowIfCancellationRequested();
             if (plan.HeadsInLanes)

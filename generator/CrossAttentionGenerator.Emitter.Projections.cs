@@ -16,6 +16,28 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"    {(plan.Generated ? "Project" + plan.MethodName : "P.Project")}(x, rows, w, b, y);");
         }
 
+        /// <summary>
+        /// The key and value projections of the same context rows: the generated projection twice, or the runtime's
+        /// kernel of the tier for both (it packs the rows once for the two).
+        /// </summary>
+        private static void EmitKeyValueProjection(IndentedWriter w, LinearPlan plan, string what)
+        {
+            w.Line($"/// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from {what}.</summary>");
+            w.Line("public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,");
+            w.Line("                                        ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)");
+            if (plan.Generated)
+            {
+                w.Open();
+                w.Line($"Project{plan.MethodName}(x, rows, wk, bk, keys);");
+                w.Line($"Project{plan.MethodName}(x, rows, wv, bv, values);");
+                w.Close();
+            }
+            else
+            {
+                w.Line("    => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);");
+            }
+        }
+
         /// <summary><c>y = x·Wᵀ + b</c> for one fixed (inputs, outputs) pair: the entry that splits rows over threads
         /// when asked and worth it, and the register-blocked body.</summary>
         private static void EmitLinear(IndentedWriter w, LinearPlan plan)

@@ -176,7 +176,7 @@ public sealed partial class CrossAttentionGenerator
                 {
                     $"{title}: query rows in vector lanes, {2 * lanes} at a time, by the runtime's {plan.Tier.Vector} kernel: per block of rows the",
                     $"      queries transposed once, scores in blocks of 6 keys × 2 row vectors, softmax down the keys lane by lane,",
-                    $"      weighted sum in blocks of 6 rows × 2 column vectors over tiles of 64 value rows copied together;",
+                    $"      weighted sum with the rows in the lanes too, blocks of {(lanes == 8 ? "6 columns (the last 4 or 8 in blocks of 4)" : "8 columns")} × 2 row vectors, value rows read in place;",
                     $"      projections: {projections}.",
                 };
             }

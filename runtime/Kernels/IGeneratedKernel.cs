@@ -53,6 +53,10 @@ public interface IGeneratedKernel
     /// <summary><c>y = x·Wᵀ + b</c> from <c>D</c> to <c>D</c> columns (the query and output projections).</summary>
     static abstract void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
 
-    /// <summary><c>y = x·Wᵀ + b</c> from <c>KvDim</c> to <c>D</c> columns (the key and value projections).</summary>
-    static abstract void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
+    /// <summary>
+    /// <c>keys = x·Wkᵀ + bk</c> and <c>values = x·Wvᵀ + bv</c> from <c>KvDim</c> to <c>KvHeads · dh</c> columns, the
+    /// same rows for both (packed once where the tier's kernel packs them).
+    /// </summary>
+    static abstract void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                              ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values);
 }

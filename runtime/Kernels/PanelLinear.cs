@@ -169,6 +169,34 @@ internal static unsafe class PanelLinear<TKernel>
         }
     }
 
+    /// <summary>
+    /// Two projections of the same rows into as many outputs each (a layer's keys and values from its context): on one
+    /// thread each chunk of rows is packed once for both; calls that split over threads, or that the kernel turns down,
+    /// go as two <see cref="Project"/> calls. The same sums either way.
+    /// </summary>
+    /// <remarks>
+    /// Side by side in one process on a Zen 5 (CPU family 26), against two calls: 256 × 512 → 512 twice (medium's keys
+    /// and values) 4.4–6.5% faster, 1,500 × 384 → 384 twice (a Whisper context's) 1.2–2.5%.
+    /// </remarks>
+    public static void ProjectPair(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w1, ReadOnlySpan<float> b1, Span<float> y1,
+                                   ReadOnlySpan<float> w2, ReadOnlySpan<float> b2, Span<float> y2)
+    {
+        int outputs = b1.Length, inputs = outputs == 0 ? 0 : w1.Length / outputs;
+        if (!Accepts(rows, inputs, outputs) || b2.Length != outputs || w2.Length != w1.Length
+            || KernelParallel.ShouldSplit(2 * (outputs / TKernel.BlockOutputs), 4L * rows * inputs * outputs))
+        {
+            Project(x, rows, w1, b1, y1);
+            Project(x, rows, w2, b2, y2);
+            return;
+        }
+
+        Debug.Assert(x.Length == (long)rows * inputs && y1.Length == (long)rows * outputs && y2.Length == (long)rows * outputs);
+        fixed (float* px = x, pw1 = w1, pb1 = b1, py1 = y1, pw2 = w2, pb2 = b2, py2 = y2)
+        {
+            Run(px, rows, inputs, pw1, pb1, outputs, py1, 0, outputs, pw2, pb2, py2);
+        }
+    }
+
     /// <summary>Rows past the last whole vector's worth that go as dot products: fewer than half a vector's worth.</summary>
     private static int LeftOver(int rows) => rows % TKernel.Lanes < TKernel.Lanes / 2 ? rows % TKernel.Lanes : 0;
 
@@ -205,9 +233,11 @@ internal static unsafe class PanelLinear<TKernel>
 
     /// <summary>
     /// Outputs [first, last) of every row; <c>last − first</c> ≥ one block. The rows past the last whole vector's worth
-    /// (<see cref="LeftOver"/>) go with the last chunk.
+    /// (<see cref="LeftOver"/>) go with the last chunk. With a second projection (<paramref name="w2"/> not null, the
+    /// same sizes), each chunk's panels serve both.
     /// </summary>
-    private static void Run(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last)
+    private static void Run(float* x, int rows, int inputs, float* w, float* b, int outputs, float* y, int first, int last,
+                            float* w2 = null, float* b2 = null, float* y2 = null)
     {
         int panelRows = rows - LeftOver(rows);
         float* panels = ThreadPanels((nint)Math.Min(panelRows + PanelRows, ChunkRows) * inputs);
@@ -220,23 +250,28 @@ internal static unsafe class PanelLinear<TKernel>
         for (int start = 0; start < panelRows; start += ChunkRows)
         {
             int count = Math.Min(ChunkRows, panelRows - start), extra = start + count == panelRows ? rows - panelRows : 0;
-            Chunk(x + ((nint)start * inputs), count, extra, inputs, w, b, outputs, y + ((nint)start * outputs), first, last, panels, stage, tiles);
+            float* chunk = x + ((nint)start * inputs);
+            for (int r = 0; r < count; r += PanelRows)
+            {
+                TKernel.Pack(chunk + ((nint)r * inputs), Math.Min(PanelRows, count - r), inputs, panels + ((nint)r * inputs));
+            }
+
+            Chunk(chunk, count, extra, inputs, w, b, outputs, y + ((nint)start * outputs), first, last, panels, stage, tiles);
+            if (w2 != null)
+            {
+                Chunk(chunk, count, extra, inputs, w2, b2, outputs, y2 + ((nint)start * outputs), first, last, panels, stage, tiles);
+            }
         }
     }
 
     /// <summary>
-    /// Rows [0, <paramref name="rows"/>) (at most <see cref="ChunkRows"/>) in panels and the <paramref name="extra"/>
-    /// rows after them as dot products, outputs [first, last).
+    /// Rows [0, <paramref name="rows"/>) (at most <see cref="ChunkRows"/>, packed in <paramref name="panels"/>) and the
+    /// <paramref name="extra"/> rows after them as dot products, outputs [first, last).
     /// </summary>
     private static void Chunk(float* x, int rows, int extra, int inputs, float* w, float* b, int outputs, float* y, int first, int last,
                               float* panels, float* stage, float* tiles)
     {
         int panelRows = PanelRows, groups = (rows + panelRows - 1) / panelRows, block = TKernel.BlockOutputs;
-        for (int g = 0; g < groups; g++)
-        {
-            TKernel.Pack(x + ((nint)g * panelRows * inputs), Math.Min(panelRows, rows - (g * panelRows)), inputs, panels + ((nint)g * panelRows * inputs));
-        }
-
         // Outputs in tiles whose rows of W stay in the L2 cache while every panel passes over them, each tile in groups
         // that go through the stage. A block that would run past the range ends at its end instead and recomputes a few
         // outputs: the same sums, the same bits.

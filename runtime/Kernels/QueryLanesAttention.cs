@@ -77,7 +77,7 @@ internal static class QueryLanesAttention<TWidth, TVector>
             ref float qBlock = ref Unsafe.Add(ref q, first * d);
             ref float oBlock = ref Unsafe.Add(ref o, first * d);
             Transpose(ref qBlock, rows, d, headSize, scale, block, ref queries);
-            Scores(ref queries, ref k, keys, kvStride, headSize, block, ref scores);
+            Scores(ref queries, ref k, keys, kvStride, headSize, block, ref keep, ref scores, out TVector max0, out TVector max1);
             for (int j = common; j < keys; j++)
             {
                 // Lanes past their row's horizon: row r sees key j when first + r + horizon >= j.
@@ -87,7 +87,8 @@ internal static class QueryLanesAttention<TWidth, TVector>
                 }
             }
 
-            Softmax(ref scores, keys, block, ref keep, ref inverses);
+            // With causal rows some lanes have just become −∞: their maxima are found again.
+            Softmax(ref scores, keys, block, ref inverses, maximaKnown: common == keys, max0, max1);
             WeightedSum(ref scores, ref v, ref oBlock, rows, common, d, kvStride, headSize, ref keep, ref inverses, ref sums);
             for (int j = common; j < keys; j++)
             {
@@ -195,10 +196,16 @@ internal static class QueryLanesAttention<TWidth, TVector>
         }
     }
 
-    /// <summary>scores[j] = the block's scores against key j, 6 keys × 2 row vectors at a time (12 accumulators).</summary>
-    private static void Scores(ref float queries, ref float k, int lkv, int d, int headSize, int block, ref float scores)
+    /// <summary>
+    /// scores[j] = the block's scores against key j (−∞ for a masked key), 6 keys × 2 row vectors at a time (12
+    /// accumulators); <paramref name="max0"/> and <paramref name="max1"/>, each row lane's maximum over the attended keys,
+    /// taken as the scores are stored.
+    /// </summary>
+    private static void Scores(ref float queries, ref float k, int lkv, int d, int headSize, int block, ref int keep, ref float scores,
+                               out TVector max0, out TVector max1)
     {
         nint lanes = TWidth.Lanes;
+        TVector m0 = TWidth.Create(float.NegativeInfinity), m1 = m0;
         for (int j = 0; j < lkv; j += 6)
         {
             // The last block may hold fewer than 6 keys: its missing keys repeat key j (computed, not stored), which
@@ -238,62 +245,78 @@ internal static class QueryLanesAttention<TWidth, TVector>
             }
 
             ref float s = ref Unsafe.Add(ref scores, j * block);
-            TWidth.Store(a00, ref s, 0);
-            TWidth.Store(a01, ref s, lanes);
+            ref int kj = ref Unsafe.Add(ref keep, j);
+            StoreKey(ref s, a00, a01, kj, ref m0, ref m1);
             if (count > 1)
             {
-                TWidth.Store(a10, ref s, block);
-                TWidth.Store(a11, ref s, block + lanes);
+                StoreKey(ref Unsafe.Add(ref s, block), a10, a11, Unsafe.Add(ref kj, 1), ref m0, ref m1);
             }
 
             if (count > 2)
             {
-                TWidth.Store(a20, ref s, 2 * block);
-                TWidth.Store(a21, ref s, (2 * block) + lanes);
+                StoreKey(ref Unsafe.Add(ref s, 2 * block), a20, a21, Unsafe.Add(ref kj, 2), ref m0, ref m1);
             }
 
             if (count > 3)
             {
-                TWidth.Store(a30, ref s, 3 * block);
-                TWidth.Store(a31, ref s, (3 * block) + lanes);
+                StoreKey(ref Unsafe.Add(ref s, 3 * block), a30, a31, Unsafe.Add(ref kj, 3), ref m0, ref m1);
             }
 
             if (count > 4)
             {
-                TWidth.Store(a40, ref s, 4 * block);
-                TWidth.Store(a41, ref s, (4 * block) + lanes);
+                StoreKey(ref Unsafe.Add(ref s, 4 * block), a40, a41, Unsafe.Add(ref kj, 4), ref m0, ref m1);
             }
 
             if (count > 5)
             {
-                TWidth.Store(a50, ref s, 5 * block);
-                TWidth.Store(a51, ref s, (5 * block) + lanes);
+                StoreKey(ref Unsafe.Add(ref s, 5 * block), a50, a51, Unsafe.Add(ref kj, 5), ref m0, ref m1);
             }
         }
+
+        (max0, max1) = (m0, m1);
+    }
+
+    /// <summary>A key's two score vectors into its row of the buffer, −∞ when it is masked, else into the maxima.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreKey(ref float s, TVector low, TVector high, int keep, ref TVector max0, ref TVector max1)
+    {
+        if (keep == 0)
+        {
+            low = high = TWidth.Create(float.NegativeInfinity);
+        }
+        else
+        {
+            // The score second: where it is NaN, x86's native max returns it (and ARM's returns NaN either way).
+            max0 = TWidth.Max(max0, low);
+            max1 = TWidth.Max(max1, high);
+        }
+
+        TWidth.Store(low, ref s, 0);
+        TWidth.Store(high, ref s, TWidth.Lanes);
     }
 
     /// <summary>
-    /// Per row lane, down the keys: masked keys −∞, the maximum subtracted, e^x, and the inverse of the sum in
-    /// <paramref name="inverses"/>.
+    /// Per row lane, down the keys: the maximum subtracted, e^x, and the inverse of the sum in <paramref name="inverses"/>.
+    /// The maxima are <paramref name="m0"/> and <paramref name="m1"/> when <paramref name="maximaKnown"/> (the scores'
+    /// own, <see cref="Scores"/>), else found here.
     /// </summary>
-    private static void Softmax(ref float scores, int lkv, int block, ref int keep, ref float inverses)
+    /// <remarks>
+    /// Taking the maxima as the scores are stored saves a pass over them: medium <c>Attend</c> 1.8–1.9% faster on a Zen 5
+    /// (CPU family 26), side by side in one process, three runs.
+    /// </remarks>
+    private static void Softmax(ref float scores, int lkv, int block, ref float inverses, bool maximaKnown, TVector m0, TVector m1)
     {
         nint lanes = TWidth.Lanes;
-        TVector negativeInfinity = TWidth.Create(float.NegativeInfinity);
-        TVector m0 = negativeInfinity, m1 = negativeInfinity;
-        for (int j = 0; j < lkv; j++)
+        if (!maximaKnown)
         {
-            ref float s = ref Unsafe.Add(ref scores, j * block);
-            if (Unsafe.Add(ref keep, j) == 0)
+            // Masked keys are −∞ already (Scores) and leave the maxima as they are; the score second, as there.
+            m0 = m1 = TWidth.Create(float.NegativeInfinity);
+            for (int j = 0; j < lkv; j++)
             {
-                TWidth.Store(negativeInfinity, ref s, 0);
-                TWidth.Store(negativeInfinity, ref s, lanes);
-                continue;
+                ref float s = ref Unsafe.Add(ref scores, j * block);
+                m0 = TWidth.Max(m0, TWidth.Load(ref s, 0));
+                m1 = TWidth.Max(m1, TWidth.Load(ref s, lanes));
             }
-
-            // The score second: where it is NaN, x86's native max returns it (and ARM's returns NaN either way).
-            m0 = TWidth.Max(m0, TWidth.Load(ref s, 0));
-            m1 = TWidth.Max(m1, TWidth.Load(ref s, lanes));
         }
 
         TVector t0 = TWidth.Zero, t1 = TWidth.Zero;

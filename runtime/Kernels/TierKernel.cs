@@ -208,8 +208,7 @@ internal static class TierKernel<TKernel>
     private static void ProjectKeysAndValues(ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> keys, Span<float> values, int batch)
     {
         int rows = batch * TKernel.Shape.Lkv;
-        TKernel.ProjectContextRows(context, rows, weights.Wk, weights.Bk, keys);
-        TKernel.ProjectContextRows(context, rows, weights.Wv, weights.Bv, values);
+        TKernel.ProjectKeysAndValues(context, rows, weights.Wk, weights.Bk, keys, weights.Wv, weights.Bv, values);
     }
 
     /// <summary>Q projection, attention on projected keys and values, output projection (a fully masked row's output is Bo).</summary>

@@ -109,4 +109,12 @@ public static class Vector128Primitives
     /// </summary>
     public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
         VectorLinear<Width128, Vector128<float>>.Project(x, rows, w, b, y);
+
+    /// <summary>Two projections of the same rows (a layer's keys and values): <see cref="Project"/> for each.</summary>
+    public static void ProjectPair(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w1, ReadOnlySpan<float> b1, Span<float> y1,
+                                   ReadOnlySpan<float> w2, ReadOnlySpan<float> b2, Span<float> y2)
+    {
+        Project(x, rows, w1, b1, y1);
+        Project(x, rows, w2, b2, y2);
+    }
 }

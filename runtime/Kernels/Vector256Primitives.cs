@@ -110,4 +110,12 @@ public static class Vector256Primitives
     /// </summary>
     public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
         PanelLinear<Avx2Panel>.Project(x, rows, w, b, y);
+
+    /// <summary>
+    /// Two projections of the same rows (a layer's keys and values), <see cref="Project"/> for each: the rows are packed
+    /// once for both where the panel kernel takes them on one thread.
+    /// </summary>
+    public static void ProjectPair(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w1, ReadOnlySpan<float> b1, Span<float> y1,
+                                   ReadOnlySpan<float> w2, ReadOnlySpan<float> b2, Span<float> y2) =>
+        PanelLinear<Avx2Panel>.ProjectPair(x, rows, w1, b1, y1, w2, b2, y2);
 }

@@ -78,6 +78,45 @@ public sealed class ProjectionTests : IDisposable
         Split(Vector256Primitives.Project, rows, inputs, outputs, "Vector256Primitives.Project");
     }
 
+    [Theory]
+    [InlineData(16, 128, 12)]
+    [InlineData(49, 768, 100)]
+    [InlineData(33, 143, 35)]
+    [InlineData(300, 256, 37)]
+    public void A_pair_of_projections_gives_the_bits_of_each_alone(int rows, int inputs, int outputs)
+    {
+        Pair(Vector512Primitives.ProjectPair, Vector512Primitives.Project, rows, inputs, outputs, "Vector512Primitives");
+        Pair(Vector256Primitives.ProjectPair, Vector256Primitives.Project, rows, inputs, outputs, "Vector256Primitives");
+        Pair(Vector128Primitives.ProjectPair, Vector128Primitives.Project, rows, inputs, outputs, "Vector128Primitives");
+    }
+
+    private delegate void PairProjection(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w1, ReadOnlySpan<float> b1, Span<float> y1,
+                                         ReadOnlySpan<float> w2, ReadOnlySpan<float> b2, Span<float> y2);
+
+    /// <summary>Both outputs of a pair call, on one thread and on two, bit for bit those of two single calls.</summary>
+    private static void Pair(PairProjection pair, Projection single, int rows, int inputs, int outputs, string what)
+    {
+        var random = new Random(rows * 7 + inputs + outputs);
+        (float[] x, float[] w1, float[] b1) = Inputs(random, rows, inputs, outputs);
+        (_, float[] w2, float[] b2) = Inputs(random, rows, inputs, outputs);
+        float[] alone1 = new float[rows * outputs], alone2 = new float[rows * outputs];
+        single(x, rows, w1, b1, alone1);
+        single(x, rows, w2, b2, alone2);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            CrossAttentionKernels.DegreeOfParallelism = threads;
+            KernelParallel.MinimumFlops = 0;
+            float[] y1 = new float[rows * outputs], y2 = new float[rows * outputs];
+            pair(x, rows, w1, b1, y1, w2, b2, y2);
+            ReferenceCheck.Bitwise(alone1, y1, $"{what}.ProjectPair's first, {rows} × {inputs} → {outputs}, {threads} thread(s)");
+            ReferenceCheck.Bitwise(alone2, y2, $"{what}.ProjectPair's second, {rows} × {inputs} → {outputs}, {threads} thread(s)");
+            CrossAttentionKernels.DegreeOfParallelism = 1;
+            KernelParallel.MinimumFlops = KernelParallel.DefaultMinimumFlops;
+        }
+
+        Tolerance.Close(Reference.Linear(Widen(x), w2, b2, inputs, outputs), alone2, $"{what}.Project, {rows} × {inputs} → {outputs}");
+    }
+
     private static void Split(Projection project, int rows, int inputs, int outputs, string what)
     {
         KernelParallel.MinimumFlops = 0;

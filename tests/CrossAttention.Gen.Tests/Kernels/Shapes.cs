@@ -85,7 +85,8 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 1, lkv: 5000, d: 16, heads: 2)] public static partial class PooledScores;
 
     // Query rows in the vector lanes on every tier, with every tail: a partial block of rows (37 = 32 + 5, 16 + 16 + 5,
-    // 8 × 4 + 5), a last register block of 4 keys (70 = 11 × 6 + 4) and a value tile of 6 (70 = 64 + 6).
+    // 8 × 4 + 5), a last register block of 4 keys (70 = 11 × 6 + 4) and, on AVX2, a head of 64 columns in 10 blocks of 6
+    // and one of 4 (QueryLanesTests sweeps the other head sizes).
     [CrossAttention(lq: 37, lkv: 70, d: 128, heads: 2)] public static partial class QueryLanesTails;
 
     // Declarations the generator must handle: an instance class, nested classes.

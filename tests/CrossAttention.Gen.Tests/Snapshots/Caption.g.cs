@@ -149,9 +149,10 @@ namespace CrossAttention.Generated.Tier512
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 768 to D = 512 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            P.Project(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 768 to D = 512 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+            => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);
 
         /// <summary>
         /// One head of one batch item. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,
@@ -428,9 +429,10 @@ namespace CrossAttention.Generated.Tier256
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 768 to D = 512 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            P.Project(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 768 to D = 512 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+            => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);
 
         /// <summary>
         /// One head of one batch item. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,
@@ -837,9 +839,10 @@ namespace CrossAttention.Generated.Tier128
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 768 to D = 512 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            P.Project(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 768 to D = 512 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+            => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);
 
         /// <summary>
         /// One head of one batch item. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,

@@ -149,9 +149,10 @@ namespace CrossAttention.Generated.Tier512
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 512 to KvHeads · dh = 128 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            P.Project(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 512 to KvHeads · dh = 128 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+            => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);
 
         /// <summary>
         /// 4 heads of one batch item sharing a key/value head. <paramref name="q"/>, <paramref name="o"/> point at the first head's first column of query row 0,
@@ -370,7 +371,7 @@ namespace CrossAttention.Generated.Tier256
 
     // Vector256 (8 lanes, 16 registers): query rows in vector lanes, 16 at a time, by the runtime's Vector256 kernel: per block of rows the
     //       queries transposed once, scores in blocks of 6 keys × 2 row vectors, softmax down the keys lane by lane,
-    //       weighted sum in blocks of 6 rows × 2 column vectors over tiles of 64 value rows copied together;
+    //       weighted sum with the rows in the lanes too, blocks of 6 columns (the last 4 or 8 in blocks of 4) × 2 row vectors, value rows read in place;
     //       projections: 512 → 512 by the runtime's Vector256 kernel (inputs in a loop); 512 → 128 by the runtime's Vector256 kernel (inputs in a loop).
     /// <summary>The Vector256 code behind Demo.Gqa: Lq=16, Lkv=64, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125, KvHeads=2.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
@@ -398,9 +399,10 @@ namespace CrossAttention.Generated.Tier256
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 512 to KvHeads · dh = 128 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            P.Project(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 512 to KvHeads · dh = 128 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+            => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);
 
         /// <summary>
         /// One head of one batch item, query rows in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,
@@ -425,7 +427,7 @@ namespace CrossAttention.Generated.Tier128
 
     // Vector128 (4 lanes, 32 registers): query rows in vector lanes, 8 at a time, by the runtime's Vector128 kernel: per block of rows the
     //       queries transposed once, scores in blocks of 6 keys × 2 row vectors, softmax down the keys lane by lane,
-    //       weighted sum in blocks of 6 rows × 2 column vectors over tiles of 64 value rows copied together;
+    //       weighted sum with the rows in the lanes too, blocks of 8 columns × 2 row vectors, value rows read in place;
     //       projections: 512 → 512 by the runtime's Vector128 kernel (inputs in a loop); 512 → 128 by the runtime's Vector128 kernel (inputs in a loop).
     /// <summary>The Vector128 code behind Demo.Gqa: Lq=16, Lkv=64, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125, KvHeads=2.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
@@ -453,9 +455,10 @@ namespace CrossAttention.Generated.Tier128
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 512 to KvHeads · dh = 128 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            P.Project(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 512 to KvHeads · dh = 128 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+            => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);
 
         /// <summary>
         /// One head of one batch item, query rows in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,

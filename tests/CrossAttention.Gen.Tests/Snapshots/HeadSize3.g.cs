@@ -149,9 +149,13 @@ namespace CrossAttention.Generated.Tier128
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             ProjectLinear6To6(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 6 to D = 6 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            ProjectLinear6To6(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 6 to D = 6 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+        {
+            ProjectLinear6To6(x, rows, wk, bk, keys);
+            ProjectLinear6To6(x, rows, wv, bv, values);
+        }
 
         /// <summary>
         /// One head of one batch item. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,

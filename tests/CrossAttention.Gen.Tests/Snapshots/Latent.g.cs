@@ -150,9 +150,13 @@ namespace CrossAttention.Generated.Tier256
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             ProjectLinear64To64(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 64 to D = 64 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            ProjectLinear64To64(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 64 to D = 64 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+        {
+            ProjectLinear64To64(x, rows, wk, bk, keys);
+            ProjectLinear64To64(x, rows, wv, bv, values);
+        }
 
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
@@ -552,9 +556,13 @@ namespace CrossAttention.Generated.Tier128
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             ProjectLinear64To64(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 64 to D = 64 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            ProjectLinear64To64(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 64 to D = 64 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+        {
+            ProjectLinear64To64(x, rows, wk, bk, keys);
+            ProjectLinear64To64(x, rows, wv, bv, values);
+        }
 
         /// <summary>
         /// One head of one batch item. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,

@@ -120,7 +120,7 @@ namespace CrossAttention.Generated.Tier512
 
     // Vector512 (16 lanes, 32 registers): query rows in vector lanes, 32 at a time, by the runtime's Vector512 kernel: per block of rows the
     //       queries transposed once, scores in blocks of 6 keys × 2 row vectors, softmax down the keys lane by lane,
-    //       weighted sum in blocks of 6 rows × 2 column vectors over tiles of 64 value rows copied together;
+    //       weighted sum with the rows in the lanes too, blocks of 8 columns × 2 row vectors, value rows read in place;
     //       projections: 512 → 512 by the runtime's Vector512 kernel (inputs in a loop).
     /// <summary>The Vector512 code behind Demo.Medium: Lq=32, Lkv=256, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
@@ -148,9 +148,10 @@ namespace CrossAttention.Generated.Tier512
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 512 to D = 512 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            P.Project(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 512 to D = 512 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+            => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);
 
         /// <summary>
         /// One head of one batch item, query rows in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,
@@ -175,7 +176,7 @@ namespace CrossAttention.Generated.Tier256
 
     // Vector256 (8 lanes, 16 registers): query rows in vector lanes, 16 at a time, by the runtime's Vector256 kernel: per block of rows the
     //       queries transposed once, scores in blocks of 6 keys × 2 row vectors, softmax down the keys lane by lane,
-    //       weighted sum in blocks of 6 rows × 2 column vectors over tiles of 64 value rows copied together;
+    //       weighted sum with the rows in the lanes too, blocks of 6 columns (the last 4 or 8 in blocks of 4) × 2 row vectors, value rows read in place;
     //       projections: 512 → 512 by the runtime's Vector256 kernel (inputs in a loop).
     /// <summary>The Vector256 code behind Demo.Medium: Lq=32, Lkv=256, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
@@ -203,9 +204,10 @@ namespace CrossAttention.Generated.Tier256
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 512 to D = 512 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            P.Project(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 512 to D = 512 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+            => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);
 
         /// <summary>
         /// One head of one batch item, query rows in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,
@@ -230,7 +232,7 @@ namespace CrossAttention.Generated.Tier128
 
     // Vector128 (4 lanes, 32 registers): query rows in vector lanes, 8 at a time, by the runtime's Vector128 kernel: per block of rows the
     //       queries transposed once, scores in blocks of 6 keys × 2 row vectors, softmax down the keys lane by lane,
-    //       weighted sum in blocks of 6 rows × 2 column vectors over tiles of 64 value rows copied together;
+    //       weighted sum with the rows in the lanes too, blocks of 8 columns × 2 row vectors, value rows read in place;
     //       projections: 512 → 512 by the runtime's Vector128 kernel (inputs in a loop).
     /// <summary>The Vector128 code behind Demo.Medium: Lq=32, Lkv=256, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
@@ -258,9 +260,10 @@ namespace CrossAttention.Generated.Tier128
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 512 to D = 512 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            P.Project(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 512 to D = 512 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+            => P.ProjectPair(x, rows, wk, bk, keys, wv, bv, values);
 
         /// <summary>
         /// One head of one batch item, query rows in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at the head's first column of query row 0,

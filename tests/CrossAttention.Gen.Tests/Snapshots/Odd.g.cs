@@ -150,9 +150,13 @@ namespace CrossAttention.Generated.Tier256
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             ProjectLinear72To72(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 40 to D = 72 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            ProjectLinear40To72(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 40 to D = 72 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+        {
+            ProjectLinear40To72(x, rows, wk, bk, keys);
+            ProjectLinear40To72(x, rows, wv, bv, values);
+        }
 
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
@@ -912,9 +916,13 @@ namespace CrossAttention.Generated.Tier128
         public static void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
             P.Project(x, rows, w, b, y);
 
-        /// <summary><c>y = x·Wᵀ + b</c> from KvDim = 40 to D = 72 columns (the key and value projections).</summary>
-        public static void ProjectContextRows(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
-            ProjectLinear40To72(x, rows, w, b, y);
+        /// <summary><c>keys = x·Wkᵀ + bk</c>, <c>values = x·Wvᵀ + bv</c> from KvDim = 40 to D = 72 columns.</summary>
+        public static void ProjectKeysAndValues(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> wk, ReadOnlySpan<float> bk, Span<float> keys,
+                                                ReadOnlySpan<float> wv, ReadOnlySpan<float> bv, Span<float> values)
+        {
+            ProjectLinear40To72(x, rows, wk, bk, keys);
+            ProjectLinear40To72(x, rows, wv, bv, values);
+        }
 
         /// <summary>
         /// All heads of one batch item, heads in the vector lanes. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
