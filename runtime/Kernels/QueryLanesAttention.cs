@@ -10,8 +10,8 @@ namespace CrossAttention.Kernels;
 /// (16 with <c>Vector256</c>). A block's queries are transposed once (scaled), so that every score is an FMA of a
 /// broadcast key element with a vector of rows — register blocks of 6 keys × 2 row vectors, no horizontal sums. The
 /// softmax then runs down the keys lane by lane (each lane is one query row), and the weighted sum of values keeps the
-/// rows in the lanes too: register blocks of 8 columns × 2 row vectors (6 columns with AVX2's 16 registers, and 4 for
-/// the rest of a head), each key's two probability vectors and 8 broadcast value elements per 16 FMAs, every value row
+/// rows in the lanes too: register blocks of 8 columns × 2 row vectors (6 columns with AVX2's 16 registers, the last 4
+/// or 8 of a head in blocks of 4), each key's two probability vectors and 8 broadcast value elements per 16 FMAs, every value row
 /// read once per block of rows where it is; the sums, scaled by the inverse sums, go back into rows through the same
 /// square transposes.
 /// </summary>
@@ -21,7 +21,8 @@ namespace CrossAttention.Kernels;
 /// L1 sets): see the README's benchmark section. The weighted sum had rows in registers and columns in lanes (4 rows ×
 /// 4 column vectors on AVX-512), over tiles of 64 value rows copied together first so that they stayed in L1 for the
 /// block's 8 passes over them: 143 GFLOP/s of the 209 peak, on a Zen 5 (CPU family 26) — 58 of the 116 µs of medium
-/// <c>Attend</c>; rows in lanes, reading V in place, took the call to 105 µs (side by side, 3 runs: 0.88–0.92×). With
+/// <c>Attend</c>; rows in lanes, reading V in place, took the call to 105 µs (processes alternated, 3 runs each:
+/// 0.88–0.92×). With
 /// the 256-bit tier forced (6 rows × 2 column vectors before), 232–238 → 206–210 µs.
 /// Masked keys score −∞, and the weighted sum skips them, so NaN or infinity in their value rows never reaches the
 /// output and a single attended key still reproduces its value row bit for bit.
