@@ -138,6 +138,20 @@ internal static class QueryLanesAttention<TWidth, TVector>
     /// <summary>True when the square transposes of the projection kernels run for this width.</summary>
     private static bool SquareTransposes => TWidth.Lanes == 16 ? Avx512F.IsSupported : TWidth.Lanes == 8 && Avx.IsSupported;
 
+    /// <summary>A Lanes × Lanes block transposed by the projection kernels' in-register transpose (<see cref="SquareTransposes"/> holds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void SquareTranspose(float* source, nint sourceStride, float* destination, nint destinationStride)
+    {
+        if (TWidth.Lanes == 16)
+        {
+            Avx512Panel.Transpose(source, sourceStride, destination, destinationStride);
+        }
+        else
+        {
+            Avx2Panel.Transpose(source, sourceStride, destination, destinationStride);
+        }
+    }
+
     /// <summary>
     /// queries[c][r] = scale · q[r][c]; the rows past <paramref name="rows"/> are zeros. A whole block on AVX-512 or AVX
     /// goes through the in-register square transposes of <see cref="Avx512Panel"/> and <see cref="Avx2Panel"/>, then one
@@ -156,14 +170,7 @@ internal static class QueryLanesAttention<TWidth, TVector>
                     for (int c = 0; c < headSize; c += lanes)
                     {
                         float* from = source + (half * lanes * (nint)d) + c, to = destination + ((nint)c * block) + (half * lanes);
-                        if (lanes == 16)
-                        {
-                            Avx512Panel.Transpose(from, d, to, block);
-                        }
-                        else
-                        {
-                            Avx2Panel.Transpose(from, d, to, block);
-                        }
+                        SquareTranspose(from, d, to, block);
                     }
                 }
             }
@@ -545,15 +552,7 @@ internal static class QueryLanesAttention<TWidth, TVector>
                     float* from = source + ((nint)c * block) + (half * lanes), to = destination + (half * lanes * (nint)d) + c;
                     if (count == lanes && SquareTransposes)
                     {
-                        if (lanes == 16)
-                        {
-                            Avx512Panel.Transpose(from, block, to, d);
-                        }
-                        else
-                        {
-                            Avx2Panel.Transpose(from, block, to, d);
-                        }
-
+                        SquareTranspose(from, block, to, d);
                         continue;
                     }
 
