@@ -25,7 +25,9 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.KvWidth}); <paramref name=\"w\"/> at the item's [{spec.Heads}, {spec.Lq}, {spec.Lkv}] weights;");
             w.Line($"/// <paramref name=\"keep\"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name=\"scores\"/>: a block's [{blockRows}, {spec.Lkv}] score vectors.");
             w.Line("/// </summary>");
-            w.Open("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
+            EmitAttendItemSignature(w);
+            w.Open();
+            w.Line("// TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the selects, masks and branches below.");
             w.Line($"V scale = Vec.Create({FloatLiteral(spec.ResolvedScale)});");
             w.Line("V negativeInfinity = Vec.Create(float.NegativeInfinity);");
             w.Line("ref V buffer = ref Unsafe.As<float, V>(ref scores);");
@@ -85,7 +87,8 @@ public sealed partial class CrossAttentionGenerator
                     }
                 }
 
-                w.Line($"Unsafe.Add(ref si, {j}) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle(), P.Reduce({ReduceArguments("a", heads, lanes)}) * scale, negativeInfinity);");
+                w.Line($"V s = P.Reduce({ReduceArguments("a", heads, lanes)}) * scale;");
+                w.Line($"Unsafe.Add(ref si, {j}) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle(), s, negativeInfinity) : s;");
                 w.Close();
             }
 
@@ -107,8 +110,16 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"V max = {Tree("Vec.MaxNative", Enumerable.Range(0, keys).Select(j => $"s{j}").ToList())};");
             for (int j = 0; j < keys; j++)
             {
-                w.Line($"V p{j} = P.Exp(s{j} - max) & Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle();");
+                w.Line($"V p{j} = P.Exp(s{j} - max);");
             }
+
+            w.Open("if (TKeys.Masked)");
+            for (int j = 0; j < keys; j++)
+            {
+                w.Line($"p{j} &= Vec.Create(Unsafe.Add(ref {keep}, {j})).AsSingle();");
+            }
+
+            w.Close();
 
             w.Line($"V inverse = Vec.Create(1f) / {Tree("+", Enumerable.Range(0, keys).Select(j => $"p{j}").ToList())};");
             for (int j = 0; j < keys; j++)
@@ -125,10 +136,12 @@ public sealed partial class CrossAttentionGenerator
             int lanes = plan.Lanes, chunks = spec.HeadSize / lanes, heads = spec.Heads, keys = spec.Lkv;
             string keep = Keep(plan);
             w.Line();
-            w.Line("// Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start");
-            w.Line("// at −0, the identity of +, so one attended key reproduces its value row bit for bit.");
+            w.Line("// Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns, loaded from the score");
+            w.Line("// buffer (a load, where a permute of the vector would take a shuffle). Accumulators start at −0, the identity of +,");
+            w.Line("// so one attended key reproduces its value row bit for bit.");
             EmitHeadsInLanesRowStart(w, plan, rows);
             w.Line($"ref float oi = ref Unsafe.Add(ref o, i * {Int(spec.D)});");
+            w.Line("ref float pi = ref Unsafe.As<V, float>(ref si);");
             for (int h = 0; h < heads; h++)
             {
                 w.Open();
@@ -139,8 +152,8 @@ public sealed partial class CrossAttentionGenerator
 
                 for (int j = 0; j < keys; j++)
                 {
-                    w.Open($"if (Unsafe.Add(ref {keep}, {j}) != 0)");
-                    w.Line($"V p = Vec.Shuffle(Unsafe.Add(ref si, {j}), Vec.Create({h}));");
+                    w.Open($"if (!TKeys.Masked || Unsafe.Add(ref {keep}, {j}) != 0)");
+                    w.Line($"V p = Vec.Create(Unsafe.Add(ref pi, {(j * lanes) + h}));");
                     for (int c = 0; c < chunks; c++)
                     {
                         w.Line($"o{c} = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, {(j * spec.KvWidth) + (h / spec.GroupSize * spec.HeadSize) + (c * lanes)}), o{c});");

@@ -121,10 +121,10 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {Int(spec.KvWidth)}); <paramref name=\"w\"/> at the head's [{Int(spec.Lq)}, {Int(spec.Lkv)}] weights.");
             w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended, 0 for masked keys; <paramref name=\"scores\"/>: the kernel's scratch.");
             w.Line("/// </summary>");
-            w.Line("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>");
+            EmitAttendItemSignature(w);
             // A causal shape's keep holds a mask per row; its last row, which sees every key, is the key mask itself.
             string keep = spec.Causal ? $"ref Unsafe.Add(ref keep, {Int((spec.Lq - 1) * plan.ScoreBufferLength)})" : "ref keep";
-            w.Line($"    P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, {keep}, ref scores, {Int(plan.ScoreBufferLength * plan.ScoreRows)}, " +
+            w.Line($"    => P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, {keep}, ref scores, {Int(plan.ScoreBufferLength * plan.ScoreRows)}, " +
                    $"{Int(spec.Lq)}, {Int(spec.Lkv)}, {Int(spec.D)}, {Int(spec.KvWidth)}, {Int(spec.HeadSize)}, {FloatLiteral(spec.ResolvedScale)}, {(spec.Causal ? "true" : "false")});");
         }
 
@@ -152,6 +152,16 @@ public sealed partial class CrossAttentionGenerator
         /// <summary>Whole vectors of a looped group, at offsets relative to the loop variable <c>c</c>.</summary>
         private static List<Chunk> LoopedChunks(int count, int lanes) =>
             Enumerable.Range(0, count).Select(x => new Chunk(x * lanes, ChunkKind.Full, true)).ToList();
+
+        /// <summary>
+        /// The signature of <c>AttendItem</c>: generic over <c>TKeys</c>, whose <c>Masked</c> the JIT folds (false for a
+        /// call without a key mask), so code testing it compiles to the arithmetic alone where every key is attended.
+        /// </summary>
+        private static void EmitAttendItemSignature(IndentedWriter w)
+        {
+            w.Line("public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
+            w.Line("    where TKeys : struct, IKeySelection");
+        }
 
         /// <summary>A mask literal (a vector of floats) keeping the last <paramref name="tailLanes"/> of <paramref name="lanes"/> lanes.</summary>
         private static string TailMask(int tailLanes, int lanes) =>

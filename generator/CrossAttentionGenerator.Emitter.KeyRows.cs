@@ -28,7 +28,9 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {Int(spec.KvWidth)}); <paramref name=\"w\"/> at the item's [{Int(heads)}, 1, {Int(spec.Lkv)}] weights;");
             w.Line($"/// <paramref name=\"keep\"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name=\"scores\"/>: [{Int(spec.Lkv)}, {Int(padded)}] scores of every head (and padding to whole vectors).");
             w.Line("/// </summary>");
-            w.Open("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
+            EmitAttendItemSignature(w);
+            w.Open();
+            w.Line("// TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the mask's loops and branches.");
 
             // A reduction of L accumulators gives one vector: the scores of L / KeyRowsHeads key rows, in buffer order.
             int rows = lanes / padded, whole = spec.Lkv / rows * rows;
@@ -47,6 +49,7 @@ public sealed partial class CrossAttentionGenerator
                 w.Close();
             }
 
+            w.Open("if (TKeys.Masked)");
             w.Open($"for (int j = 0; j < {Int(spec.Lkv)}; j++)");
             w.Open("if (Unsafe.Add(ref keep, j) == 0)");
             for (int h = 0; h < padded; h += 4)
@@ -54,6 +57,7 @@ public sealed partial class CrossAttentionGenerator
                 w.Line($"Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * {Int(padded)}) + {Int(h)}));");
             }
 
+            w.Close();
             w.Close();
             w.Close();
             if (total > rowFloats)
@@ -99,7 +103,7 @@ public sealed partial class CrossAttentionGenerator
                 }
 
                 w.Open($"for (int j = 0; j < {Int(spec.Lkv)}; j++)");
-                w.Open("if (Unsafe.Add(ref keep, j) == 0)");
+                w.Open("if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)");
                 w.Line("continue;");
                 w.Close();
                 w.Line();

@@ -27,7 +27,8 @@ public sealed partial class CrossAttentionGenerator
                 : $"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.KvWidth}); <paramref name=\"w\"/> at the head's [{spec.Lq}, {spec.Lkv}] weights.");
             w.Line("/// <paramref name=\"keep\"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name=\"scores\"/>: scratch.");
             w.Line("/// </summary>");
-            w.Open("public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)");
+            EmitAttendItemSignature(w);
+            w.Open();
             w.Line($"V scale = Vec.Create({FloatLiteral(spec.ResolvedScale)});");
             w.Line("V negativeInfinity = Vec.Create(float.NegativeInfinity);");
             if (plan.Head.HasTail && plan.Head.FullChunks > 0)

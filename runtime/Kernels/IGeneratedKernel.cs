@@ -47,8 +47,11 @@ public interface IGeneratedKernel
     /// <paramref name="v"/> at its key/value head's first column of key row 0 (rows <c>KvHeads · dh</c> apart); <paramref name="w"/> at the item's
     /// attention weights when <paramref name="writeWeights"/>; <paramref name="keep"/>: −1 for attended keys, 0 for
     /// masked keys and padding lanes (<see cref="KeyMasks.Fill"/>); <paramref name="scores"/>: the score buffer.
+    /// <typeparamref name="TKeys"/> says whether <paramref name="keep"/> may mask keys (<see cref="IKeySelection"/>);
+    /// a kernel may ignore it and read <paramref name="keep"/> either way.
     /// </summary>
-    static abstract void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores);
+    static abstract void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        where TKeys : struct, IKeySelection;
 
     /// <summary><c>y = x·Wᵀ + b</c> from <c>D</c> to <c>D</c> columns (the query and output projections).</summary>
     static abstract void ProjectQueries(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);

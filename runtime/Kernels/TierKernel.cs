@@ -69,7 +69,7 @@ internal static class TierKernel<TKernel>
     {
         Span<float> scores = stackalloc float[TKernel.ScoreBufferLength * TKernel.ScoreRows];
         ref float buffer = ref MemoryMarshal.GetReference(scores);
-        TKernel.AttendItem(ref MemoryMarshal.GetReference(q), ref MemoryMarshal.GetReference(k), ref MemoryMarshal.GetReference(v),
+        TKernel.AttendItem<AllKeys>(ref MemoryMarshal.GetReference(q), ref MemoryMarshal.GetReference(k), ref MemoryMarshal.GetReference(v),
                            ref MemoryMarshal.GetReference(output), ref buffer, false, ref MemoryMarshal.GetArrayDataReference(s_everyKey), ref buffer);
     }
 
@@ -103,6 +103,28 @@ internal static class TierKernel<TKernel>
     /// in lanes the whole batch item.</summary>
     private static void Run(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                             ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end, Span<int> keep, Span<float> scores)
+    {
+        if (s_unmaskedItems && keyMask.IsEmpty)
+        {
+            Run<AllKeys>(q, k, v, output, keyMask, attentionWeights, start, end, keep, scores);
+        }
+        else
+        {
+            Run<KeptKeys>(q, k, v, output, keyMask, attentionWeights, start, end, keep, scores);
+        }
+    }
+
+    /// <summary>
+    /// True when a call without a key mask runs this kernel's items as <see cref="AllKeys"/>: a kernel whose item is the
+    /// whole batch item (heads in lanes, key rows), not causal — the kernels whose code tests
+    /// <see cref="IKeySelection.Masked"/>. The others read <c>keep</c> either way, and one instantiation keeps their
+    /// larger methods compiled once.
+    /// </summary>
+    private static readonly bool s_unmaskedItems = TKernel.HeadsPerItem == TKernel.Shape.Heads && !TKernel.Shape.Causal;
+
+    private static void Run<TKeys>(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+                                   ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end, Span<int> keep, Span<float> scores)
+        where TKeys : struct, IKeySelection
     {
         CrossAttentionShape shape = TKernel.Shape;
         int heads = shape.Heads / TKernel.HeadsPerItem;
@@ -150,7 +172,7 @@ internal static class TierKernel<TKernel>
                 continue;
             }
 
-            TKernel.AttendItem(
+            TKernel.AttendItem<TKeys>(
                 ref Unsafe.Add(ref qBase, rows), ref Unsafe.Add(ref kBase, keys), ref Unsafe.Add(ref vBase, keys), ref Unsafe.Add(ref oBase, rows),
                 ref writeWeights ? ref Unsafe.Add(ref wBase, weights) : ref MemoryMarshal.GetReference(scores), writeWeights,
                 ref MemoryMarshal.GetReference(keep), ref MemoryMarshal.GetReference(scores));

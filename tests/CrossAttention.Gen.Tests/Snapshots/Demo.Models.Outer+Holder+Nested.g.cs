@@ -169,8 +169,10 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 16); <paramref name="w"/> at the item's [2, 2, 3] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [2, 3] score vectors.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the selects, masks and branches below.
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             ref V buffer = ref Unsafe.As<float, V>(ref scores);
@@ -186,17 +188,20 @@ namespace CrossAttention.Generated.Tier256
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 0);
                         V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
-                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 0) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
                         V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 24);
-                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 1) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
                         V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 40);
-                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 2) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s, negativeInfinity) : s;
                     }
                 }
 
@@ -209,56 +214,64 @@ namespace CrossAttention.Generated.Tier256
                     V s1 = Unsafe.Add(ref si, 1);
                     V s2 = Unsafe.Add(ref si, 2);
                     V max = Vec.MaxNative(Vec.MaxNative(s0, s1), s2);
-                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                    V p0 = P.Exp(s0 - max);
+                    V p1 = P.Exp(s1 - max);
+                    V p2 = P.Exp(s2 - max);
+                    if (TKeys.Masked)
+                    {
+                        p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                        p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                    }
                     V inverse = Vec.Create(1f) / ((p0 + p1) + p2);
                     Unsafe.Add(ref si, 0) = p0 * inverse;
                     Unsafe.Add(ref si, 1) = p1 * inverse;
                     Unsafe.Add(ref si, 2) = p2 * inverse;
                 }
 
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns, loaded from the score
+                // buffer (a load, where a permute of the vector would take a shuffle). Accumulators start at −0, the identity of +,
+                // so one attended key reproduces its value row bit for bit.
                 for (int r = 0; r < 2; r++)
                 {
                     int i = first + r;
                     ref V si = ref Unsafe.Add(ref buffer, r * 3);
                     ref float oi = ref Unsafe.Add(ref o, i * 16);
+                    ref float pi = ref Unsafe.As<V, float>(ref si);
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 0));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 8));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 16));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
                         }
                         o0.StoreUnsafe(ref oi, 0);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 1));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 9));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 17));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
                         }
                         o0.StoreUnsafe(ref oi, 8);
@@ -479,8 +492,10 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 16); <paramref name="w"/> at the item's [2, 2, 3] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [2, 3] score vectors.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the selects, masks and branches below.
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             ref V buffer = ref Unsafe.As<float, V>(ref scores);
@@ -498,21 +513,24 @@ namespace CrossAttention.Generated.Tier128
                         a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 4), a0);
                         V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 8);
                         a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 12), a1);
-                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 0) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
                         a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 20), a0);
                         V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 24);
                         a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 28), a1);
-                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 1) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
                         a0 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 4), Vec.LoadUnsafe(ref k, 36), a0);
                         V a1 = Vec.LoadUnsafe(ref qi, 8) * Vec.LoadUnsafe(ref k, 40);
                         a1 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 12), Vec.LoadUnsafe(ref k, 44), a1);
-                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), P.Reduce(a0, a1, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 2) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s, negativeInfinity) : s;
                     }
                 }
 
@@ -525,40 +543,48 @@ namespace CrossAttention.Generated.Tier128
                     V s1 = Unsafe.Add(ref si, 1);
                     V s2 = Unsafe.Add(ref si, 2);
                     V max = Vec.MaxNative(Vec.MaxNative(s0, s1), s2);
-                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                    V p0 = P.Exp(s0 - max);
+                    V p1 = P.Exp(s1 - max);
+                    V p2 = P.Exp(s2 - max);
+                    if (TKeys.Masked)
+                    {
+                        p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                        p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                    }
                     V inverse = Vec.Create(1f) / ((p0 + p1) + p2);
                     Unsafe.Add(ref si, 0) = p0 * inverse;
                     Unsafe.Add(ref si, 1) = p1 * inverse;
                     Unsafe.Add(ref si, 2) = p2 * inverse;
                 }
 
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns, loaded from the score
+                // buffer (a load, where a permute of the vector would take a shuffle). Accumulators start at −0, the identity of +,
+                // so one attended key reproduces its value row bit for bit.
                 for (int r = 0; r < 2; r++)
                 {
                     int i = first + r;
                     ref V si = ref Unsafe.Add(ref buffer, r * 3);
                     ref float oi = ref Unsafe.Add(ref o, i * 16);
+                    ref float pi = ref Unsafe.As<V, float>(ref si);
                     {
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 0));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 4));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 8));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
                         }
@@ -568,21 +594,21 @@ namespace CrossAttention.Generated.Tier128
                     {
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 1));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o1);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 5));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o1);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 9));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o1);
                         }

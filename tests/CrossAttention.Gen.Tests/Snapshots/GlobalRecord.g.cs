@@ -159,7 +159,8 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 8); <paramref name="w"/> at the head's [1, 2] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name="scores"/>: scratch.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);

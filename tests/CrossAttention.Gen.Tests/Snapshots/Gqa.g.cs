@@ -159,7 +159,8 @@ namespace CrossAttention.Generated.Tier512
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the heads' [4, 16, 64] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name="scores"/>: scratch.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
             V scale = Vec.Create(0.125f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
@@ -409,8 +410,9 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the head's [16, 64] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 3136, 16, 64, 512, 128, 64, 0.125f, false);
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
+            => P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 3136, 16, 64, 512, 128, 64, 0.125f, false);
     }
 }
 
@@ -465,7 +467,8 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the head's [16, 64] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 1600, 16, 64, 512, 128, 64, 0.125f, false);
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
+            => P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 1600, 16, 64, 512, 128, 64, 0.125f, false);
     }
 }

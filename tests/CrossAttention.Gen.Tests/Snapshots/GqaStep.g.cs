@@ -160,8 +160,10 @@ namespace CrossAttention.Generated.Tier512
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the item's [8, 1, 1500] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: [1500, 8] scores of every head (and padding to whole vectors).
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the mask's loops and branches.
             // Scores: 2 key row(s) at a time, one dot product per head and row (each query vector loaded once for them),
             // one reduction for all of them; masked keys −∞ after (their products never reach a score).
             V scale = Vec.Create(0.125f);
@@ -266,12 +268,15 @@ namespace CrossAttention.Generated.Tier512
                 a15 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 240), a15);
                 (P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15) * scale).StoreUnsafe(ref scores, (nuint)(j * 8));
             }
-            for (int j = 0; j < 1500; j++)
+            if (TKeys.Masked)
             {
-                if (Unsafe.Add(ref keep, j) == 0)
+                for (int j = 0; j < 1500; j++)
                 {
-                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 0));
-                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 4));
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 0));
+                        Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 4));
+                    }
                 }
             }
 
@@ -318,7 +323,7 @@ namespace CrossAttention.Generated.Tier512
                 V o15 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -382,7 +387,7 @@ namespace CrossAttention.Generated.Tier512
                 V o15 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -502,8 +507,10 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the item's [8, 1, 1500] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: [1500, 8] scores of every head (and padding to whole vectors).
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the mask's loops and branches.
             // Scores: 1 key row(s) at a time, one dot product per head and row (each query vector loaded once for them),
             // one reduction for all of them; masked keys −∞ after (their products never reach a score).
             V scale = Vec.Create(0.125f);
@@ -640,12 +647,15 @@ namespace CrossAttention.Generated.Tier256
                 a7 = Vec.FusedMultiplyAdd(x, Vec.LoadUnsafe(ref kj, 120), a7);
                 (P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale).StoreUnsafe(ref scores, (nuint)(j * 8));
             }
-            for (int j = 0; j < 1500; j++)
+            if (TKeys.Masked)
             {
-                if (Unsafe.Add(ref keep, j) == 0)
+                for (int j = 0; j < 1500; j++)
                 {
-                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 0));
-                    Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 4));
+                    if (Unsafe.Add(ref keep, j) == 0)
+                    {
+                        Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 0));
+                        Vector128.Create(float.NegativeInfinity).StoreUnsafe(ref scores, (nuint)((j * 8) + 4));
+                    }
                 }
             }
 
@@ -682,7 +692,7 @@ namespace CrossAttention.Generated.Tier256
                 V o7 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -719,7 +729,7 @@ namespace CrossAttention.Generated.Tier256
                 V o7 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -756,7 +766,7 @@ namespace CrossAttention.Generated.Tier256
                 V o7 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -793,7 +803,7 @@ namespace CrossAttention.Generated.Tier256
                 V o7 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -830,7 +840,7 @@ namespace CrossAttention.Generated.Tier256
                 V o7 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -867,7 +877,7 @@ namespace CrossAttention.Generated.Tier256
                 V o7 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -904,7 +914,7 @@ namespace CrossAttention.Generated.Tier256
                 V o7 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -941,7 +951,7 @@ namespace CrossAttention.Generated.Tier256
                 V o7 = Vec.Create(-0f);
                 for (int j = 0; j < 1500; j++)
                 {
-                    if (Unsafe.Add(ref keep, j) == 0)
+                    if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)
                     {
                         continue;
                     }
@@ -1041,7 +1051,8 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 128); <paramref name="w"/> at the heads' [4, 1, 1500] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name="scores"/>: scratch.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
             V scale = Vec.Create(0.125f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);

@@ -163,8 +163,10 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 16); <paramref name="w"/> at the item's [8, 4, 2] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [4, 2] score vectors.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the selects, masks and branches below.
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             ref V buffer = ref Unsafe.As<float, V>(ref scores);
@@ -186,7 +188,8 @@ namespace CrossAttention.Generated.Tier256
                         V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 8);
                         V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 8);
                         V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 8);
-                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
+                        Unsafe.Add(ref si, 0) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 16);
@@ -197,7 +200,8 @@ namespace CrossAttention.Generated.Tier256
                         V a5 = Vec.LoadUnsafe(ref qi, 40) * Vec.LoadUnsafe(ref k, 24);
                         V a6 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 24);
                         V a7 = Vec.LoadUnsafe(ref qi, 56) * Vec.LoadUnsafe(ref k, 24);
-                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, a4, a5, a6, a7) * scale;
+                        Unsafe.Add(ref si, 1) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s, negativeInfinity) : s;
                     }
                 }
 
@@ -209,128 +213,135 @@ namespace CrossAttention.Generated.Tier256
                     V s0 = Unsafe.Add(ref si, 0);
                     V s1 = Unsafe.Add(ref si, 1);
                     V max = Vec.MaxNative(s0, s1);
-                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                    V p0 = P.Exp(s0 - max);
+                    V p1 = P.Exp(s1 - max);
+                    if (TKeys.Masked)
+                    {
+                        p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                    }
                     V inverse = Vec.Create(1f) / (p0 + p1);
                     Unsafe.Add(ref si, 0) = p0 * inverse;
                     Unsafe.Add(ref si, 1) = p1 * inverse;
                 }
 
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns, loaded from the score
+                // buffer (a load, where a permute of the vector would take a shuffle). Accumulators start at −0, the identity of +,
+                // so one attended key reproduces its value row bit for bit.
                 for (int r = 0; r < 4; r++)
                 {
                     int i = first + r;
                     ref V si = ref Unsafe.Add(ref buffer, r * 2);
                     ref float oi = ref Unsafe.Add(ref o, i * 64);
+                    ref float pi = ref Unsafe.As<V, float>(ref si);
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 0));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 8));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                         }
                         o0.StoreUnsafe(ref oi, 0);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 1));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 9));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                         }
                         o0.StoreUnsafe(ref oi, 8);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 2));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 10));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                         }
                         o0.StoreUnsafe(ref oi, 16);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 3));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 11));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                         }
                         o0.StoreUnsafe(ref oi, 24);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(4));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 4));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(4));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 12));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
                         }
                         o0.StoreUnsafe(ref oi, 32);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(5));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 5));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(5));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 13));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
                         }
                         o0.StoreUnsafe(ref oi, 40);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(6));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 6));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(6));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 14));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
                         }
                         o0.StoreUnsafe(ref oi, 48);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(7));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 7));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o0);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(7));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 15));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
                         }
                         o0.StoreUnsafe(ref oi, 56);
@@ -718,7 +729,8 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 16); <paramref name="w"/> at the head's [4, 2] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys and padding lanes; <paramref name="scores"/>: scratch.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);

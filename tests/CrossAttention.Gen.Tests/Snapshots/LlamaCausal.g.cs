@@ -163,8 +163,10 @@ namespace CrossAttention.Generated.Tier512
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 32); <paramref name="w"/> at the item's [4, 5, 7] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the selects, masks and branches below.
             V scale = Vec.Create(0.25f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             ref V buffer = ref Unsafe.As<float, V>(ref scores);
@@ -183,49 +185,56 @@ namespace CrossAttention.Generated.Tier512
                         V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 0);
                         V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 16);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 16);
-                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 0) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
                         V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 32);
                         V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 48);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
-                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 1) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
                         V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 64);
                         V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 80);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 80);
-                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 2) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 96);
                         V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 96);
                         V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 112);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
-                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 3) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 128);
                         V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 128);
                         V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 144);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 144);
-                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 4) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 160);
                         V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 160);
                         V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 176);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 176);
-                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 5) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 192);
                         V a1 = Vec.LoadUnsafe(ref qi, 16) * Vec.LoadUnsafe(ref k, 192);
                         V a2 = Vec.LoadUnsafe(ref qi, 32) * Vec.LoadUnsafe(ref k, 208);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 208);
-                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 6) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), s, negativeInfinity) : s;
                     }
                 }
 
@@ -243,13 +252,23 @@ namespace CrossAttention.Generated.Tier512
                     V s5 = Unsafe.Add(ref si, 5);
                     V s6 = Unsafe.Add(ref si, 6);
                     V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
-                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
-                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
-                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
-                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
-                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
-                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                    V p0 = P.Exp(s0 - max);
+                    V p1 = P.Exp(s1 - max);
+                    V p2 = P.Exp(s2 - max);
+                    V p3 = P.Exp(s3 - max);
+                    V p4 = P.Exp(s4 - max);
+                    V p5 = P.Exp(s5 - max);
+                    V p6 = P.Exp(s6 - max);
+                    if (TKeys.Masked)
+                    {
+                        p0 &= Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
+                        p1 &= Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
+                        p2 &= Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
+                        p3 &= Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
+                        p4 &= Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
+                        p5 &= Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
+                        p6 &= Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                    }
                     V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
                     Unsafe.Add(ref si, 0) = p0 * inverse;
                     Unsafe.Add(ref si, 1) = p1 * inverse;
@@ -260,166 +279,168 @@ namespace CrossAttention.Generated.Tier512
                     Unsafe.Add(ref si, 6) = p6 * inverse;
                 }
 
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns, loaded from the score
+                // buffer (a load, where a permute of the vector would take a shuffle). Accumulators start at −0, the identity of +,
+                // so one attended key reproduces its value row bit for bit.
                 for (int r = 0; r < 5; r++)
                 {
                     int i = first + r;
                     ref V si = ref Unsafe.Add(ref buffer, r * 7);
                     ref int keepRow = ref Unsafe.Add(ref keep, i * 16);
                     ref float oi = ref Unsafe.Add(ref o, i * 64);
+                    ref float pi = ref Unsafe.As<V, float>(ref si);
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 0));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 16));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 32));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 48));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 64));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 80));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 96));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
                         }
                         o0.StoreUnsafe(ref oi, 0);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 1));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 17));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 33));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 49));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 65));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 81));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 97));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
                         }
                         o0.StoreUnsafe(ref oi, 16);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 2));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 18));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 34));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 50));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 66));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 82));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 98));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
                         }
                         o0.StoreUnsafe(ref oi, 32);
                     }
                     {
                         V o0 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 3));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 19));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 35));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 51));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 67));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 83));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 99));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
                         }
                         o0.StoreUnsafe(ref oi, 48);
@@ -873,8 +894,10 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 32); <paramref name="w"/> at the item's [4, 5, 7] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the selects, masks and branches below.
             V scale = Vec.Create(0.25f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             ref V buffer = ref Unsafe.As<float, V>(ref scores);
@@ -897,7 +920,8 @@ namespace CrossAttention.Generated.Tier256
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 24), a2);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 16);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 24), a3);
-                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 0) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
@@ -908,7 +932,8 @@ namespace CrossAttention.Generated.Tier256
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 56), a2);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a3);
-                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 1) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
@@ -919,7 +944,8 @@ namespace CrossAttention.Generated.Tier256
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 88), a2);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 80);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 88), a3);
-                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 2) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 96);
@@ -930,7 +956,8 @@ namespace CrossAttention.Generated.Tier256
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 120), a2);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 112);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 120), a3);
-                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 3) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 128);
@@ -941,7 +968,8 @@ namespace CrossAttention.Generated.Tier256
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 152), a2);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 144);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 152), a3);
-                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 4) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 160);
@@ -952,7 +980,8 @@ namespace CrossAttention.Generated.Tier256
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 184), a2);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 176);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 184), a3);
-                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 5) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 192);
@@ -963,7 +992,8 @@ namespace CrossAttention.Generated.Tier256
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 40), Vec.LoadUnsafe(ref k, 216), a2);
                         V a3 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 208);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 216), a3);
-                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 6) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), s, negativeInfinity) : s;
                     }
                 }
 
@@ -981,13 +1011,23 @@ namespace CrossAttention.Generated.Tier256
                     V s5 = Unsafe.Add(ref si, 5);
                     V s6 = Unsafe.Add(ref si, 6);
                     V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
-                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
-                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
-                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
-                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
-                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
-                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                    V p0 = P.Exp(s0 - max);
+                    V p1 = P.Exp(s1 - max);
+                    V p2 = P.Exp(s2 - max);
+                    V p3 = P.Exp(s3 - max);
+                    V p4 = P.Exp(s4 - max);
+                    V p5 = P.Exp(s5 - max);
+                    V p6 = P.Exp(s6 - max);
+                    if (TKeys.Masked)
+                    {
+                        p0 &= Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
+                        p1 &= Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
+                        p2 &= Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
+                        p3 &= Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
+                        p4 &= Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
+                        p5 &= Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
+                        p6 &= Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                    }
                     V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
                     Unsafe.Add(ref si, 0) = p0 * inverse;
                     Unsafe.Add(ref si, 1) = p1 * inverse;
@@ -998,56 +1038,58 @@ namespace CrossAttention.Generated.Tier256
                     Unsafe.Add(ref si, 6) = p6 * inverse;
                 }
 
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns, loaded from the score
+                // buffer (a load, where a permute of the vector would take a shuffle). Accumulators start at −0, the identity of +,
+                // so one attended key reproduces its value row bit for bit.
                 for (int r = 0; r < 5; r++)
                 {
                     int i = first + r;
                     ref V si = ref Unsafe.Add(ref buffer, r * 7);
                     ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
                     ref float oi = ref Unsafe.Add(ref o, i * 64);
+                    ref float pi = ref Unsafe.As<V, float>(ref si);
                     {
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 0));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 8));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 16));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 24));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 32));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 40));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 48));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o1);
                         }
@@ -1057,45 +1099,45 @@ namespace CrossAttention.Generated.Tier256
                     {
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 1));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 9));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 17));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 25));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 33));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 41));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 49));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o1);
                         }
@@ -1105,45 +1147,45 @@ namespace CrossAttention.Generated.Tier256
                     {
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 2));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 10));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 18));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 26));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 34));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 42));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 50));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o1);
                         }
@@ -1153,45 +1195,45 @@ namespace CrossAttention.Generated.Tier256
                     {
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 3));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 11));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 19));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 27));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 35));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 43));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o1);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 51));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o1);
                         }
@@ -1599,8 +1641,10 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 32); <paramref name="w"/> at the item's [4, 5, 7] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the selects, masks and branches below.
             V scale = Vec.Create(0.25f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             ref V buffer = ref Unsafe.As<float, V>(ref scores);
@@ -1631,7 +1675,8 @@ namespace CrossAttention.Generated.Tier128
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 20), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 24), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 28), a3);
-                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3) * scale;
+                        Unsafe.Add(ref si, 0) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 32);
@@ -1650,7 +1695,8 @@ namespace CrossAttention.Generated.Tier128
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 52), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 60), a3);
-                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3) * scale;
+                        Unsafe.Add(ref si, 1) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 64);
@@ -1669,7 +1715,8 @@ namespace CrossAttention.Generated.Tier128
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 84), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 88), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 92), a3);
-                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3) * scale;
+                        Unsafe.Add(ref si, 2) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 96);
@@ -1688,7 +1735,8 @@ namespace CrossAttention.Generated.Tier128
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 116), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 120), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 124), a3);
-                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3) * scale;
+                        Unsafe.Add(ref si, 3) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 128);
@@ -1707,7 +1755,8 @@ namespace CrossAttention.Generated.Tier128
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 148), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 152), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 156), a3);
-                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3) * scale;
+                        Unsafe.Add(ref si, 4) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 160);
@@ -1726,7 +1775,8 @@ namespace CrossAttention.Generated.Tier128
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 180), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 184), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 188), a3);
-                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3) * scale;
+                        Unsafe.Add(ref si, 5) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 192);
@@ -1745,7 +1795,8 @@ namespace CrossAttention.Generated.Tier128
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 52), Vec.LoadUnsafe(ref k, 212), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 216), a3);
                         a3 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 220), a3);
-                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), P.Reduce(a0, a1, a2, a3) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, a3) * scale;
+                        Unsafe.Add(ref si, 6) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle(), s, negativeInfinity) : s;
                     }
                 }
 
@@ -1763,13 +1814,23 @@ namespace CrossAttention.Generated.Tier128
                     V s5 = Unsafe.Add(ref si, 5);
                     V s6 = Unsafe.Add(ref si, 6);
                     V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
-                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
-                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
-                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
-                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
-                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
-                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                    V p0 = P.Exp(s0 - max);
+                    V p1 = P.Exp(s1 - max);
+                    V p2 = P.Exp(s2 - max);
+                    V p3 = P.Exp(s3 - max);
+                    V p4 = P.Exp(s4 - max);
+                    V p5 = P.Exp(s5 - max);
+                    V p6 = P.Exp(s6 - max);
+                    if (TKeys.Masked)
+                    {
+                        p0 &= Vec.Create(Unsafe.Add(ref keepRow, 0)).AsSingle();
+                        p1 &= Vec.Create(Unsafe.Add(ref keepRow, 1)).AsSingle();
+                        p2 &= Vec.Create(Unsafe.Add(ref keepRow, 2)).AsSingle();
+                        p3 &= Vec.Create(Unsafe.Add(ref keepRow, 3)).AsSingle();
+                        p4 &= Vec.Create(Unsafe.Add(ref keepRow, 4)).AsSingle();
+                        p5 &= Vec.Create(Unsafe.Add(ref keepRow, 5)).AsSingle();
+                        p6 &= Vec.Create(Unsafe.Add(ref keepRow, 6)).AsSingle();
+                    }
                     V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
                     Unsafe.Add(ref si, 0) = p0 * inverse;
                     Unsafe.Add(ref si, 1) = p1 * inverse;
@@ -1780,70 +1841,72 @@ namespace CrossAttention.Generated.Tier128
                     Unsafe.Add(ref si, 6) = p6 * inverse;
                 }
 
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns, loaded from the score
+                // buffer (a load, where a permute of the vector would take a shuffle). Accumulators start at −0, the identity of +,
+                // so one attended key reproduces its value row bit for bit.
                 for (int r = 0; r < 5; r++)
                 {
                     int i = first + r;
                     ref V si = ref Unsafe.Add(ref buffer, r * 7);
                     ref int keepRow = ref Unsafe.Add(ref keep, i * 8);
                     ref float oi = ref Unsafe.Add(ref o, i * 64);
+                    ref float pi = ref Unsafe.As<V, float>(ref si);
                     {
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
                         V o2 = Vec.Create(-0f);
                         V o3 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 0));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 4));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 8));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 76), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 12));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 100), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 108), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 16));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 132), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 140), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 20));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 164), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 172), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 24));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 196), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o2);
@@ -1859,57 +1922,57 @@ namespace CrossAttention.Generated.Tier128
                         V o1 = Vec.Create(-0f);
                         V o2 = Vec.Create(-0f);
                         V o3 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 1));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 12), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 5));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 36), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 9));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 76), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 13));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 100), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 108), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 17));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 132), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 140), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 21));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 164), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 172), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 25));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 196), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o2);
@@ -1925,57 +1988,57 @@ namespace CrossAttention.Generated.Tier128
                         V o1 = Vec.Create(-0f);
                         V o2 = Vec.Create(-0f);
                         V o3 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 2));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 6));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 52), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 60), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 10));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 84), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 92), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 14));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 116), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 124), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 18));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 148), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 156), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 22));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 180), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 188), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 26));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 212), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o2);
@@ -1991,57 +2054,57 @@ namespace CrossAttention.Generated.Tier128
                         V o1 = Vec.Create(-0f);
                         V o2 = Vec.Create(-0f);
                         V o3 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keepRow, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 3));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 7));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 52), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 60), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 11));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 84), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 92), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 15));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 116), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 124), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 19));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 148), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 156), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 23));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 180), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o2);
                             o3 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 188), o3);
                         }
-                        if (Unsafe.Add(ref keepRow, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keepRow, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(3));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 27));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 212), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o2);

@@ -158,8 +158,9 @@ namespace CrossAttention.Generated.Tier512
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 512); <paramref name="w"/> at the head's [32, 256] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 12544, 32, 256, 512, 512, 64, 0.125f, false);
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
+            => P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 12544, 32, 256, 512, 512, 64, 0.125f, false);
     }
 }
 
@@ -214,8 +215,9 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 512); <paramref name="w"/> at the head's [32, 256] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 6400, 32, 256, 512, 512, 64, 0.125f, false);
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
+            => P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 6400, 32, 256, 512, 512, 64, 0.125f, false);
     }
 }
 
@@ -270,7 +272,8 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 512); <paramref name="w"/> at the head's [32, 256] weights.
         /// <paramref name="keep"/>: −1 for keys attended, 0 for masked keys; <paramref name="scores"/>: the kernel's scratch.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores) =>
-            P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 3328, 32, 256, 512, 512, 64, 0.125f, false);
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
+            => P.AttendQueryLanes(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores, 3328, 32, 256, 512, 512, 64, 0.125f, false);
     }
 }

@@ -163,8 +163,10 @@ namespace CrossAttention.Generated.Tier256
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 72); <paramref name="w"/> at the item's [3, 5, 7] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the selects, masks and branches below.
             V scale = Vec.Create(0.20412415f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             ref V buffer = ref Unsafe.As<float, V>(ref scores);
@@ -187,7 +189,8 @@ namespace CrossAttention.Generated.Tier256
                         V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 48);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 56), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 64), a2);
-                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 0) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 72);
@@ -199,7 +202,8 @@ namespace CrossAttention.Generated.Tier256
                         V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 120);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 128), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 136), a2);
-                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 1) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 144);
@@ -211,7 +215,8 @@ namespace CrossAttention.Generated.Tier256
                         V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 192);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 200), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 208), a2);
-                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 2) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 216);
@@ -223,7 +228,8 @@ namespace CrossAttention.Generated.Tier256
                         V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 264);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 272), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 280), a2);
-                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 3) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 288);
@@ -235,7 +241,8 @@ namespace CrossAttention.Generated.Tier256
                         V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 336);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 344), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 352), a2);
-                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 4) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 360);
@@ -247,7 +254,8 @@ namespace CrossAttention.Generated.Tier256
                         V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 408);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 416), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 424), a2);
-                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 5) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 432);
@@ -259,7 +267,8 @@ namespace CrossAttention.Generated.Tier256
                         V a2 = Vec.LoadUnsafe(ref qi, 48) * Vec.LoadUnsafe(ref k, 480);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 56), Vec.LoadUnsafe(ref k, 488), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 496), a2);
-                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero, V.Zero, V.Zero, V.Zero, V.Zero) * scale;
+                        Unsafe.Add(ref si, 6) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle(), s, negativeInfinity) : s;
                     }
                 }
 
@@ -276,13 +285,23 @@ namespace CrossAttention.Generated.Tier256
                     V s5 = Unsafe.Add(ref si, 5);
                     V s6 = Unsafe.Add(ref si, 6);
                     V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
-                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
-                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
-                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
+                    V p0 = P.Exp(s0 - max);
+                    V p1 = P.Exp(s1 - max);
+                    V p2 = P.Exp(s2 - max);
+                    V p3 = P.Exp(s3 - max);
+                    V p4 = P.Exp(s4 - max);
+                    V p5 = P.Exp(s5 - max);
+                    V p6 = P.Exp(s6 - max);
+                    if (TKeys.Masked)
+                    {
+                        p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                        p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                        p3 &= Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
+                        p4 &= Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
+                        p5 &= Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
+                        p6 &= Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
+                    }
                     V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
                     Unsafe.Add(ref si, 0) = p0 * inverse;
                     Unsafe.Add(ref si, 1) = p1 * inverse;
@@ -293,62 +312,64 @@ namespace CrossAttention.Generated.Tier256
                     Unsafe.Add(ref si, 6) = p6 * inverse;
                 }
 
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns, loaded from the score
+                // buffer (a load, where a permute of the vector would take a shuffle). Accumulators start at −0, the identity of +,
+                // so one attended key reproduces its value row bit for bit.
                 for (int r = 0; r < 5; r++)
                 {
                     int i = first + r;
                     ref V si = ref Unsafe.Add(ref buffer, r * 7);
                     ref float oi = ref Unsafe.Add(ref o, i * 72);
+                    ref float pi = ref Unsafe.As<V, float>(ref si);
                     {
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
                         V o2 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 0));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o2);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 8));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o2);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 16));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o2);
                         }
-                        if (Unsafe.Add(ref keep, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 24));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 224), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 232), o2);
                         }
-                        if (Unsafe.Add(ref keep, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 32));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 288), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 296), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 304), o2);
                         }
-                        if (Unsafe.Add(ref keep, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 40));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 360), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 368), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 376), o2);
                         }
-                        if (Unsafe.Add(ref keep, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 48));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 432), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 440), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 448), o2);
@@ -361,51 +382,51 @@ namespace CrossAttention.Generated.Tier256
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
                         V o2 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 1));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o2);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 9));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o2);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 17));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o2);
                         }
-                        if (Unsafe.Add(ref keep, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 25));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 240), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 248), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 256), o2);
                         }
-                        if (Unsafe.Add(ref keep, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 33));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 312), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 320), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 328), o2);
                         }
-                        if (Unsafe.Add(ref keep, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 41));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 384), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 392), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 400), o2);
                         }
-                        if (Unsafe.Add(ref keep, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 49));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 456), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 464), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 472), o2);
@@ -418,51 +439,51 @@ namespace CrossAttention.Generated.Tier256
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
                         V o2 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 2));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o2);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 10));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o2);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 18));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o2);
                         }
-                        if (Unsafe.Add(ref keep, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 26));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 264), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 272), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 280), o2);
                         }
-                        if (Unsafe.Add(ref keep, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 34));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 336), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 344), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 352), o2);
                         }
-                        if (Unsafe.Add(ref keep, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 42));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 408), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 416), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 424), o2);
                         }
-                        if (Unsafe.Add(ref keep, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 50));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 480), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 488), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 496), o2);
@@ -929,8 +950,10 @@ namespace CrossAttention.Generated.Tier128
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 72); <paramref name="w"/> at the item's [3, 5, 7] weights;
         /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys; <paramref name="scores"/>: a block's [5, 7] score vectors.
         /// </summary>
-        public static void AttendItem(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+        public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
+            where TKeys : struct, IKeySelection
         {
+            // TKeys.Masked is a constant to the JIT: a call without a key mask compiles without the selects, masks and branches below.
             V scale = Vec.Create(0.20412415f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             ref V buffer = ref Unsafe.As<float, V>(ref scores);
@@ -962,7 +985,8 @@ namespace CrossAttention.Generated.Tier128
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 60), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 64), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 68), a2);
-                        Unsafe.Add(ref si, 0) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero) * scale;
+                        Unsafe.Add(ref si, 0) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 72);
@@ -983,7 +1007,8 @@ namespace CrossAttention.Generated.Tier128
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 132), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 136), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 140), a2);
-                        Unsafe.Add(ref si, 1) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero) * scale;
+                        Unsafe.Add(ref si, 1) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 144);
@@ -1004,7 +1029,8 @@ namespace CrossAttention.Generated.Tier128
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 204), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 208), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 212), a2);
-                        Unsafe.Add(ref si, 2) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero) * scale;
+                        Unsafe.Add(ref si, 2) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 216);
@@ -1025,7 +1051,8 @@ namespace CrossAttention.Generated.Tier128
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 276), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 280), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 284), a2);
-                        Unsafe.Add(ref si, 3) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero) * scale;
+                        Unsafe.Add(ref si, 3) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 288);
@@ -1046,7 +1073,8 @@ namespace CrossAttention.Generated.Tier128
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 348), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 352), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 356), a2);
-                        Unsafe.Add(ref si, 4) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero) * scale;
+                        Unsafe.Add(ref si, 4) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 360);
@@ -1067,7 +1095,8 @@ namespace CrossAttention.Generated.Tier128
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 420), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 424), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 428), a2);
-                        Unsafe.Add(ref si, 5) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero) * scale;
+                        Unsafe.Add(ref si, 5) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle(), s, negativeInfinity) : s;
                     }
                     {
                         V a0 = Vec.LoadUnsafe(ref qi, 0) * Vec.LoadUnsafe(ref k, 432);
@@ -1088,7 +1117,8 @@ namespace CrossAttention.Generated.Tier128
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 60), Vec.LoadUnsafe(ref k, 492), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 64), Vec.LoadUnsafe(ref k, 496), a2);
                         a2 = Vec.FusedMultiplyAdd(Vec.LoadUnsafe(ref qi, 68), Vec.LoadUnsafe(ref k, 500), a2);
-                        Unsafe.Add(ref si, 6) = Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle(), P.Reduce(a0, a1, a2, V.Zero) * scale, negativeInfinity);
+                        V s = P.Reduce(a0, a1, a2, V.Zero) * scale;
+                        Unsafe.Add(ref si, 6) = TKeys.Masked ? Vec.ConditionalSelect(Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle(), s, negativeInfinity) : s;
                     }
                 }
 
@@ -1105,13 +1135,23 @@ namespace CrossAttention.Generated.Tier128
                     V s5 = Unsafe.Add(ref si, 5);
                     V s6 = Unsafe.Add(ref si, 6);
                     V max = Vec.MaxNative(Vec.MaxNative(Vec.MaxNative(s0, s1), Vec.MaxNative(s2, s3)), Vec.MaxNative(Vec.MaxNative(s4, s5), s6));
-                    V p0 = P.Exp(s0 - max) & Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
-                    V p1 = P.Exp(s1 - max) & Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
-                    V p2 = P.Exp(s2 - max) & Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
-                    V p3 = P.Exp(s3 - max) & Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
-                    V p4 = P.Exp(s4 - max) & Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
-                    V p5 = P.Exp(s5 - max) & Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
-                    V p6 = P.Exp(s6 - max) & Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
+                    V p0 = P.Exp(s0 - max);
+                    V p1 = P.Exp(s1 - max);
+                    V p2 = P.Exp(s2 - max);
+                    V p3 = P.Exp(s3 - max);
+                    V p4 = P.Exp(s4 - max);
+                    V p5 = P.Exp(s5 - max);
+                    V p6 = P.Exp(s6 - max);
+                    if (TKeys.Masked)
+                    {
+                        p0 &= Vec.Create(Unsafe.Add(ref keep, 0)).AsSingle();
+                        p1 &= Vec.Create(Unsafe.Add(ref keep, 1)).AsSingle();
+                        p2 &= Vec.Create(Unsafe.Add(ref keep, 2)).AsSingle();
+                        p3 &= Vec.Create(Unsafe.Add(ref keep, 3)).AsSingle();
+                        p4 &= Vec.Create(Unsafe.Add(ref keep, 4)).AsSingle();
+                        p5 &= Vec.Create(Unsafe.Add(ref keep, 5)).AsSingle();
+                        p6 &= Vec.Create(Unsafe.Add(ref keep, 6)).AsSingle();
+                    }
                     V inverse = Vec.Create(1f) / (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + p6));
                     Unsafe.Add(ref si, 0) = p0 * inverse;
                     Unsafe.Add(ref si, 1) = p1 * inverse;
@@ -1122,13 +1162,15 @@ namespace CrossAttention.Generated.Tier128
                     Unsafe.Add(ref si, 6) = p6 * inverse;
                 }
 
-                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns. Accumulators start
-                // at −0, the identity of +, so one attended key reproduces its value row bit for bit.
+                // Weighted sum of value rows, per head: lane h of p_j broadcast over the head's columns, loaded from the score
+                // buffer (a load, where a permute of the vector would take a shuffle). Accumulators start at −0, the identity of +,
+                // so one attended key reproduces its value row bit for bit.
                 for (int r = 0; r < 5; r++)
                 {
                     int i = first + r;
                     ref V si = ref Unsafe.Add(ref buffer, r * 7);
                     ref float oi = ref Unsafe.Add(ref o, i * 72);
+                    ref float pi = ref Unsafe.As<V, float>(ref si);
                     {
                         V o0 = Vec.Create(-0f);
                         V o1 = Vec.Create(-0f);
@@ -1136,9 +1178,9 @@ namespace CrossAttention.Generated.Tier128
                         V o3 = Vec.Create(-0f);
                         V o4 = Vec.Create(-0f);
                         V o5 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 0));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 0), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 4), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 8), o2);
@@ -1146,9 +1188,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 16), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 20), o5);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 4));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 72), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 76), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 80), o2);
@@ -1156,9 +1198,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 88), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 92), o5);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 8));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 144), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 148), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 152), o2);
@@ -1166,9 +1208,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 160), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 164), o5);
                         }
-                        if (Unsafe.Add(ref keep, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 12));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 216), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 220), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 224), o2);
@@ -1176,9 +1218,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 232), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 236), o5);
                         }
-                        if (Unsafe.Add(ref keep, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 16));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 288), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 292), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 296), o2);
@@ -1186,9 +1228,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 304), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 308), o5);
                         }
-                        if (Unsafe.Add(ref keep, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 20));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 360), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 364), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 368), o2);
@@ -1196,9 +1238,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 376), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 380), o5);
                         }
-                        if (Unsafe.Add(ref keep, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(0));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 24));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 432), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 436), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 440), o2);
@@ -1220,9 +1262,9 @@ namespace CrossAttention.Generated.Tier128
                         V o3 = Vec.Create(-0f);
                         V o4 = Vec.Create(-0f);
                         V o5 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 1));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 24), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 28), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 32), o2);
@@ -1230,9 +1272,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 40), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 44), o5);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 5));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 96), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 100), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 104), o2);
@@ -1240,9 +1282,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 112), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 116), o5);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 9));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 168), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 172), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 176), o2);
@@ -1250,9 +1292,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 184), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 188), o5);
                         }
-                        if (Unsafe.Add(ref keep, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 13));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 240), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 244), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 248), o2);
@@ -1260,9 +1302,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 256), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 260), o5);
                         }
-                        if (Unsafe.Add(ref keep, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 17));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 312), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 316), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 320), o2);
@@ -1270,9 +1312,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 328), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 332), o5);
                         }
-                        if (Unsafe.Add(ref keep, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 21));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 384), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 388), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 392), o2);
@@ -1280,9 +1322,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 400), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 404), o5);
                         }
-                        if (Unsafe.Add(ref keep, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(1));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 25));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 456), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 460), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 464), o2);
@@ -1304,9 +1346,9 @@ namespace CrossAttention.Generated.Tier128
                         V o3 = Vec.Create(-0f);
                         V o4 = Vec.Create(-0f);
                         V o5 = Vec.Create(-0f);
-                        if (Unsafe.Add(ref keep, 0) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 0) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 0), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 2));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 48), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 52), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 56), o2);
@@ -1314,9 +1356,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 64), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 68), o5);
                         }
-                        if (Unsafe.Add(ref keep, 1) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 1) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 1), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 6));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 120), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 124), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 128), o2);
@@ -1324,9 +1366,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 136), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 140), o5);
                         }
-                        if (Unsafe.Add(ref keep, 2) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 2) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 2), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 10));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 192), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 196), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 200), o2);
@@ -1334,9 +1376,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 208), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 212), o5);
                         }
-                        if (Unsafe.Add(ref keep, 3) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 3) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 3), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 14));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 264), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 268), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 272), o2);
@@ -1344,9 +1386,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 280), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 284), o5);
                         }
-                        if (Unsafe.Add(ref keep, 4) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 4) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 4), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 18));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 336), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 340), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 344), o2);
@@ -1354,9 +1396,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 352), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 356), o5);
                         }
-                        if (Unsafe.Add(ref keep, 5) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 5) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 5), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 22));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 408), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 412), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 416), o2);
@@ -1364,9 +1406,9 @@ namespace CrossAttention.Generated.Tier128
                             o4 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 424), o4);
                             o5 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 428), o5);
                         }
-                        if (Unsafe.Add(ref keep, 6) != 0)
+                        if (!TKeys.Masked || Unsafe.Add(ref keep, 6) != 0)
                         {
-                            V p = Vec.Shuffle(Unsafe.Add(ref si, 6), Vec.Create(2));
+                            V p = Vec.Create(Unsafe.Add(ref pi, 26));
                             o0 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 480), o0);
                             o1 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 484), o1);
                             o2 = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref v, 488), o2);
