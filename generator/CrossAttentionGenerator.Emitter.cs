@@ -162,8 +162,8 @@ public sealed partial class CrossAttentionGenerator
                 return new[]
                 {
                     $"{title}: the query row of all {spec.Heads} heads at once, key and value rows read in memory order;",
-                    $"      scores: {lanes / plan.KeyRowsHeads} key row(s) at a time, one dot product per head and row ({head.FullChunks} vector(s) of {lanes}), one reduction",
-                    $"      for them, {plan.KeyRowsHeads} floats a key row;",
+                    $"      scores: {KeyRowsBlockRows(plan)} key rows and {KeyRowsBlockHeads} heads at a time, one dot product per head and row ({head.FullChunks} vector(s) of {lanes}),",
+                    $"      one reduction for them, {plan.KeyRowsHeads} floats a key row;",
                     $"      softmax over the flat score buffer, every head at once; weighted sum {perPass} head(s) a pass over the value rows;",
                     $"      projections: {projections};",
                     $"      about {plan.EstimatedStatements} statements in the attention method, far inside the JIT's optimization limits.",

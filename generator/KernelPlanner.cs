@@ -172,10 +172,11 @@ internal static class KernelPlanner
 
         if (keyRows)
         {
-            // Per block of key rows (one reduction's worth, twice: the loop and its tail) a query load per head vector and
-            // an FMA per row; per head a broadcast and its FMAs in the weighted sum; the softmax loops are short.
-            long rowsPerReduction = lanes / KeyRowsHeads(spec.Heads);
-            estimate = (int)((2L * spec.Heads * chunks * (rowsPerReduction + 1)) + (spec.Heads * (chunks + 2L)) + 60);
+            // Per block of key rows (one reduction's worth per pair of heads, twice: the loop and its tail) a query load per
+            // head vector and an FMA per row, a store per row and pair; per head a broadcast and its FMAs in the weighted
+            // sum; the softmax loops are short.
+            long rowsPerReduction = lanes / 2;
+            estimate = (int)((2L * spec.Heads * ((chunks * (rowsPerReduction + 1)) + rowsPerReduction)) + (spec.Heads * (chunks + 2L)) + 60);
             info = string.Format(CultureInfo.InvariantCulture,
                 "the query row of all {0} heads at once; the {1} in loops, key and value rows read in order",
                 spec.Heads, Count(spec.Lkv, "key"));

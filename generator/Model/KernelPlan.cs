@@ -177,8 +177,8 @@ internal sealed record KernelPlan(
     public int HeadsInLanesBlockRows => System.Math.Min(Spec.Lq, KernelPlanner.HeadsInLanesBlockRows);
 
     /// <summary>With <see cref="KeyRows"/>, the score buffer's floats per key row: the heads rounded up to a power of two
-    /// of at least 4, which divides the lanes, so one reduction of L accumulators scores L / <c>KeyRowsHeads</c> rows and
-    /// lane t of every vector of the flat buffer is head t mod <c>KeyRowsHeads</c>.</summary>
+    /// of at least 4, which divides the lanes, so lane t of every vector of the flat buffer is head t mod
+    /// <c>KeyRowsHeads</c> (the scores go in by pairs of heads: one reduction scores L / 2 rows of a pair).</summary>
     public int KeyRowsHeads => KernelPlanner.KeyRowsHeads(Spec.Heads);
 
     /// <summary>With <see cref="KeyRows"/>, the floats of scores: Lkv rows of <see cref="KeyRowsHeads"/>, rounded up to

@@ -63,8 +63,10 @@ namespace CrossAttention.Gen.Tests.Kernels
 
     // A decoder step over the key rows in memory order, every head at once (key rows, on the 512- and 256-bit tiers):
     // 6 heads in 8 floats a key row over 37 rows (the score buffer's last vector half past them), grouped heads,
-    // causal, 16 heads filling a 512-bit vector (in lanes of their own code on 256 bits), and Whisper-tiny's step.
+    // causal, 16 heads filling a 512-bit vector (in lanes of their own code on 256 bits), and Whisper-tiny's step; 5 heads
+    // (an odd count: the last pair of scores is one head and a padding slot) over 19 rows (a tail of 3 rows on each tier).
     [CrossAttention(lq: 1, lkv: 37, d: 192, heads: 6)] public static partial class KeyRowsPadded;
+    [CrossAttention(lq: 1, lkv: 19, d: 160, heads: 5)] public static partial class KeyRowsOddHeads;
     [CrossAttention(lq: 1, lkv: 40, d: 256, heads: 8, KvHeads = 2)] public static partial class KeyRowsGrouped;
     [CrossAttention(lq: 1, lkv: 20, d: 64, heads: 4, Causal = true)] public static partial class KeyRowsCausal;
     [CrossAttention(lq: 1, lkv: 16, d: 256, heads: 16)] public static partial class KeyRowsSixteenHeads;
@@ -142,6 +144,7 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(QueryLanesCausal)] = new StaticKernel<QueryLanesCausal.Kernel>(),
             [nameof(StepCausal)] = new StaticKernel<StepCausal.Kernel>(),
             [nameof(KeyRowsPadded)] = new StaticKernel<KeyRowsPadded.Kernel>(),
+            [nameof(KeyRowsOddHeads)] = new StaticKernel<KeyRowsOddHeads.Kernel>(),
             [nameof(KeyRowsGrouped)] = new StaticKernel<KeyRowsGrouped.Kernel>(),
             [nameof(KeyRowsCausal)] = new StaticKernel<KeyRowsCausal.Kernel>(),
             [nameof(KeyRowsSixteenHeads)] = new StaticKernel<KeyRowsSixteenHeads.Kernel>(),
