@@ -54,7 +54,9 @@ public sealed partial class CrossAttentionGenerator
                 w.Line("// " + line);
             }
 
-            w.Line($"/// <summary>The {tier.Vector} code behind {spec.Hierarchy.DisplayName}: {ShapeText(spec)}.</summary>");
+            w.Line(plan.Attention is null
+                ? $"/// <summary>The {tier.Vector} code behind {spec.Hierarchy.DisplayName}: {ShapeText(spec)}.</summary>"
+                : $"/// <summary>The {tier.Vector} projections behind {spec.Hierarchy.DisplayName}, with the {plan.Attention.Tier.Vector} code's attention: {ShapeText(spec)}.</summary>");
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"{ToolName}\", \"{ToolVersion}\")]");
             w.Open($"file readonly struct {codeStruct} : global::CrossAttention.Kernels.IGeneratedKernel");
             w.Line("/// <summary>The shape as the attribute gives it.</summary>");
@@ -66,6 +68,14 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"/// <summary>True where the CPU accelerates {tier.Vector} code.</summary>");
             w.Line("public static bool IsSupported => P.IsSupported;");
             w.Line();
+            if (plan.Attention is { } attention)
+            {
+                EmitBorrowedAttention(w, plan, TierStruct(attention, codeStruct));
+                w.Close();
+                w.Close();
+                return;
+            }
+
             w.Line(plan.HeadsInLanes ? "/// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>"
                 : plan.KeyRows ? "/// <summary>An item is a batch item: every head at once, key rows read in order.</summary>"
                 : plan.PairHeads ? $"/// <summary>An item is {(plan.PairedHeads == 2 ? "two query heads" : $"the {plan.PairedHeads} query heads")} of one batch item sharing a key/value head.</summary>"
@@ -78,11 +88,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line("/// <summary>Score-buffer rows an item uses.</summary>");
             w.Line($"public static int ScoreRows => {Int(plan.ScoreRows)};");
             w.Line();
-            EmitProjectionEntry(w, "ProjectQueries", plan.QueryProjection, $"D = {Int(spec.D)} to D columns (the query and output projections)");
-            w.Line();
-            EmitKeyValueProjection(w, plan.ContextProjection, spec.KvWidth == spec.D
-                ? $"KvDim = {Int(spec.ResolvedKvDim)} to D = {Int(spec.D)} columns"
-                : $"KvDim = {Int(spec.ResolvedKvDim)} to KvHeads · dh = {Int(spec.KvWidth)} columns");
+            EmitProjectionEntries(w, plan);
             w.Line();
             cancellationToken.ThrowIfCancellationRequested();
             if (plan.HeadsInLanes)
@@ -102,14 +108,54 @@ public sealed partial class CrossAttentionGenerator
                 EmitHeadKernel(w, plan, cancellationToken);
             }
 
+            EmitLinears(w, plan);
+            w.Close();
+            w.Close();
+        }
+
+        /// <summary>
+        /// A tier holding the projections alone (<see cref="KernelPlan.Attention"/>): its projections in its own width,
+        /// its attention and the sizes of its items and score buffers the narrower tier's, by calls the JIT inlines.
+        /// </summary>
+        private static void EmitBorrowedAttention(IndentedWriter w, KernelPlan plan, string attention)
+        {
+            string narrower = plan.Attention!.Tier.Vector;
+            w.Line($"/// <summary>The {narrower} code's: an item of its attention.</summary>");
+            w.Line($"public static int HeadsPerItem => {attention}.HeadsPerItem;");
+            w.Line();
+            w.Line($"/// <summary>The {narrower} code's score buffer.</summary>");
+            w.Line($"public static int ScoreBufferLength => {attention}.ScoreBufferLength;");
+            w.Line();
+            w.Line($"/// <summary>The {narrower} code's score-buffer rows.</summary>");
+            w.Line($"public static int ScoreRows => {attention}.ScoreRows;");
+            w.Line();
+            EmitProjectionEntries(w, plan);
+            w.Line();
+            w.Line($"/// <summary>The attention of one item: the {narrower} code's (see the class summary).</summary>");
+            EmitAttendItemSignature(w);
+            w.Line($"    => {attention}.AttendItem<TKeys>(ref q, ref k, ref v, ref o, ref w, writeWeights, ref keep, ref scores);");
+            EmitLinears(w, plan);
+        }
+
+        /// <summary>The tier's projection entries (<c>ProjectQueries</c>, <c>ProjectKeysAndValues</c>).</summary>
+        private static void EmitProjectionEntries(IndentedWriter w, KernelPlan plan)
+        {
+            KernelSpec spec = plan.Spec;
+            EmitProjectionEntry(w, "ProjectQueries", plan.QueryProjection, $"D = {Int(spec.D)} to D columns (the query and output projections)");
+            w.Line();
+            EmitKeyValueProjection(w, plan.ContextProjection, spec.KvWidth == spec.D
+                ? $"KvDim = {Int(spec.ResolvedKvDim)} to D = {Int(spec.D)} columns"
+                : $"KvDim = {Int(spec.ResolvedKvDim)} to KvHeads · dh = {Int(spec.KvWidth)} columns");
+        }
+
+        /// <summary>The projections this shape's file holds (the others call the runtime's kernel of the tier).</summary>
+        private static void EmitLinears(IndentedWriter w, KernelPlan plan)
+        {
             foreach (LinearPlan linear in plan.Projections.Where(p => p.Generated))
             {
                 w.Line();
                 EmitLinear(w, linear);
             }
-
-            w.Close();
-            w.Close();
         }
 
         /// <summary>One head of one batch item by the runtime's query-lanes kernel of the tier, with this shape's sizes.</summary>

@@ -43,7 +43,7 @@ public sealed partial class CrossAttentionGenerator
         private static void EmitLinear(IndentedWriter w, LinearPlan plan)
         {
             string name = plan.MethodName;
-            const int block = LinearPlan.RowBlock;
+            int block = plan.RowBlock;
             w.Open($"private static void Project{name}(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)");
             w.Open($"if (KernelParallel.ShouldSplit((rows + {block - 1}) / {block}, 2L * rows * {plan.Inputs * plan.Outputs}))");
             w.Line($"KernelParallel.For<{name}Work>((rows + {block - 1}) / {block}, x, w, b, y, default, default, rows);");
@@ -62,9 +62,9 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
             w.Line();
             w.Line("/// <summary>");
-            w.Line($"/// y[rows, {plan.Outputs}] = x[rows, {plan.Inputs}] · W[{plan.Outputs}, {plan.Inputs}]ᵀ + b: blocks of {LinearPlan.RowBlock} rows × {LinearPlan.OutputBlock} outputs");
-            w.Line($"/// (then a block of 2 rows, or of 1 row × {plan.SingleRowOutputBlock} outputs, for the rows left over), one accumulator per (row, output)");
-            w.Line("/// over the inputs, reduced once.");
+            w.Line($"/// y[rows, {plan.Outputs}] = x[rows, {plan.Inputs}] · W[{plan.Outputs}, {plan.Inputs}]ᵀ + b: blocks of {plan.RowBlock} rows × {LinearPlan.OutputBlock} outputs");
+            w.Line($"/// (then a block of 2 rows × {plan.PairOutputBlock} outputs and one of 1 row × {plan.SingleRowOutputBlock} for the rows left over), one accumulator per");
+            w.Line("/// (row, output) over the inputs, reduced once.");
             w.Line("/// </summary>");
             w.Open($"private static void {plan.MethodName}(ref float x, int rows, ref float w, ref float b, ref float y)");
             if (plan.TailLanes != 0 && plan.FullChunks > 0)
@@ -73,11 +73,17 @@ public sealed partial class CrossAttentionGenerator
             }
 
             w.Line("int r = 0;");
-            w.Open($"for (; r + {LinearPlan.RowBlock - 1} < rows; r += {LinearPlan.RowBlock})");
-            EmitLinearRows(w, plan, LinearPlan.RowBlock, LinearPlan.OutputBlock);
+            w.Open($"for (; r + {plan.RowBlock - 1} < rows; r += {plan.RowBlock})");
+            EmitLinearRows(w, plan, plan.RowBlock, LinearPlan.OutputBlock);
             w.Close();
             w.Line();
-            w.Open("for (; r < rows; r++)");
+            // At most RowBlock - 1 ≤ 3 rows are left: a pair, then a single row.
+            w.Open("if (r + 1 < rows)");
+            EmitLinearRows(w, plan, 2, plan.PairOutputBlock);
+            w.Line("r += 2;");
+            w.Close();
+            w.Line();
+            w.Open("if (r < rows)");
             EmitLinearRows(w, plan, 1, plan.SingleRowOutputBlock);
             w.Close();
             w.Close();
@@ -138,10 +144,11 @@ public sealed partial class CrossAttentionGenerator
                 EmitLinearChunk(w, plan, rows, outputs, chunk);
             }
 
-            // A block as wide as a vector reduces to one vector of sums; a block of 4 outputs, to a Vector128.
-            bool full = width == plan.Lanes;
-            string reduce = full ? "P.Reduce" : "P.Reduce4";
-            string vector = full ? "Vec" : "Vector128";
+            // A block as wide as a vector reduces to one vector of sums; a block of 4 outputs, to a Vector128; of 8 (of
+            // 16 lanes), to a Vector256.
+            (string reduce, string vector, string type) = width == plan.Lanes ? ("P.Reduce", "Vec", "V")
+                : width == 4 ? ("P.Reduce4", "Vector128", "Vector128<float>")
+                : ("P.Reduce8", "Vector256", "Vector256<float>");
             for (int r = 0; r < rows; r++)
             {
                 string sums = $"{reduce}({ReduceArguments($"a{r}_", outputs, width)})";
@@ -153,7 +160,7 @@ public sealed partial class CrossAttentionGenerator
                 else
                 {
                     w.Open();
-                    w.Line($"{(full ? "V" : "Vector128<float>")} sums = {sums};");
+                    w.Line($"{type} sums = {sums};");
                     for (int t = 0; t < outputs; t++)
                     {
                         w.Line($"Unsafe.Add(ref {row}, {offset} + {t}) = sums.GetElement({t}) + Unsafe.Add(ref b, {offset} + {t});");

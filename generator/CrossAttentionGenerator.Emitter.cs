@@ -119,9 +119,11 @@ public sealed partial class CrossAttentionGenerator
             {
                 KernelPlan runs = shape.For(width);
                 string cpus = width.Bits switch { 512 => "AVX-512 CPUs", 256 => "AVX2 CPUs", _ => "ARM64 CPUs" };
-                return runs.Tier == width
-                    ? $"{width.Vector} for {cpus}"
-                    : $"{cpus} run the {runs.Tier.Vector} code (a head of {shape.Spec.HeadSize} columns fills no {width.Lanes}-lane vector)";
+                return runs.Tier != width
+                    ? $"{cpus} run the {runs.Tier.Vector} code (neither the attention nor the projections fill {width.Lanes}-lane vectors)"
+                    : runs.Attention is { } attention
+                    ? $"{width.Vector} projections for {cpus}, with the {attention.Tier.Vector} attention"
+                    : $"{width.Vector} for {cpus}";
             })) + ".";
             yield return shape.Info is null ? "Fully unrolled." : "Partly unrolled (CXA0100): " + shape.Info + ".";
         }
@@ -140,9 +142,19 @@ public sealed partial class CrossAttentionGenerator
                      (head.LoopedGroups > 0 ? $", walked in a loop over {head.LoopedGroups} groups of {head.LoopedGroupColumns} columns" : ", unrolled"),
             };
             string projections = string.Join("; ", plan.Projections.Select(p => p.Generated
-                ? $"{p.Inputs} → {p.Outputs} in blocks of {LinearPlan.RowBlock} rows × {LinearPlan.OutputBlock} outputs ({p.SingleRowOutputBlock} for a single row), inputs unrolled"
+                ? $"{p.Inputs} → {p.Outputs} in blocks of {p.RowBlock} rows × {LinearPlan.OutputBlock} outputs (2 rows × {p.PairOutputBlock}, 1 row × {p.SingleRowOutputBlock} for the rows left over), inputs unrolled"
                 : $"{p.Inputs} → {p.Outputs} by the runtime's {plan.Tier.Vector} kernel (inputs in a loop)"));
-            string title = $"{plan.Tier.Vector} ({lanes} lanes, {plan.Tier.Registers} registers)";
+            string title = $"{plan.Tier.Vector} ({plan.Tier.Lanes} lanes, {plan.Tier.Registers} registers)";
+            if (plan.Attention is { } attention)
+            {
+                return new[]
+                {
+                    $"{title}: the projections alone — {(spec.HeadSize < plan.Tier.Lanes ? $"a head of {spec.HeadSize} columns fills" : $"{KernelPlanner.Count(spec.Lkv, "key")} fill")} no {plan.Tier.Lanes}-lane vector of the attention,",
+                    $"      which is the {attention.Tier.Vector} code's, called from here;",
+                    $"      projections: {projections}.",
+                };
+            }
+
             if (plan.HeadsInLanes)
             {
                 return new[]

@@ -55,18 +55,30 @@ internal static class KernelPlanner
     /// <summary>
     /// The plans of a shape that passed <see cref="ShapeRules.Validate"/> and <see cref="CheckGeneratable"/>: one per
     /// tier the shape fills (<see cref="FillsLanes"/>), widest first, and the <c>Vector128</c> tier always. A wider tier
-    /// the shape does not fill is not planned: its code would be the narrower tier's, which CPUs of that width then run.
+    /// whose vectors the attention does not fill but the projections do (<see cref="ProjectionsFillLanes"/>) is planned
+    /// for its projections alone: its attention is the next narrower tier's code, called from it (latent, a head of 8
+    /// columns under AVX-512: the projections at 512 bits took 0.55–0.7 of the time of 256-bit ones, Zen 5). A wider
+    /// tier that neither fills is not planned: CPUs of that width run the narrower tier.
     /// </summary>
     public static ShapePlan Plan(KernelSpec spec)
     {
-        var tiers = ImmutableArray.CreateBuilder<KernelPlan>();
-        foreach (VectorTier tier in VectorTier.All)
+        // Narrowest first, so a tier that borrows its attention finds the tier it borrows from already planned.
+        var narrowestFirst = new System.Collections.Generic.List<KernelPlan>();
+        KernelPlan? attention = null;
+        foreach (VectorTier tier in VectorTier.All.Reverse())
         {
             if (tier == VectorTier.V128 || FillsLanes(spec, tier.Lanes))
             {
-                tiers.Add(PlanTier(spec, tier));
+                attention = PlanTier(spec, tier);
+                narrowestFirst.Add(attention);
+            }
+            else if (attention is not null && ProjectionsFillLanes(spec, tier.Lanes))
+            {
+                narrowestFirst.Add(attention with { Tier = tier, Projections = PlanProjections(spec, tier.Lanes), Attention = attention });
             }
         }
+
+        var tiers = ImmutableArray.CreateRange(Enumerable.Reverse(narrowestFirst));
 
         // Tiers usually agree on what is unrolled (it depends little on the width); where they do not, each says its own.
         var infos = tiers.Where(t => t.Info is not null).Select(t => t.Info!).Distinct().ToList();
@@ -76,8 +88,15 @@ internal static class KernelPlanner
             1 when tiers.All(t => t.Info is not null) => infos[0],
             _ => string.Join(" | ", tiers.Select(t => $"{t.Tier.Vector}: {t.Info ?? "fully unrolled"}")),
         };
-        return new ShapePlan(spec, new EquatableArray<KernelPlan>(tiers.ToImmutable()), info);
+        return new ShapePlan(spec, new EquatableArray<KernelPlan>(tiers), info);
     }
+
+    /// <summary>
+    /// True when both projections' inputs (D and KvDim) are at least one vector of <paramref name="lanes"/>: a tier of
+    /// that width is worth planning for its projections even where the attention cannot fill its vectors.
+    /// </summary>
+    public static bool ProjectionsFillLanes(KernelSpec spec, int lanes) =>
+        spec.D >= lanes && spec.ResolvedKvDim >= lanes;
 
     /// <summary>
     /// True when vectors of <paramref name="lanes"/> are full enough for the tier to be worth its own code: a head at
@@ -142,10 +161,6 @@ internal static class KernelPlanner
                     : $"the head dimension ({dh}) in a loop over groups of {HeadTraversal.ChunksPerLoopedGroup} vectors, each unrolled");
         }
 
-        // Q and O map D to D; K and V map KvDim to KvHeads · dh (D unless grouped), the same projection when both are D.
-        var projections = spec.ResolvedKvDim == spec.D && spec.KvWidth == spec.D
-            ? ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes))
-            : ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes), PlanLinear(spec.ResolvedKvDim, spec.KvWidth, lanes));
         // Keys walked in loops are read from memory for every query row: two rows sharing each read halve that traffic.
         // Two query heads of a group are paired first: they read the same key/value head and their rows at
         // one query index see the same keys, so this works at Lq = 1 (the decoder step) and with Causal. Otherwise two
@@ -183,8 +198,14 @@ internal static class KernelPlanner
         }
 
         return new KernelPlan(spec, tier, headsInLanes, head, keyBlocks, keyTail, unrollQueries, unrollKeys && !keyRows, preload && !headsInLanes && !keyRows, queryBlockRows, pairedHeads, keyTile,
-                              groupChunks, valueSplit, queryLanes, keyRows, estimate, new EquatableArray<LinearPlan>(projections), info);
+                              groupChunks, valueSplit, queryLanes, keyRows, estimate, PlanProjections(spec, lanes), info);
     }
+
+    /// <summary>Q and O map D to D; K and V map KvDim to KvHeads · dh (D unless grouped), the same projection when both are D.</summary>
+    private static EquatableArray<LinearPlan> PlanProjections(KernelSpec spec, int lanes) =>
+        new(spec.ResolvedKvDim == spec.D && spec.KvWidth == spec.D
+            ? ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes))
+            : ImmutableArray.Create(PlanLinear(spec.D, spec.D, lanes), PlanLinear(spec.ResolvedKvDim, spec.KvWidth, lanes)));
 
     /// <summary>"1 key", "2 keys": a count with its noun.</summary>
     internal static string Count(long count, string noun) =>

@@ -56,8 +56,9 @@ internal sealed record HeadTraversal(int HeadSize, int Lanes, int FullChunks, in
 
 /// <summary>
 /// How one projection <c>y[rows, Outputs] = x[rows, Inputs] · W[Outputs, Inputs]ᵀ + b</c> is computed. Inputs of up to
-/// <c>KernelPlanner.MaxUnrolledProjectionChunks</c> vectors are <see cref="Generated"/>: register blocks of 3 rows × 4
-/// outputs (then blocks of 1 row × one output per lane for the rows left over), one accumulator each, over the inputs
+/// <c>KernelPlanner.MaxUnrolledProjectionChunks</c> vectors are <see cref="Generated"/>: register blocks of
+/// <see cref="RowBlock"/> rows × 4 outputs (then a block of 2 rows × <see cref="PairOutputBlock"/> outputs and one of 1 row
+/// × one output per lane for the rows left over), one accumulator each, over the inputs
 /// two vectors a turn from references advanced to the turn's column (dot-product form, so W is read in its PyTorch
 /// layout), reduced once. Wider inputs go to the runtime's kernel of the tier (<c>P.Project</c>): as fast there
 /// (measured within noise at 512 and 768 inputs), while at 40–72 inputs the generated code is 1.2–1.3× faster (and
@@ -69,9 +70,17 @@ internal sealed record HeadTraversal(int HeadSize, int Lanes, int FullChunks, in
 /// <param name="Generated">True when this shape's file holds the projection; false when it calls the runtime's.</param>
 internal sealed record LinearPlan(int Inputs, int Outputs, int Lanes, bool Generated)
 {
-    public const int RowBlock = 3;
+    /// <summary>Rows of the main register block: 4 with AVX-512's 32 registers (16 accumulators), 3 with AVX2's 16 (12),
+    /// and on ARM64 (not measured here).</summary>
+    public int RowBlock => Lanes == 16 ? 4 : 3;
 
+    /// <summary>Outputs of the main register block.</summary>
     public const int OutputBlock = 4;
+
+    /// <summary>Outputs of the block of two rows left over from the main blocks: 8 (16 accumulators) with AVX-512, else 4.
+    /// Measured on a Zen 5 for two rows of 64 → 64: 268 ns one row at a time, 183 ns as a pair at 256 bits; 121 ns as a
+    /// pair of 8 outputs at 512 bits.</summary>
+    public int PairOutputBlock => Lanes == 16 ? 8 : 4;
 
     public string MethodName => $"Linear{Inputs}To{Outputs}";
 
@@ -128,6 +137,9 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int Lanes, bool Gener
 /// <param name="EstimatedStatements">Size of the per-head method, in emitted statements.</param>
 /// <param name="Projections">The distinct projections of the layer: D → D (Q and output) and, when KvDim or KvHeads · dh differs from D, KvDim → KvHeads · dh (K and V).</param>
 /// <param name="Info">An Info diagnostic message when the shape is only partly unrolled; null when fully unrolled.</param>
+/// <param name="Attention">Null when this tier's code holds its own attention. Otherwise the narrower tier whose attention
+/// it calls, the shape's heads or keys filling too few of this tier's lanes: this tier holds the projections alone, in
+/// its own width, and every member above but <see cref="Tier"/> and <see cref="Projections"/> is that tier's.</param>
 internal sealed record KernelPlan(
     KernelSpec Spec,
     VectorTier Tier,
@@ -147,7 +159,8 @@ internal sealed record KernelPlan(
     bool KeyRows,
     int EstimatedStatements,
     EquatableArray<LinearPlan> Projections,
-    string? Info)
+    string? Info,
+    KernelPlan? Attention = null)
 {
     public int FullKeyBlocks => KeyTailLanes == 0 ? KeyBlocks : KeyBlocks - 1;
 
@@ -157,8 +170,8 @@ internal sealed record KernelPlan(
     /// <summary>Query heads an item covers: every head with heads in lanes, the paired heads, else one.</summary>
     public int HeadsPerItem => HeadsInLanes || KeyRows ? Spec.Heads : PairHeads ? PairedHeads : 1;
 
-    /// <summary>Floats per vector.</summary>
-    public int Lanes => Tier.Lanes;
+    /// <summary>Floats per vector of the attention's code (the tier's own, or the tier's it calls).</summary>
+    public int Lanes => (Attention?.Tier ?? Tier).Lanes;
 
     /// <summary>Floats in a score buffer row and in the key-mask buffer: one vector per key block.</summary>
     public int ScoreBufferLength => KeyBlocks * Lanes;
@@ -195,8 +208,9 @@ internal sealed record KernelPlan(
 
 /// <summary>
 /// Everything generated for one shape: the plan of each tier emitted, widest first, and which of them each width runs.
-/// A tier whose vectors the shape cannot fill (a head narrower than one vector) is planned as the next narrower one
-/// would be, so it would be the same code: it is not emitted, and CPUs of that width run the narrower tier.
+/// A tier whose vectors neither the attention nor the projections can fill would be the next narrower tier's code: it
+/// is not emitted, and CPUs of that width run the narrower tier. One only the projections fill calls the narrower
+/// tier's attention (<see cref="KernelPlan.Attention"/>).
 /// </summary>
 /// <param name="Spec">The shape as the user wrote it.</param>
 /// <param name="Tiers">The distinct tiers emitted, widest first; the narrowest (<c>Vector128</c>) always.</param>

@@ -57,6 +57,12 @@ public static class Vector512Primitives
             Vector256Primitives.Reduce(Fold(a0), Fold(a1), Fold(a2), Fold(a3), Fold(a4), Fold(a5), Fold(a6), Fold(a7)),
             Vector256Primitives.Reduce(Fold(a8), Fold(a9), Fold(a10), Fold(a11), Fold(a12), Fold(a13), Fold(a14), Fold(a15)));
 
+    /// <summary>Lane <c>t</c> of the result is the sum of the 16 lanes of <c>a{t}</c>, for eight accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Reduce8(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+                                           Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7) =>
+        Vector256Primitives.Reduce(Fold(a0), Fold(a1), Fold(a2), Fold(a3), Fold(a4), Fold(a5), Fold(a6), Fold(a7));
+
     /// <summary>Lane <c>t</c> of the result is the sum of the 16 lanes of <c>a{t}</c>, for four accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Reduce4(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3) =>

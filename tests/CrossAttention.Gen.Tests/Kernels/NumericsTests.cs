@@ -37,7 +37,7 @@ public sealed class NumericsTests
     }
 
     [Fact]
-    public void A_tier_is_generated_when_the_shape_fills_its_vectors_and_the_128_bit_tier_always()
+    public void A_tier_is_generated_when_the_attention_or_the_projections_fill_its_vectors_and_the_128_bit_tier_always()
     {
         foreach ((string name, ICrossAttention kernel) in TestKernels.All)
         {

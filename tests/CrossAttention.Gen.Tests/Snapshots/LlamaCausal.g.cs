@@ -122,7 +122,7 @@ namespace CrossAttention.Generated.Tier512
     //       holds the score of all 4 heads; softmax is one vector operation per key for every head;
     //       5 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
     //       keys and heads unrolled, head dimension 1 vector(s) of 16;
-    //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (16 for a single row), inputs unrolled; 64 → 32 in blocks of 3 rows × 4 outputs (16 for a single row), inputs unrolled;
+    //       projections: 64 → 64 in blocks of 4 rows × 4 outputs (2 rows × 8, 1 row × 16 for the rows left over), inputs unrolled; 64 → 32 in blocks of 4 rows × 4 outputs (2 rows × 8, 1 row × 16 for the rows left over), inputs unrolled;
     //       about 368 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector512 code behind Demo.LlamaCausal: Lq=5, Lkv=7, D=64, Heads=4, head size 16, KvDim=64, Scale=0.25, KvHeads=2, Causal.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
@@ -492,9 +492,9 @@ namespace CrossAttention.Generated.Tier512
 
         private static void ProjectLinear64To64(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         {
-            if (KernelParallel.ShouldSplit((rows + 2) / 3, 2L * rows * 4096))
+            if (KernelParallel.ShouldSplit((rows + 3) / 4, 2L * rows * 4096))
             {
-                KernelParallel.For<Linear64To64Work>((rows + 2) / 3, x, w, b, y, default, default, rows);
+                KernelParallel.For<Linear64To64Work>((rows + 3) / 4, x, w, b, y, default, default, rows);
             }
             else
             {
@@ -507,20 +507,20 @@ namespace CrossAttention.Generated.Tier512
         {
             public static void Run(in KernelSpans spans, int start, int end)
             {
-                int first = 3 * start, last = Math.Min(3 * end, spans.Count);
+                int first = 4 * start, last = Math.Min(4 * end, spans.Count);
                 Linear64To64(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 64), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 64));
             }
         }
 
         /// <summary>
-        /// y[rows, 64] = x[rows, 64] · W[64, 64]ᵀ + b: blocks of 3 rows × 4 outputs
-        /// (then a block of 2 rows, or of 1 row × 16 outputs, for the rows left over), one accumulator per (row, output)
-        /// over the inputs, reduced once.
+        /// y[rows, 64] = x[rows, 64] · W[64, 64]ᵀ + b: blocks of 4 rows × 4 outputs
+        /// (then a block of 2 rows × 8 outputs and one of 1 row × 16 for the rows left over), one accumulator per
+        /// (row, output) over the inputs, reduced once.
         /// </summary>
         private static void Linear64To64(ref float x, int rows, ref float w, ref float b, ref float y)
         {
             int r = 0;
-            for (; r + 2 < rows; r += 3)
+            for (; r + 3 < rows; r += 4)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 64);
@@ -539,6 +539,10 @@ namespace CrossAttention.Generated.Tier512
                     V a2_1 = V.Zero;
                     V a2_2 = V.Zero;
                     V a2_3 = V.Zero;
+                    V a3_0 = V.Zero;
+                    V a3_1 = V.Zero;
+                    V a3_2 = V.Zero;
+                    V a3_3 = V.Zero;
                     for (int c = 0; c < 64; c += 32)
                     {
                         ref float xc = ref Unsafe.Add(ref xr, c);
@@ -547,52 +551,153 @@ namespace CrossAttention.Generated.Tier512
                             V x0 = Vec.LoadUnsafe(ref xc, 0);
                             V x1 = Vec.LoadUnsafe(ref xc, 64);
                             V x2 = Vec.LoadUnsafe(ref xc, 128);
+                            V x3 = Vec.LoadUnsafe(ref xc, 192);
                             V w0 = Vec.LoadUnsafe(ref wc, 0);
                             a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
                             a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
                             a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            a3_0 = Vec.FusedMultiplyAdd(x3, w0, a3_0);
                             V w1 = Vec.LoadUnsafe(ref wc, 64);
                             a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
                             a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
                             a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            a3_1 = Vec.FusedMultiplyAdd(x3, w1, a3_1);
                             V w2 = Vec.LoadUnsafe(ref wc, 128);
                             a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
                             a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
                             a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            a3_2 = Vec.FusedMultiplyAdd(x3, w2, a3_2);
                             V w3 = Vec.LoadUnsafe(ref wc, 192);
                             a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
                             a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
                             a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                            a3_3 = Vec.FusedMultiplyAdd(x3, w3, a3_3);
                         }
                         {
                             V x0 = Vec.LoadUnsafe(ref xc, 16);
                             V x1 = Vec.LoadUnsafe(ref xc, 80);
                             V x2 = Vec.LoadUnsafe(ref xc, 144);
+                            V x3 = Vec.LoadUnsafe(ref xc, 208);
                             V w0 = Vec.LoadUnsafe(ref wc, 16);
                             a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
                             a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
                             a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            a3_0 = Vec.FusedMultiplyAdd(x3, w0, a3_0);
                             V w1 = Vec.LoadUnsafe(ref wc, 80);
                             a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
                             a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
                             a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            a3_1 = Vec.FusedMultiplyAdd(x3, w1, a3_1);
                             V w2 = Vec.LoadUnsafe(ref wc, 144);
                             a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
                             a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
                             a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            a3_2 = Vec.FusedMultiplyAdd(x3, w2, a3_2);
                             V w3 = Vec.LoadUnsafe(ref wc, 208);
                             a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
                             a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
                             a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                            a3_3 = Vec.FusedMultiplyAdd(x3, w3, a3_3);
                         }
                     }
                     (P.Reduce4(a0_0, a0_1, a0_2, a0_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     (P.Reduce4(a1_0, a1_1, a1_2, a1_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 64), (nuint)o);
                     (P.Reduce4(a2_0, a2_1, a2_2, a2_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 128), (nuint)o);
+                    (P.Reduce4(a3_0, a3_1, a3_2, a3_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 192), (nuint)o);
                 }
             }
 
-            for (; r < rows; r++)
+            if (r + 1 < rows)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 64);
+                ref float yr = ref Unsafe.Add(ref y, r * 64);
+                for (int o = 0; o < 64; o += 8)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 64);
+                    V a0_0 = V.Zero;
+                    V a0_1 = V.Zero;
+                    V a0_2 = V.Zero;
+                    V a0_3 = V.Zero;
+                    V a0_4 = V.Zero;
+                    V a0_5 = V.Zero;
+                    V a0_6 = V.Zero;
+                    V a0_7 = V.Zero;
+                    V a1_0 = V.Zero;
+                    V a1_1 = V.Zero;
+                    V a1_2 = V.Zero;
+                    V a1_3 = V.Zero;
+                    V a1_4 = V.Zero;
+                    V a1_5 = V.Zero;
+                    V a1_6 = V.Zero;
+                    V a1_7 = V.Zero;
+                    for (int c = 0; c < 64; c += 32)
+                    {
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 64);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 64);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 128);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 192);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            V w4 = Vec.LoadUnsafe(ref wc, 256);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, w4, a0_4);
+                            a1_4 = Vec.FusedMultiplyAdd(x1, w4, a1_4);
+                            V w5 = Vec.LoadUnsafe(ref wc, 320);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, w5, a0_5);
+                            a1_5 = Vec.FusedMultiplyAdd(x1, w5, a1_5);
+                            V w6 = Vec.LoadUnsafe(ref wc, 384);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, w6, a0_6);
+                            a1_6 = Vec.FusedMultiplyAdd(x1, w6, a1_6);
+                            V w7 = Vec.LoadUnsafe(ref wc, 448);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, w7, a0_7);
+                            a1_7 = Vec.FusedMultiplyAdd(x1, w7, a1_7);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 16);
+                            V x1 = Vec.LoadUnsafe(ref xc, 80);
+                            V w0 = Vec.LoadUnsafe(ref wc, 16);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 80);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 144);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 208);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            V w4 = Vec.LoadUnsafe(ref wc, 272);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, w4, a0_4);
+                            a1_4 = Vec.FusedMultiplyAdd(x1, w4, a1_4);
+                            V w5 = Vec.LoadUnsafe(ref wc, 336);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, w5, a0_5);
+                            a1_5 = Vec.FusedMultiplyAdd(x1, w5, a1_5);
+                            V w6 = Vec.LoadUnsafe(ref wc, 400);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, w6, a0_6);
+                            a1_6 = Vec.FusedMultiplyAdd(x1, w6, a1_6);
+                            V w7 = Vec.LoadUnsafe(ref wc, 464);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, w7, a0_7);
+                            a1_7 = Vec.FusedMultiplyAdd(x1, w7, a1_7);
+                        }
+                    }
+                    (P.Reduce8(a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7) + Vector256.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    (P.Reduce8(a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7) + Vector256.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 64), (nuint)o);
+                }
+                r += 2;
+            }
+
+            if (r < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 64);
@@ -665,9 +770,9 @@ namespace CrossAttention.Generated.Tier512
 
         private static void ProjectLinear64To32(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
         {
-            if (KernelParallel.ShouldSplit((rows + 2) / 3, 2L * rows * 2048))
+            if (KernelParallel.ShouldSplit((rows + 3) / 4, 2L * rows * 2048))
             {
-                KernelParallel.For<Linear64To32Work>((rows + 2) / 3, x, w, b, y, default, default, rows);
+                KernelParallel.For<Linear64To32Work>((rows + 3) / 4, x, w, b, y, default, default, rows);
             }
             else
             {
@@ -680,20 +785,20 @@ namespace CrossAttention.Generated.Tier512
         {
             public static void Run(in KernelSpans spans, int start, int end)
             {
-                int first = 3 * start, last = Math.Min(3 * end, spans.Count);
+                int first = 4 * start, last = Math.Min(4 * end, spans.Count);
                 Linear64To32(ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.A), first * 64), last - first, ref MemoryMarshal.GetReference(spans.B), ref MemoryMarshal.GetReference(spans.C), ref Unsafe.Add(ref MemoryMarshal.GetReference(spans.D), first * 32));
             }
         }
 
         /// <summary>
-        /// y[rows, 32] = x[rows, 64] · W[32, 64]ᵀ + b: blocks of 3 rows × 4 outputs
-        /// (then a block of 2 rows, or of 1 row × 16 outputs, for the rows left over), one accumulator per (row, output)
-        /// over the inputs, reduced once.
+        /// y[rows, 32] = x[rows, 64] · W[32, 64]ᵀ + b: blocks of 4 rows × 4 outputs
+        /// (then a block of 2 rows × 8 outputs and one of 1 row × 16 for the rows left over), one accumulator per
+        /// (row, output) over the inputs, reduced once.
         /// </summary>
         private static void Linear64To32(ref float x, int rows, ref float w, ref float b, ref float y)
         {
             int r = 0;
-            for (; r + 2 < rows; r += 3)
+            for (; r + 3 < rows; r += 4)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 32);
@@ -712,6 +817,10 @@ namespace CrossAttention.Generated.Tier512
                     V a2_1 = V.Zero;
                     V a2_2 = V.Zero;
                     V a2_3 = V.Zero;
+                    V a3_0 = V.Zero;
+                    V a3_1 = V.Zero;
+                    V a3_2 = V.Zero;
+                    V a3_3 = V.Zero;
                     for (int c = 0; c < 64; c += 32)
                     {
                         ref float xc = ref Unsafe.Add(ref xr, c);
@@ -720,52 +829,153 @@ namespace CrossAttention.Generated.Tier512
                             V x0 = Vec.LoadUnsafe(ref xc, 0);
                             V x1 = Vec.LoadUnsafe(ref xc, 64);
                             V x2 = Vec.LoadUnsafe(ref xc, 128);
+                            V x3 = Vec.LoadUnsafe(ref xc, 192);
                             V w0 = Vec.LoadUnsafe(ref wc, 0);
                             a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
                             a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
                             a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            a3_0 = Vec.FusedMultiplyAdd(x3, w0, a3_0);
                             V w1 = Vec.LoadUnsafe(ref wc, 64);
                             a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
                             a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
                             a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            a3_1 = Vec.FusedMultiplyAdd(x3, w1, a3_1);
                             V w2 = Vec.LoadUnsafe(ref wc, 128);
                             a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
                             a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
                             a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            a3_2 = Vec.FusedMultiplyAdd(x3, w2, a3_2);
                             V w3 = Vec.LoadUnsafe(ref wc, 192);
                             a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
                             a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
                             a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                            a3_3 = Vec.FusedMultiplyAdd(x3, w3, a3_3);
                         }
                         {
                             V x0 = Vec.LoadUnsafe(ref xc, 16);
                             V x1 = Vec.LoadUnsafe(ref xc, 80);
                             V x2 = Vec.LoadUnsafe(ref xc, 144);
+                            V x3 = Vec.LoadUnsafe(ref xc, 208);
                             V w0 = Vec.LoadUnsafe(ref wc, 16);
                             a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
                             a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
                             a2_0 = Vec.FusedMultiplyAdd(x2, w0, a2_0);
+                            a3_0 = Vec.FusedMultiplyAdd(x3, w0, a3_0);
                             V w1 = Vec.LoadUnsafe(ref wc, 80);
                             a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
                             a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
                             a2_1 = Vec.FusedMultiplyAdd(x2, w1, a2_1);
+                            a3_1 = Vec.FusedMultiplyAdd(x3, w1, a3_1);
                             V w2 = Vec.LoadUnsafe(ref wc, 144);
                             a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
                             a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
                             a2_2 = Vec.FusedMultiplyAdd(x2, w2, a2_2);
+                            a3_2 = Vec.FusedMultiplyAdd(x3, w2, a3_2);
                             V w3 = Vec.LoadUnsafe(ref wc, 208);
                             a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
                             a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
                             a2_3 = Vec.FusedMultiplyAdd(x2, w3, a2_3);
+                            a3_3 = Vec.FusedMultiplyAdd(x3, w3, a3_3);
                         }
                     }
                     (P.Reduce4(a0_0, a0_1, a0_2, a0_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
                     (P.Reduce4(a1_0, a1_1, a1_2, a1_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 32), (nuint)o);
                     (P.Reduce4(a2_0, a2_1, a2_2, a2_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 64), (nuint)o);
+                    (P.Reduce4(a3_0, a3_1, a3_2, a3_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 96), (nuint)o);
                 }
             }
 
-            for (; r < rows; r++)
+            if (r + 1 < rows)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 64);
+                ref float yr = ref Unsafe.Add(ref y, r * 32);
+                for (int o = 0; o < 32; o += 8)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 64);
+                    V a0_0 = V.Zero;
+                    V a0_1 = V.Zero;
+                    V a0_2 = V.Zero;
+                    V a0_3 = V.Zero;
+                    V a0_4 = V.Zero;
+                    V a0_5 = V.Zero;
+                    V a0_6 = V.Zero;
+                    V a0_7 = V.Zero;
+                    V a1_0 = V.Zero;
+                    V a1_1 = V.Zero;
+                    V a1_2 = V.Zero;
+                    V a1_3 = V.Zero;
+                    V a1_4 = V.Zero;
+                    V a1_5 = V.Zero;
+                    V a1_6 = V.Zero;
+                    V a1_7 = V.Zero;
+                    for (int c = 0; c < 64; c += 32)
+                    {
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 64);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 64);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 128);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 192);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            V w4 = Vec.LoadUnsafe(ref wc, 256);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, w4, a0_4);
+                            a1_4 = Vec.FusedMultiplyAdd(x1, w4, a1_4);
+                            V w5 = Vec.LoadUnsafe(ref wc, 320);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, w5, a0_5);
+                            a1_5 = Vec.FusedMultiplyAdd(x1, w5, a1_5);
+                            V w6 = Vec.LoadUnsafe(ref wc, 384);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, w6, a0_6);
+                            a1_6 = Vec.FusedMultiplyAdd(x1, w6, a1_6);
+                            V w7 = Vec.LoadUnsafe(ref wc, 448);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, w7, a0_7);
+                            a1_7 = Vec.FusedMultiplyAdd(x1, w7, a1_7);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 16);
+                            V x1 = Vec.LoadUnsafe(ref xc, 80);
+                            V w0 = Vec.LoadUnsafe(ref wc, 16);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 80);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 144);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 208);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                            V w4 = Vec.LoadUnsafe(ref wc, 272);
+                            a0_4 = Vec.FusedMultiplyAdd(x0, w4, a0_4);
+                            a1_4 = Vec.FusedMultiplyAdd(x1, w4, a1_4);
+                            V w5 = Vec.LoadUnsafe(ref wc, 336);
+                            a0_5 = Vec.FusedMultiplyAdd(x0, w5, a0_5);
+                            a1_5 = Vec.FusedMultiplyAdd(x1, w5, a1_5);
+                            V w6 = Vec.LoadUnsafe(ref wc, 400);
+                            a0_6 = Vec.FusedMultiplyAdd(x0, w6, a0_6);
+                            a1_6 = Vec.FusedMultiplyAdd(x1, w6, a1_6);
+                            V w7 = Vec.LoadUnsafe(ref wc, 464);
+                            a0_7 = Vec.FusedMultiplyAdd(x0, w7, a0_7);
+                            a1_7 = Vec.FusedMultiplyAdd(x1, w7, a1_7);
+                        }
+                    }
+                    (P.Reduce8(a0_0, a0_1, a0_2, a0_3, a0_4, a0_5, a0_6, a0_7) + Vector256.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    (P.Reduce8(a1_0, a1_1, a1_2, a1_3, a1_4, a1_5, a1_6, a1_7) + Vector256.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 32), (nuint)o);
+                }
+                r += 2;
+            }
+
+            if (r < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 32);
@@ -853,7 +1063,7 @@ namespace CrossAttention.Generated.Tier256
     //       holds the score of all 4 heads; softmax is one vector operation per key for every head;
     //       5 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
     //       keys and heads unrolled, head dimension 2 vector(s) of 8;
-    //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled; 64 → 32 in blocks of 3 rows × 4 outputs (8 for a single row), inputs unrolled;
+    //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (2 rows × 4, 1 row × 8 for the rows left over), inputs unrolled; 64 → 32 in blocks of 3 rows × 4 outputs (2 rows × 4, 1 row × 8 for the rows left over), inputs unrolled;
     //       about 376 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector256 code behind Demo.LlamaCausal: Lq=5, Lkv=7, D=64, Heads=4, head size 16, KvDim=64, Scale=0.25, KvHeads=2, Causal.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
@@ -1309,8 +1519,8 @@ namespace CrossAttention.Generated.Tier256
 
         /// <summary>
         /// y[rows, 64] = x[rows, 64] · W[64, 64]ᵀ + b: blocks of 3 rows × 4 outputs
-        /// (then a block of 2 rows, or of 1 row × 8 outputs, for the rows left over), one accumulator per (row, output)
-        /// over the inputs, reduced once.
+        /// (then a block of 2 rows × 4 outputs and one of 1 row × 8 for the rows left over), one accumulator per
+        /// (row, output) over the inputs, reduced once.
         /// </summary>
         private static void Linear64To64(ref float x, int rows, ref float w, ref float b, ref float y)
         {
@@ -1387,7 +1597,65 @@ namespace CrossAttention.Generated.Tier256
                 }
             }
 
-            for (; r < rows; r++)
+            if (r + 1 < rows)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 64);
+                ref float yr = ref Unsafe.Add(ref y, r * 64);
+                for (int o = 0; o < 64; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 64);
+                    V a0_0 = V.Zero;
+                    V a0_1 = V.Zero;
+                    V a0_2 = V.Zero;
+                    V a0_3 = V.Zero;
+                    V a1_0 = V.Zero;
+                    V a1_1 = V.Zero;
+                    V a1_2 = V.Zero;
+                    V a1_3 = V.Zero;
+                    for (int c = 0; c < 64; c += 16)
+                    {
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 64);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 64);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 128);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 192);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 8);
+                            V x1 = Vec.LoadUnsafe(ref xc, 72);
+                            V w0 = Vec.LoadUnsafe(ref wc, 8);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 72);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 136);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 200);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                        }
+                    }
+                    (P.Reduce4(a0_0, a0_1, a0_2, a0_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    (P.Reduce4(a1_0, a1_1, a1_2, a1_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 64), (nuint)o);
+                }
+                r += 2;
+            }
+
+            if (r < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 64);
@@ -1458,8 +1726,8 @@ namespace CrossAttention.Generated.Tier256
 
         /// <summary>
         /// y[rows, 32] = x[rows, 64] · W[32, 64]ᵀ + b: blocks of 3 rows × 4 outputs
-        /// (then a block of 2 rows, or of 1 row × 8 outputs, for the rows left over), one accumulator per (row, output)
-        /// over the inputs, reduced once.
+        /// (then a block of 2 rows × 4 outputs and one of 1 row × 8 for the rows left over), one accumulator per
+        /// (row, output) over the inputs, reduced once.
         /// </summary>
         private static void Linear64To32(ref float x, int rows, ref float w, ref float b, ref float y)
         {
@@ -1536,7 +1804,65 @@ namespace CrossAttention.Generated.Tier256
                 }
             }
 
-            for (; r < rows; r++)
+            if (r + 1 < rows)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 64);
+                ref float yr = ref Unsafe.Add(ref y, r * 32);
+                for (int o = 0; o < 32; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 64);
+                    V a0_0 = V.Zero;
+                    V a0_1 = V.Zero;
+                    V a0_2 = V.Zero;
+                    V a0_3 = V.Zero;
+                    V a1_0 = V.Zero;
+                    V a1_1 = V.Zero;
+                    V a1_2 = V.Zero;
+                    V a1_3 = V.Zero;
+                    for (int c = 0; c < 64; c += 16)
+                    {
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 64);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 64);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 128);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 192);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 8);
+                            V x1 = Vec.LoadUnsafe(ref xc, 72);
+                            V w0 = Vec.LoadUnsafe(ref wc, 8);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 72);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 136);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 200);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                        }
+                    }
+                    (P.Reduce4(a0_0, a0_1, a0_2, a0_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    (P.Reduce4(a1_0, a1_1, a1_2, a1_3) + Vector128.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 32), (nuint)o);
+                }
+                r += 2;
+            }
+
+            if (r < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 32);
@@ -1600,7 +1926,7 @@ namespace CrossAttention.Generated.Tier128
     //       holds the score of all 4 heads; softmax is one vector operation per key for every head;
     //       5 query row(s) in one block, each block in three passes over its rows (scores, softmax, weighted sums);
     //       keys and heads unrolled, head dimension 4 vector(s) of 4;
-    //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (4 for a single row), inputs unrolled; 64 → 32 in blocks of 3 rows × 4 outputs (4 for a single row), inputs unrolled;
+    //       projections: 64 → 64 in blocks of 3 rows × 4 outputs (2 rows × 4, 1 row × 4 for the rows left over), inputs unrolled; 64 → 32 in blocks of 3 rows × 4 outputs (2 rows × 4, 1 row × 4 for the rows left over), inputs unrolled;
     //       about 476 statements in the attention method, far inside the JIT's optimization limits.
     /// <summary>The Vector128 code behind Demo.LlamaCausal: Lq=5, Lkv=7, D=64, Heads=4, head size 16, KvDim=64, Scale=0.25, KvHeads=2, Causal.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("CrossAttention.Gen", "0.1.0")]
@@ -2184,8 +2510,8 @@ namespace CrossAttention.Generated.Tier128
 
         /// <summary>
         /// y[rows, 64] = x[rows, 64] · W[64, 64]ᵀ + b: blocks of 3 rows × 4 outputs
-        /// (then a block of 2 rows, or of 1 row × 4 outputs, for the rows left over), one accumulator per (row, output)
-        /// over the inputs, reduced once.
+        /// (then a block of 2 rows × 4 outputs and one of 1 row × 4 for the rows left over), one accumulator per
+        /// (row, output) over the inputs, reduced once.
         /// </summary>
         private static void Linear64To64(ref float x, int rows, ref float w, ref float b, ref float y)
         {
@@ -2262,7 +2588,65 @@ namespace CrossAttention.Generated.Tier128
                 }
             }
 
-            for (; r < rows; r++)
+            if (r + 1 < rows)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 64);
+                ref float yr = ref Unsafe.Add(ref y, r * 64);
+                for (int o = 0; o < 64; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 64);
+                    V a0_0 = V.Zero;
+                    V a0_1 = V.Zero;
+                    V a0_2 = V.Zero;
+                    V a0_3 = V.Zero;
+                    V a1_0 = V.Zero;
+                    V a1_1 = V.Zero;
+                    V a1_2 = V.Zero;
+                    V a1_3 = V.Zero;
+                    for (int c = 0; c < 64; c += 8)
+                    {
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 64);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 64);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 128);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 192);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 4);
+                            V x1 = Vec.LoadUnsafe(ref xc, 68);
+                            V w0 = Vec.LoadUnsafe(ref wc, 4);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 68);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 132);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 196);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                        }
+                    }
+                    (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 64), (nuint)o);
+                }
+                r += 2;
+            }
+
+            if (r < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 64);
@@ -2321,8 +2705,8 @@ namespace CrossAttention.Generated.Tier128
 
         /// <summary>
         /// y[rows, 32] = x[rows, 64] · W[32, 64]ᵀ + b: blocks of 3 rows × 4 outputs
-        /// (then a block of 2 rows, or of 1 row × 4 outputs, for the rows left over), one accumulator per (row, output)
-        /// over the inputs, reduced once.
+        /// (then a block of 2 rows × 4 outputs and one of 1 row × 4 for the rows left over), one accumulator per
+        /// (row, output) over the inputs, reduced once.
         /// </summary>
         private static void Linear64To32(ref float x, int rows, ref float w, ref float b, ref float y)
         {
@@ -2399,7 +2783,65 @@ namespace CrossAttention.Generated.Tier128
                 }
             }
 
-            for (; r < rows; r++)
+            if (r + 1 < rows)
+            {
+                ref float xr = ref Unsafe.Add(ref x, r * 64);
+                ref float yr = ref Unsafe.Add(ref y, r * 32);
+                for (int o = 0; o < 32; o += 4)
+                {
+                    ref float wo = ref Unsafe.Add(ref w, o * 64);
+                    V a0_0 = V.Zero;
+                    V a0_1 = V.Zero;
+                    V a0_2 = V.Zero;
+                    V a0_3 = V.Zero;
+                    V a1_0 = V.Zero;
+                    V a1_1 = V.Zero;
+                    V a1_2 = V.Zero;
+                    V a1_3 = V.Zero;
+                    for (int c = 0; c < 64; c += 8)
+                    {
+                        ref float xc = ref Unsafe.Add(ref xr, c);
+                        ref float wc = ref Unsafe.Add(ref wo, c);
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 0);
+                            V x1 = Vec.LoadUnsafe(ref xc, 64);
+                            V w0 = Vec.LoadUnsafe(ref wc, 0);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 64);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 128);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 192);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                        }
+                        {
+                            V x0 = Vec.LoadUnsafe(ref xc, 4);
+                            V x1 = Vec.LoadUnsafe(ref xc, 68);
+                            V w0 = Vec.LoadUnsafe(ref wc, 4);
+                            a0_0 = Vec.FusedMultiplyAdd(x0, w0, a0_0);
+                            a1_0 = Vec.FusedMultiplyAdd(x1, w0, a1_0);
+                            V w1 = Vec.LoadUnsafe(ref wc, 68);
+                            a0_1 = Vec.FusedMultiplyAdd(x0, w1, a0_1);
+                            a1_1 = Vec.FusedMultiplyAdd(x1, w1, a1_1);
+                            V w2 = Vec.LoadUnsafe(ref wc, 132);
+                            a0_2 = Vec.FusedMultiplyAdd(x0, w2, a0_2);
+                            a1_2 = Vec.FusedMultiplyAdd(x1, w2, a1_2);
+                            V w3 = Vec.LoadUnsafe(ref wc, 196);
+                            a0_3 = Vec.FusedMultiplyAdd(x0, w3, a0_3);
+                            a1_3 = Vec.FusedMultiplyAdd(x1, w3, a1_3);
+                        }
+                    }
+                    (P.Reduce(a0_0, a0_1, a0_2, a0_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref yr, (nuint)o);
+                    (P.Reduce(a1_0, a1_1, a1_2, a1_3) + Vec.LoadUnsafe(ref b, (nuint)o)).StoreUnsafe(ref Unsafe.Add(ref yr, 32), (nuint)o);
+                }
+                r += 2;
+            }
+
+            if (r < rows)
             {
                 ref float xr = ref Unsafe.Add(ref x, r * 64);
                 ref float yr = ref Unsafe.Add(ref y, r * 32);
