@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using CrossAttention.Kernels;
 using CrossAttention.Loading;
 
 namespace CrossAttention;
@@ -76,7 +77,7 @@ public sealed partial class CrossAttentionWeights
         }
 
         var weights = new CrossAttentionWeights(shape);
-        var reads = new List<(SafeTensor, long, float[])>();
+        var reads = new List<(SafeTensor, long, Memory<float>)>();
         var used = new List<CheckpointTensor>();
         var zeros = new List<string>();
         foreach (Part part in parts)
@@ -90,7 +91,7 @@ public sealed partial class CrossAttentionWeights
             long first = 0;
             foreach (string role in part.Roles)
             {
-                float[] target = weights.Storage(role);
+                Memory<float> target = weights.Storage(role).Memory;
                 reads.Add((tensor, first, target));
                 first += target.Length;
             }
@@ -224,7 +225,7 @@ public sealed partial class CrossAttentionWeights
             : $"{looked}; its {file.Names.Count} tensors include {string.Join(", ", file.Names.Take(6).Select(n => $"'{n}'"))}";
     }
 
-    private float[] Storage(string role) => role switch
+    private AlignedFloats Storage(string role) => role switch
     {
         "Wq" => _wq,
         "Bq" => _bq,

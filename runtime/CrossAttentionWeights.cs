@@ -1,4 +1,5 @@
 using System;
+using CrossAttention.Kernels;
 
 namespace CrossAttention;
 
@@ -16,7 +17,8 @@ namespace CrossAttention;
 /// </remarks>
 public sealed partial class CrossAttentionWeights
 {
-    private readonly float[] _wq, _bq, _wk, _bk, _wv, _bv, _wo, _bo;
+    // Each on a 64-byte boundary, so the kernels' vector loads of a row never straddle two cache lines.
+    private readonly AlignedFloats _wq, _bq, _wk, _bk, _wv, _bv, _wo, _bo;
 
     /// <summary>All-zero weights for <paramref name="shape"/>'s D, KvDim and key/value heads, to fill through the span properties.</summary>
     public CrossAttentionWeights(CrossAttentionShape shape)
@@ -25,14 +27,14 @@ public sealed partial class CrossAttentionWeights
         D = shape.D;
         KvDim = shape.KvDim;
         KeyValueWidth = shape.KeyValueWidth;
-        _wq = new float[D * D];
-        _bq = new float[D];
-        _wk = new float[KeyValueWidth * KvDim];
-        _bk = new float[KeyValueWidth];
-        _wv = new float[KeyValueWidth * KvDim];
-        _bv = new float[KeyValueWidth];
-        _wo = new float[D * D];
-        _bo = new float[D];
+        _wq = new AlignedFloats((long)D * D);
+        _bq = new AlignedFloats(D);
+        _wk = new AlignedFloats((long)KeyValueWidth * KvDim);
+        _bk = new AlignedFloats(KeyValueWidth);
+        _wv = new AlignedFloats((long)KeyValueWidth * KvDim);
+        _bv = new AlignedFloats(KeyValueWidth);
+        _wo = new AlignedFloats((long)D * D);
+        _bo = new AlignedFloats(D);
     }
 
     /// <summary>Weights copied from spans in the PyTorch layout; every length is checked.</summary>
@@ -63,12 +65,13 @@ public sealed partial class CrossAttentionWeights
         var weights = new CrossAttentionWeights(shape);
         var random = new Random(seed);
         float query = 1f / MathF.Sqrt(weights.D), context = 1f / MathF.Sqrt(weights.KvDim);
-        foreach ((float[] values, float bound) in new[]
+        foreach ((AlignedFloats storage, float bound) in new[]
                  {
                      (weights._wq, query), (weights._bq, query), (weights._wk, context), (weights._bk, context),
                      (weights._wv, context), (weights._bv, context), (weights._wo, query), (weights._bo, query),
                  })
         {
+            Span<float> values = storage.Span;
             for (int i = 0; i < values.Length; i++)
             {
                 values[i] = ((random.NextSingle() * 2f) - 1f) * bound;
@@ -88,34 +91,35 @@ public sealed partial class CrossAttentionWeights
     public int KeyValueWidth { get; }
 
     /// <summary>Query projection weight, <c>[D, D]</c>.</summary>
-    public Span<float> Wq => _wq;
+    public Span<float> Wq => _wq.Span;
 
     /// <summary>Query projection bias, <c>[D]</c>.</summary>
-    public Span<float> Bq => _bq;
+    public Span<float> Bq => _bq.Span;
 
     /// <summary>Key projection weight, <c>[KvHeads·dh, KvDim]</c>.</summary>
-    public Span<float> Wk => _wk;
+    public Span<float> Wk => _wk.Span;
 
     /// <summary>Key projection bias, <c>[KvHeads·dh]</c>.</summary>
-    public Span<float> Bk => _bk;
+    public Span<float> Bk => _bk.Span;
 
     /// <summary>Value projection weight, <c>[KvHeads·dh, KvDim]</c>.</summary>
-    public Span<float> Wv => _wv;
+    public Span<float> Wv => _wv.Span;
 
     /// <summary>Value projection bias, <c>[KvHeads·dh]</c>.</summary>
-    public Span<float> Bv => _bv;
+    public Span<float> Bv => _bv.Span;
 
     /// <summary>Output projection weight, <c>[D, D]</c>.</summary>
-    public Span<float> Wo => _wo;
+    public Span<float> Wo => _wo.Span;
 
     /// <summary>Output projection bias, <c>[D]</c>.</summary>
-    public Span<float> Bo => _bo;
+    public Span<float> Bo => _bo.Span;
 
     /// <summary>True when these weights have the sizes <paramref name="shape"/> needs (its D, KvDim and key/value width).</summary>
     public bool Fits(CrossAttentionShape shape) => shape.D == D && shape.KvDim == KvDim && shape.KeyValueWidth == KeyValueWidth;
 
-    private static void Copy(ReadOnlySpan<float> source, float[] destination, string name, string shapeText)
+    private static void Copy(ReadOnlySpan<float> source, AlignedFloats storage, string name, string shapeText)
     {
+        Span<float> destination = storage.Span;
         if (source.Length != destination.Length)
         {
             throw new ArgumentException(

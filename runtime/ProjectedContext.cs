@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using CrossAttention.Kernels;
 
 namespace CrossAttention;
 
@@ -21,9 +22,12 @@ public sealed class ProjectedContext
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         Shape = shape;
         Batch = batch;
-        Keys = new float[(long)batch * shape.KeyValueLength];
-        Values = new float[Keys.Length];
+        _keys = new AlignedFloats((long)batch * shape.KeyValueLength);
+        _values = new AlignedFloats(_keys.Length);
     }
+
+    // On 64-byte boundaries, as the weights (AlignedFloats): a key or value row of whole vectors is read without a split load.
+    private readonly AlignedFloats _keys, _values;
 
     /// <summary>The shape it was made for; <c>Forward</c> and <c>ProjectContext(…, into)</c> accept only this shape.</summary>
     public CrossAttentionShape Shape { get; }
@@ -32,10 +36,10 @@ public sealed class ProjectedContext
     public int Batch { get; }
 
     /// <summary>Projected keys, <c>[Batch, Lkv, KvHeads·dh]</c>: only the key/value heads, however many query heads share them.</summary>
-    internal float[] Keys { get; }
+    internal Span<float> Keys => _keys.Span;
 
     /// <summary>Projected values, <c>[Batch, Lkv, KvHeads·dh]</c>.</summary>
-    internal float[] Values { get; }
+    internal Span<float> Values => _values.Span;
 
     /// <summary>The projected keys, for generated kernels; not meant to be used directly.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

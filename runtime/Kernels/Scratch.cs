@@ -20,7 +20,7 @@ public readonly ref struct Scratch
     private const int Levels = 2;
 
     [ThreadStatic]
-    private static float[]?[]? t_buffers;
+    private static AlignedFloats[]? t_buffers;
 
     [ThreadStatic]
     private static int t_depth;
@@ -37,15 +37,15 @@ public readonly ref struct Scratch
             return;
         }
 
-        float[]?[] buffers = t_buffers ??= new float[Levels][];
-        float[]? buffer = buffers[t_depth];
-        if (buffer is null || buffer.Length < length)
+        // 64-byte aligned, as the weights: a row of the call's queries or attended rows read without split loads.
+        AlignedFloats[] buffers = t_buffers ??= new AlignedFloats[Levels];
+        if (buffers[t_depth].Length < length || buffers[t_depth].Span.IsEmpty)
         {
-            buffers[t_depth] = buffer = new float[length];
+            buffers[t_depth] = new AlignedFloats(length);
         }
 
+        Span = buffers[t_depth].Span[..length];
         t_depth++;
-        Span = buffer.AsSpan(0, length);
     }
 
     /// <summary>The memory.</summary>

@@ -117,17 +117,17 @@ internal sealed class SafeTensorsFile
     /// order (the stream only moves forward); then checks that the file is as long as its header says. Reads must
     /// not overlap and must lie within their tensors.
     /// </summary>
-    public void Read(List<(SafeTensor Tensor, long FirstElement, float[] Destination)> reads)
+    public void Read(List<(SafeTensor Tensor, long FirstElement, Memory<float> Destination)> reads)
     {
         reads.Sort((a, b) => Start(a.Tensor, a.FirstElement).CompareTo(Start(b.Tensor, b.FirstElement)));
         byte[] chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
-            foreach ((SafeTensor tensor, long first, float[] destination) in reads)
+            foreach ((SafeTensor tensor, long first, Memory<float> destination) in reads)
             {
                 int size = ElementSize(tensor.DType), count = destination.Length;
                 SkipTo(Start(tensor, first), chunk);
-                Span<float> target = destination;
+                Span<float> target = destination.Span;
                 if (tensor.DType == "F32" && BitConverter.IsLittleEndian)
                 {
                     ReadExactly(MemoryMarshal.AsBytes(target), tensor.Name);
