@@ -37,6 +37,9 @@ internal readonly struct AlignedFloats
     /// <summary>The floats.</summary>
     public int Length { get; }
 
+    /// <summary>False for a default instance, which holds no memory (a made one may hold 0 floats).</summary>
+    public bool IsAllocated => _array is not null;
+
     /// <summary>The aligned floats (empty for a default instance).</summary>
     public Span<float> Span => _array is null ? default : _array.AsSpan(_offset, Length);
 

@@ -39,7 +39,7 @@ public readonly ref struct Scratch
 
         // 64-byte aligned, as the weights: a row of the call's queries or attended rows read without split loads.
         AlignedFloats[] buffers = t_buffers ??= new AlignedFloats[Levels];
-        if (buffers[t_depth].Length < length || buffers[t_depth].Span.IsEmpty)
+        if (!buffers[t_depth].IsAllocated || buffers[t_depth].Length < length)
         {
             buffers[t_depth] = new AlignedFloats(length);
         }

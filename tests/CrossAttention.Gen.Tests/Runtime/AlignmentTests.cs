@@ -76,6 +76,43 @@ public sealed class AlignmentTests
         }
     }
 
+    /// <summary>
+    /// A thread keeps its scratch: the next call of the same or a smaller length — zero included — gets the same memory,
+    /// at both levels. (A thread whose first scratch was empty once made a new one on every call, 88 B a call in
+    /// BenchmarkDotNet's count; the allocation tests' threads had larger buffers from earlier calls, so they missed it.)
+    /// </summary>
+    [Fact]
+    public void Scratch_reuses_its_buffers_for_every_length_zero_included()
+    {
+        // On a new thread, whose first scratch is empty (a generic call's first score buffer on the stack asks for 0).
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var thread = new System.Threading.Thread(() =>
+        {
+            foreach (int length in new[] { 0, 0, 1, 16, 300, 0 })
+            {
+                if (!Unsafe.AreSame(ref First(length), ref First(length)))
+                {
+                    failures.Enqueue($"outer scratch of {length}: not the memory of the call before");
+                }
+
+                using var outer = new Scratch(0);
+                if (!Unsafe.AreSame(ref First(length), ref First(length)))
+                {
+                    failures.Enqueue($"inner scratch of {length}: not the memory of the call before");
+                }
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Empty(failures);
+
+        static ref float First(int length)
+        {
+            using var scratch = new Scratch(length);
+            return ref MemoryMarshal.GetReference(scratch.Span);
+        }
+    }
+
     private static unsafe void AssertAligned(Span<float> span, string what)
     {
         nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
