@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
@@ -57,13 +58,13 @@ internal static class KernelPlanner
     /// tier the shape fills (<see cref="FillsLanes"/>), widest first, and the <c>Vector128</c> tier always. A wider tier
     /// whose vectors the attention does not fill but the projections do (<see cref="ProjectionsFillLanes"/>) is planned
     /// for its projections alone: its attention is the next narrower tier's code, called from it (latent, a head of 8
-    /// columns under AVX-512: the projections at 512 bits took 0.55–0.7 of the time of 256-bit ones, Zen 5). A wider
+    /// columns under AVX-512: its projections at 512 bits took two thirds of the time of 256-bit ones, Zen 5). A wider
     /// tier that neither fills is not planned: CPUs of that width run the narrower tier.
     /// </summary>
     public static ShapePlan Plan(KernelSpec spec)
     {
         // Narrowest first, so a tier that borrows its attention finds the tier it borrows from already planned.
-        var narrowestFirst = new System.Collections.Generic.List<KernelPlan>();
+        var narrowestFirst = new List<KernelPlan>();
         KernelPlan? attention = null;
         foreach (VectorTier tier in VectorTier.All.Reverse())
         {
