@@ -8,7 +8,7 @@ namespace CrossAttention.Gen.Tests.Kernels;
 
 /// <summary>
 /// The reductions generated code inlines, on every width, where they live: <c>Reduce</c> (one accumulator per output
-/// lane, each summed across its lanes), <c>Reduce4</c>, <c>HorizontalSum</c> and <c>HorizontalMax</c>. Inputs are small
+/// lane, each summed across its lanes), <c>Reduce4</c>, <c>Reduce8</c>, <c>HorizontalSum</c> and <c>HorizontalMax</c>. Inputs are small
 /// integers, whose sums are exact in any order, so every lane is compared exactly and a sum that pairs the wrong lanes,
 /// drops one or takes one twice is caught. Each primitive has a branch per instruction set; this file is also compiled
 /// into the kernel-test executable CI runs with AVX2, then every intrinsic, switched off, and on ARM64, so each branch runs.
@@ -62,6 +62,18 @@ public sealed class PrimitiveTests
                 256 => Vector256Primitives.Reduce4(V256(a[0]), V256(a[1]), V256(a[2]), V256(a[3])),
                 _ => Vector512Primitives.Reduce4(V512(a[0]), V512(a[1]), V512(a[2]), V512(a[3])),
             };
+            Assert.Equal(LaneSums(a), reduced.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Reduce8_puts_the_sum_of_each_of_eight_512_bit_accumulators_in_its_lane()
+    {
+        foreach (int seed in Seeds)
+        {
+            float[][] a = Accumulators(seed, 8, 16);
+            Vector256<float> reduced = Vector512Primitives.Reduce8(V512(a[0]), V512(a[1]), V512(a[2]), V512(a[3]),
+                                                                   V512(a[4]), V512(a[5]), V512(a[6]), V512(a[7]));
             Assert.Equal(LaneSums(a), reduced.ToArray());
         }
     }
