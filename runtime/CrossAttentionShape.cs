@@ -79,6 +79,13 @@ public sealed class CrossAttentionShape : IEquatable<CrossAttentionShape>
     public float Scale { get; }
 
     /// <summary>
+    /// True when a generated kernel's <c>Forward</c> on a raw context attends over the context itself, with <c>Wk</c>
+    /// and <c>Wv</c> folded into the queries and results, rather than projecting it into keys and values first
+    /// (<see cref="ShapeRules.ForwardsOverContext"/>).
+    /// </summary>
+    internal bool ForwardsOverContext => ShapeRules.ForwardsOverContext(Lq, Lkv, D, Heads, KvDim, KvHeads, Causal);
+
+    /// <summary>
     /// True when the scale was left to its default (0 asked): the tests' float64 reference then computes 1/√dh itself
     /// rather than trust <see cref="Scale"/>, so a wrong default cannot hide behind a reference that shares it.
     /// </summary>

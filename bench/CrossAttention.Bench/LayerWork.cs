@@ -10,6 +10,16 @@ internal static class LayerWork
     /// <summary><c>Forward</c> on a raw context: Q, K, V projections, attention, output projection.</summary>
     public static long ForwardFlops(CrossAttentionShape shape) => QueryAndOutputFlops(shape) + ProjectContextFlops(shape) + shape.AttendFlops;
 
+    /// <summary>
+    /// <c>Forward</c> on a raw context as the generated path computes it: where it attends over the context itself
+    /// (<see cref="CrossAttentionShape.ForwardsOverContext"/>), Q and output projections, Q·Wk and Z·Wvᵀ per head, and
+    /// scores and P·C over the context's width; elsewhere <see cref="ForwardFlops"/>.
+    /// </summary>
+    public static long GeneratedForwardFlops(CrossAttentionShape shape) =>
+        shape.ForwardsOverContext
+            ? QueryAndOutputFlops(shape) + (2 * Projection(shape.Lq, shape.D, shape.KvDim)) + (4L * shape.Heads * shape.Lq * shape.Lkv * shape.KvDim)
+            : ForwardFlops(shape);
+
     /// <summary>The decoder step, <c>Forward</c> on a <see cref="ProjectedContext"/>: Q projection, attention, output projection.</summary>
     public static long StepFlops(CrossAttentionShape shape) => QueryAndOutputFlops(shape) + shape.AttendFlops;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace CrossAttention.Kernels;
 
@@ -202,16 +203,57 @@ internal static class TierKernel<TKernel>
         }
     }
 
+    /// <summary>
+    /// True when <c>Forward</c> on a raw context attends over the context itself (<see cref="ContextForward{TWidth, TVector}"/>,
+    /// <see cref="ShapeRules.ForwardsOverContext"/>) rather than projecting it into keys and values first. Decided once from
+    /// the shape (a static readonly the JIT folds).
+    /// </summary>
+    private static bool ForwardsOverContext { get; } = TKernel.Shape.ForwardsOverContext;
+
     /// <summary>The whole layer on validated arguments (<paramref name="batch"/> ≥ 1).</summary>
     public static void Forward(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output,
                                ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
     {
+        if (ForwardsOverContext)
+        {
+            ForwardOverContext(queries, context, weights, output, keyMask, attentionWeights, batch);
+            return;
+        }
+
         CrossAttentionShape shape = TKernel.Shape;
         int queryLength = batch * shape.QueryLength, keyLength = batch * shape.KeyValueLength;
         using Scratch scratch = new Scratch((2 * queryLength) + (2 * keyLength));
         Span<float> keys = scratch.Span.Slice(2 * queryLength, keyLength), values = scratch.Span.Slice((2 * queryLength) + keyLength, keyLength);
         ProjectKeysAndValues(context, weights, keys, values, batch);
         ForwardCore(queries, keys, values, weights, output, keyMask, attentionWeights, batch, scratch.Span[..queryLength], scratch.Span.Slice(queryLength, queryLength));
+    }
+
+    /// <summary>
+    /// The whole layer, attending over the raw context: Q projection, <see cref="ContextForward{TWidth, TVector}"/> at the
+    /// tier's width, output projection.
+    /// </summary>
+    private static void ForwardOverContext(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output,
+                                           ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
+    {
+        CrossAttentionShape shape = TKernel.Shape;
+        int rows = batch * shape.Lq, queryLength = batch * shape.QueryLength;
+        using Scratch scratch = new Scratch(2 * queryLength);
+        Span<float> q = scratch.Span[..queryLength], attended = scratch.Span.Slice(queryLength, queryLength);
+        TKernel.ProjectQueries(queries, rows, weights.Wq, weights.Bq, q);
+        if (TKernel.Tier == KernelPath.Specialized512)
+        {
+            ContextForward<Width512, Vector512<float>>.Attend(shape, q, context, weights, attended, keyMask, attentionWeights, batch);
+        }
+        else if (TKernel.Tier == KernelPath.Specialized256)
+        {
+            ContextForward<Width256, Vector256<float>>.Attend(shape, q, context, weights, attended, keyMask, attentionWeights, batch);
+        }
+        else
+        {
+            ContextForward<Width128, Vector128<float>>.Attend(shape, q, context, weights, attended, keyMask, attentionWeights, batch);
+        }
+
+        TKernel.ProjectQueries(attended, rows, weights.Wo, weights.Bo, output);
     }
 
     /// <summary>The whole layer on a projected context, on validated arguments (<paramref name="batch"/> ≥ 1).</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -47,6 +48,18 @@ internal interface IVectorWidth<TVector>
 
     /// <summary>e^x per lane, the tier's own (<see cref="ExpPolynomial"/>).</summary>
     static abstract TVector Exp(TVector x);
+
+    /// <summary>The largest lane.</summary>
+    static abstract float HorizontalMax(TVector x);
+
+    /// <summary>The sum of the lanes.</summary>
+    static abstract float HorizontalSum(TVector x);
+
+    /// <summary>
+    /// <c>y[rows, outputs] = x[rows, inputs] · W[outputs, inputs]ᵀ + b</c> (<c>outputs</c> = <c>b.Length</c>): the
+    /// tier's projection kernel of this width, split over threads when asked for and worth it.
+    /// </summary>
+    static abstract void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
 }
 
 /// <summary>The <c>Vector512</c> width (<see cref="KernelPath.Specialized512"/>).</summary>
@@ -94,6 +107,15 @@ internal readonly struct Width512 : IVectorWidth<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x) => Vector512Primitives.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalMax(Vector512<float> x) => Vector512Primitives.HorizontalMax(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalSum(Vector512<float> x) => Vector512Primitives.HorizontalSum(x);
+
+    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
+        Vector512Primitives.Project(x, rows, w, b, y);
 }
 
 /// <summary>The <c>Vector256</c> width (<see cref="KernelPath.Specialized256"/>).</summary>
@@ -141,6 +163,15 @@ internal readonly struct Width256 : IVectorWidth<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x) => Vector256Primitives.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalMax(Vector256<float> x) => Vector256Primitives.HorizontalMax(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalSum(Vector256<float> x) => Vector256Primitives.HorizontalSum(x);
+
+    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
+        Vector256Primitives.Project(x, rows, w, b, y);
 }
 
 /// <summary>The <c>Vector128</c> width (<see cref="KernelPath.Specialized128"/>).</summary>
@@ -188,4 +219,13 @@ internal readonly struct Width128 : IVectorWidth<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x) => Vector128Primitives.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalMax(Vector128<float> x) => Vector128Primitives.HorizontalMax(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalSum(Vector128<float> x) => Vector128Primitives.HorizontalSum(x);
+
+    public static void Project(ReadOnlySpan<float> x, int rows, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y) =>
+        Vector128Primitives.Project(x, rows, w, b, y);
 }
