@@ -20,17 +20,45 @@ namespace CrossAttention.Kernels;
 /// keys only. A batch item with none gets zeros (its <c>Forward</c> rows then equal <c>Bo</c>), as in the projected path.
 /// The weights written are P, scattered back over the masked keys as zeros.
 /// </remarks>
-internal static class ContextForward<TWidth, TVector>
+internal static class ContextForward<TKernel, TWidth, TVector>
+    where TKernel : struct, IGeneratedKernel
     where TWidth : struct, IVectorWidth<TVector>
     where TVector : struct
 {
     /// <summary>
     /// The attention results of a <c>Forward</c> call into <paramref name="attended"/> (<c>batch · Lq</c> rows of D),
-    /// from the call's projected queries <paramref name="q"/> (scaled in place), on validated arguments.
+    /// from the call's projected queries <paramref name="q"/> (scaled in place), on validated arguments. A batch of
+    /// several items splits over threads by items (each item's products then run on its thread); one item splits
+    /// inside its products.
     /// </summary>
-    public static void Attend(CrossAttentionShape shape, Span<float> q, ReadOnlySpan<float> context, CrossAttentionWeights weights,
+    public static void Attend(Span<float> q, ReadOnlySpan<float> context, CrossAttentionWeights weights,
                               Span<float> attended, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int batch)
     {
+        CrossAttentionShape shape = TKernel.Shape;
+        Scale(q, shape.Scale);
+        long flops = 4L * batch * shape.Lq * ((shape.D * (long)shape.KvDim) + (shape.Heads * (long)shape.Lkv * shape.KvDim));
+        if (KernelParallel.ShouldSplit(batch, flops))
+        {
+            KernelParallel.For<ItemWork>(batch, q, context, default, attended, keyMask, attentionWeights, batch, weights);
+        }
+        else
+        {
+            Items(q, context, weights, attended, keyMask, attentionWeights, 0, batch);
+        }
+    }
+
+    /// <summary>Batch items [start, end) on one thread (<c>spans.State</c>: the weights). The spans are pinned by <see cref="KernelParallel"/>.</summary>
+    private readonly struct ItemWork : IKernelWork
+    {
+        public static void Run(in KernelSpans spans, int start, int end) =>
+            Items(spans.A, spans.B, (CrossAttentionWeights)spans.State!, spans.D, spans.E, spans.F, start, end);
+    }
+
+    /// <summary>Batch items [start, end).</summary>
+    private static void Items(ReadOnlySpan<float> q, ReadOnlySpan<float> context, CrossAttentionWeights weights,
+                              Span<float> attended, ReadOnlySpan<bool> keyMask, Span<float> attentionWeights, int start, int end)
+    {
+        CrossAttentionShape shape = TKernel.Shape;
         int lq = shape.Lq, lkv = shape.Lkv, d = shape.D, dc = shape.KvDim, rows = shape.Heads * lq;
         int gathered = keyMask.IsEmpty ? 0 : lkv * dc;
         using Scratch scratch = new Scratch((rows * dc) + (rows * lkv) + rows + lkv + (lq * shape.HeadSize) + gathered);
@@ -38,8 +66,7 @@ internal static class ContextForward<TWidth, TVector>
         Span<float> folded = Take(ref buffer, rows * dc), scores = Take(ref buffer, rows * lkv), bias = Take(ref buffer, rows);
         Span<float> zeros = Take(ref buffer, lkv), head = Take(ref buffer, lq * shape.HeadSize), kept = Take(ref buffer, gathered);
         zeros.Clear();
-        Scale(q, shape.Scale);
-        for (int b = 0; b < batch; b++)
+        for (int b = start; b < end; b++)
         {
             scoped ReadOnlySpan<float> item = context.Slice(b * lkv * dc, lkv * dc);
             Span<float> output = attended.Slice(b * lq * d, lq * d);
@@ -59,7 +86,7 @@ internal static class ContextForward<TWidth, TVector>
             }
 
             Span<float> probabilities = scores[..(rows * keys)];
-            Item(shape, q.Slice(b * lq * d, lq * d), item, keys, weights, output, folded, probabilities, bias, zeros[..keys], head);
+            Item(q.Slice(b * lq * d, lq * d), item, keys, weights, output, folded, probabilities, bias, zeros[..keys], head);
             if (!itemWeights.IsEmpty)
             {
                 WriteWeights(probabilities, keys, keys < lkv ? mask : default, itemWeights, rows, lkv);
@@ -75,9 +102,10 @@ internal static class ContextForward<TWidth, TVector>
     }
 
     /// <summary>One batch item: <paramref name="context"/> holds its <paramref name="keys"/> attended rows.</summary>
-    private static void Item(CrossAttentionShape shape, Span<float> q, ReadOnlySpan<float> context, int keys, CrossAttentionWeights weights,
+    private static void Item(ReadOnlySpan<float> q, ReadOnlySpan<float> context, int keys, CrossAttentionWeights weights,
                              Span<float> output, Span<float> folded, Span<float> scores, Span<float> bias, Span<float> zeros, Span<float> head)
     {
+        CrossAttentionShape shape = TKernel.Shape;
         int lq = shape.Lq, d = shape.D, dh = shape.HeadSize, dc = shape.KvDim, heads = shape.Heads, rows = heads * lq;
         ref float wk = ref MemoryMarshal.GetReference(weights.Wk);
         ref float bk = ref MemoryMarshal.GetReference(weights.Bk);

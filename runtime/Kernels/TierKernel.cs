@@ -204,7 +204,7 @@ internal static class TierKernel<TKernel>
     }
 
     /// <summary>
-    /// True when <c>Forward</c> on a raw context attends over the context itself (<see cref="ContextForward{TWidth, TVector}"/>,
+    /// True when <c>Forward</c> on a raw context attends over the context itself (<see cref="ContextForward{TKernel, TWidth, TVector}"/>,
     /// <see cref="ShapeRules.ForwardsOverContext"/>) rather than projecting it into keys and values first. Decided once from
     /// the shape (a static readonly the JIT folds).
     /// </summary>
@@ -229,7 +229,7 @@ internal static class TierKernel<TKernel>
     }
 
     /// <summary>
-    /// The whole layer, attending over the raw context: Q projection, <see cref="ContextForward{TWidth, TVector}"/> at the
+    /// The whole layer, attending over the raw context: Q projection, <see cref="ContextForward{TKernel, TWidth, TVector}"/> at the
     /// tier's width, output projection.
     /// </summary>
     private static void ForwardOverContext(ReadOnlySpan<float> queries, ReadOnlySpan<float> context, CrossAttentionWeights weights, Span<float> output,
@@ -242,15 +242,15 @@ internal static class TierKernel<TKernel>
         TKernel.ProjectQueries(queries, rows, weights.Wq, weights.Bq, q);
         if (TKernel.Tier == KernelPath.Specialized512)
         {
-            ContextForward<Width512, Vector512<float>>.Attend(shape, q, context, weights, attended, keyMask, attentionWeights, batch);
+            ContextForward<TKernel, Width512, Vector512<float>>.Attend(q, context, weights, attended, keyMask, attentionWeights, batch);
         }
         else if (TKernel.Tier == KernelPath.Specialized256)
         {
-            ContextForward<Width256, Vector256<float>>.Attend(shape, q, context, weights, attended, keyMask, attentionWeights, batch);
+            ContextForward<TKernel, Width256, Vector256<float>>.Attend(q, context, weights, attended, keyMask, attentionWeights, batch);
         }
         else
         {
-            ContextForward<Width128, Vector128<float>>.Attend(shape, q, context, weights, attended, keyMask, attentionWeights, batch);
+            ContextForward<TKernel, Width128, Vector128<float>>.Attend(q, context, weights, attended, keyMask, attentionWeights, batch);
         }
 
         TKernel.ProjectQueries(attended, rows, weights.Wo, weights.Bo, output);

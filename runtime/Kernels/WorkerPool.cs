@@ -26,7 +26,9 @@ internal static unsafe class WorkerPool
 
     public static void Run(delegate*<in KernelSpans, int, int, void> job, in KernelSpans spans, int items, int parts)
     {
-        if (parts <= 1 || !Monitor.TryEnter(s_gate))
+        // A call made from inside a running job (a kernel whose items call split kernels themselves) runs on its thread:
+        // on a worker the gate is taken, and on the calling thread, which holds it, entering again would overwrite the job.
+        if (parts <= 1 || Monitor.IsEntered(s_gate) || !Monitor.TryEnter(s_gate))
         {
             job(spans, 0, items);
             return;

@@ -7,7 +7,7 @@ using Xunit;
 namespace CrossAttention.Gen.Tests.Kernels;
 
 /// <summary>
-/// <c>Forward</c> attending over the raw context (<see cref="ContextForward{TWidth, TVector}"/>): where the rule takes
+/// <c>Forward</c> attending over the raw context (<see cref="ContextForward{TKernel, TWidth, TVector}"/>): where the rule takes
 /// it, and its outer-product kernel (<see cref="RowMajorProduct{TWidth, TVector}"/>) on its own against a float64
 /// product, at every width, over row counts that end inside a register block, columns that end inside a block, a
 /// vector and a lane, strided operands, and a call split over threads (the bits of one thread). The layer's own checks
