@@ -126,6 +126,14 @@ public sealed partial class CrossAttentionGenerator
                     : $"{width.Vector} for {cpus}";
             })) + ".";
             yield return shape.Info is null ? "Fully unrolled." : "Partly unrolled (CXA0100): " + shape.Info + ".";
+            KernelSpec s = shape.Spec;
+            if (ShapeRules.ForwardsOverContext(s.Lq, s.Lkv, s.D, s.Heads, s.ResolvedKvDim, s.ResolvedKvHeads, s.Causal))
+            {
+                double share = (double)ShapeRules.FoldedWork(s.Lq, s.Lkv, s.D, s.Heads, s.ResolvedKvDim)
+                               / ShapeRules.ProjectingWork(s.Lq, s.Lkv, s.D, s.Heads, s.ResolvedKvDim, s.ResolvedKvHeads);
+                yield return "Forward on a raw context attends over the context itself, Wk folded into the queries and Wv applied after the attention: "
+                             + share.ToString("0.000", CultureInfo.InvariantCulture) + " of the multiply-adds of projecting it into keys and values first.";
+            }
         }
 
         /// <summary>One tier's plan in words, above its code.</summary>

@@ -146,11 +146,17 @@ namespace CrossAttention
         /// </remarks>
         public static bool ForwardsOverContext(int lq, int lkv, int d, int heads, int kvDim, int kvHeads, bool causal)
         {
-            long headSize = d / heads;
-            long projecting = (2L * lkv * kvDim * kvHeads * headSize) + (2L * lq * lkv * d);
-            long folded = (2L * lq * d * kvDim) + (2L * heads * lq * lkv * kvDim);
+            long projecting = ProjectingWork(lq, lkv, d, heads, kvDim, kvHeads), folded = FoldedWork(lq, lkv, d, heads, kvDim);
             return !causal && 4 * folded <= 3 * projecting && projecting - folded >= MinimumFoldSaving;
         }
+
+        /// <summary>Multiply-adds per batch item of projecting the context into K and V and attending over them (Q and output projections aside).</summary>
+        public static long ProjectingWork(int lq, int lkv, int d, int heads, int kvDim, int kvHeads) =>
+            (2L * lkv * kvDim * kvHeads * (d / heads)) + (2L * lq * lkv * d);
+
+        /// <summary>Multiply-adds per batch item of attending over the raw context with Wk and Wv folded in (Q and output projections aside).</summary>
+        public static long FoldedWork(int lq, int lkv, int d, int heads, int kvDim) =>
+            (2L * lq * d * kvDim) + (2L * heads * lq * lkv * kvDim);
 
         /// <summary>The multiply-adds per batch item the fold must save (about a microsecond of 256-bit FMAs).</summary>
         public const long MinimumFoldSaving = 65536;

@@ -3,6 +3,7 @@
 // Shape: Lq=16, Lkv=49, D=512, Heads=8, head size 64, KvDim=768, Scale=0.125 (1/sqrt(head size)).
 // Tiers: Vector512 for AVX-512 CPUs; Vector256 for AVX2 CPUs; Vector128 for ARM64 CPUs.
 // Partly unrolled (CXA0100): the 16 query rows in a loop; the 49 keys in loops, a vector of keys at a time; the head dimension (64) unrolled in registers.
+// Forward on a raw context attends over the context itself, Wk folded into the queries and Wv applied after the attention: 0.565 of the multiply-adds of projecting it into keys and values first.
 #nullable enable
 #pragma warning disable CS8981
 

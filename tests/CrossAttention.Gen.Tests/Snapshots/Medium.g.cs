@@ -3,6 +3,7 @@
 // Shape: Lq=32, Lkv=256, D=512, Heads=8, head size 64, KvDim=512, Scale=0.125 (1/sqrt(head size)).
 // Tiers: Vector512 for AVX-512 CPUs; Vector256 for AVX2 CPUs; Vector128 for ARM64 CPUs.
 // Partly unrolled (CXA0100): the 32 query rows in the vector lanes, two vectors of them at a time; the 256 keys in loops.
+// Forward on a raw context attends over the context itself, Wk folded into the queries and Wv applied after the attention: 0.588 of the multiply-adds of projecting it into keys and values first.
 #nullable enable
 #pragma warning disable CS8981
 
