@@ -147,8 +147,15 @@ namespace CrossAttention
         public static bool ForwardsOverContext(int lq, int lkv, int d, int heads, int kvDim, int kvHeads, bool causal)
         {
             long projecting = ProjectingWork(lq, lkv, d, heads, kvDim, kvHeads), folded = FoldedWork(lq, lkv, d, heads, kvDim);
-            return !causal && 4 * folded <= 3 * projecting && projecting - folded >= MinimumFoldSaving;
+            return !causal && 4 * folded <= 3 * projecting && projecting - folded >= MinimumFoldSaving
+                   && (long)heads * lq * ((long)lkv + kvDim) <= MaximumFoldBuffer;
         }
+
+        /// <summary>
+        /// The most floats the fold's per-item buffers (scores and folded queries, <c>Heads·Lq·(Lkv + KvDim)</c>) may take:
+        /// a thread's kept scratch (16 MB), so a huge shape projects rather than rent hundreds of MB per call.
+        /// </summary>
+        public const long MaximumFoldBuffer = 4 << 20;
 
         /// <summary>Multiply-adds per batch item of projecting the context into K and V and attending over them (Q and output projections aside).</summary>
         public static long ProjectingWork(int lq, int lkv, int d, int heads, int kvDim, int kvHeads) =>

@@ -58,11 +58,13 @@ public sealed class ContextFoldTests : IDisposable
     [Fact]
     public void The_fold_saves_what_the_rule_says_it_saves()
     {
-        // The multiply-adds of each form, counted loop by loop, at shapes either side of the rule's two bounds.
+        // The multiply-adds of each form, counted loop by loop, at shapes either side of the rule's bounds (the last two: a
+        // decoder step over half a million context rows, whose fold buffers fit a thread's scratch, and one over more).
         foreach ((int lq, int lkv, int d, int heads, int kvDim, int kvHeads) in new[]
                  {
                      (32, 256, 512, 8, 512, 8), (1, 32, 128, 4, 128, 4), (5, 7, 72, 3, 40, 3), (6, 12, 96, 4, 80, 4),
                      (16, 64, 512, 8, 512, 2), (2, 8, 128, 2, 128, 2), (4, 6, 48, 4, 48, 4), (3, 200, 32, 4, 32, 2),
+                     (1, 500_000, 512, 8, 512, 8), (1, 530_000, 512, 8, 512, 8),
                  })
         {
             int dh = d / heads;
@@ -79,7 +81,8 @@ public sealed class ContextFoldTests : IDisposable
                 folded += 2L * lq * lkv * kvDim;       // scores and P·C over the context's width
             }
 
-            bool expected = 4 * folded <= 3 * projecting && projecting - folded >= 65536; // ShapeRules.MinimumFoldSaving
+            bool expected = 4 * folded <= 3 * projecting && projecting - folded >= 65536 // ShapeRules.MinimumFoldSaving
+                            && (long)heads * lq * (lkv + kvDim) <= 4 << 20; // ShapeRules.MaximumFoldBuffer
             Assert.Equal(expected, new CrossAttentionShape(lq, lkv, d, heads, kvDim, kvHeads: kvHeads).ForwardsOverContext);
         }
     }
