@@ -132,7 +132,7 @@ namespace CrossAttention
         /// <c>Wk</c> folded into the queries and <c>Wv</c> applied after the attention, than projecting every context
         /// row into keys and values first — at most three quarters as many, and at least <see cref="MinimumFoldSaving"/>
         /// fewer (the fold runs as a few more calls of the runtime's kernels, which a handful of multiply-adds does not
-        /// pay for) — and is not causal (a causal row's keys differ per row; the fold takes whole rows of keys).
+        /// pay for), with its buffers within <see cref="MaximumFoldBuffer"/> — and is not causal (a causal row's keys differ per row; the fold takes whole rows of keys).
         /// </summary>
         /// <remarks>
         /// Per batch item and head h (dh = D / heads, g = h's key/value head): scores
