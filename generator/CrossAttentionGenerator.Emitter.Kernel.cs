@@ -77,6 +77,7 @@ public sealed partial class CrossAttentionGenerator
             }
 
             w.Line(plan.HeadsInLanes ? "/// <summary>An item is a batch item: every head at once, heads in the vector lanes.</summary>"
+                : plan.HeadPairs ? "/// <summary>An item is a batch item: every head at once, two heads to a vector.</summary>"
                 : plan.KeyRows ? "/// <summary>An item is a batch item: every head at once, key rows read in order.</summary>"
                 : plan.PairHeads ? $"/// <summary>An item is {(plan.PairedHeads == 2 ? "two query heads" : $"the {plan.PairedHeads} query heads")} of one batch item sharing a key/value head.</summary>"
                 : "/// <summary>An item is one head of one batch item.</summary>");
@@ -94,6 +95,10 @@ public sealed partial class CrossAttentionGenerator
             if (plan.HeadsInLanes)
             {
                 EmitHeadsInLanesKernel(w, plan, cancellationToken);
+            }
+            else if (plan.HeadPairs)
+            {
+                EmitHeadPairsKernel(w, plan, cancellationToken);
             }
             else if (plan.QueryLanes)
             {

@@ -163,6 +163,19 @@ public sealed partial class CrossAttentionGenerator
                 };
             }
 
+            if (plan.HeadPairs)
+            {
+                int blockRows = plan.HeadPairsBlockRows;
+                return new[]
+                {
+                    $"{title}: two heads of 8 columns to a vector — a query vector times a key's same columns holds both heads' products, and one",
+                    $"      reduction of eight such vectors gives a score vector of every head for {KernelPlanner.Count(plan.HeadPairsKeys, "key")} side by side ({KernelPlanner.Count(plan.HeadPairsVectors, "score vector")} a row);",
+                    $"      {(spec.Lq > blockRows ? $"{spec.Lq} query rows in blocks of {blockRows}" : $"{KernelPlanner.Count(spec.Lq, "query row")} in one block")}, each block's scores, softmax and weighted sums in registers;",
+                    $"      projections: {projections};",
+                    $"      about {plan.EstimatedStatements} statements in the attention method, far inside the JIT's optimization limits.",
+                };
+            }
+
             if (plan.HeadsInLanes)
             {
                 return new[]

@@ -140,6 +140,9 @@ internal sealed record LinearPlan(int Inputs, int Outputs, int Lanes, bool Gener
 /// <param name="Attention">Null when this tier's code holds its own attention. Otherwise the narrower tier whose attention
 /// it calls, the shape's heads or keys filling too few of this tier's lanes: this tier holds the projections alone, in
 /// its own width, and every member above but <see cref="Tier"/> and <see cref="Projections"/> is that tier's.</param>
+/// <param name="HeadPairs">Heads of 8 columns two to a 16-lane vector (<c>KernelPlanner.IsHeadPairsShape</c>): a score
+/// vector holds every head's score for <see cref="HeadPairsKeys"/> keys side by side, the rows of a block go through
+/// scores, softmax and weighted sums in registers.</param>
 internal sealed record KernelPlan(
     KernelSpec Spec,
     VectorTier Tier,
@@ -160,7 +163,8 @@ internal sealed record KernelPlan(
     int EstimatedStatements,
     EquatableArray<LinearPlan> Projections,
     string? Info,
-    KernelPlan? Attention = null)
+    KernelPlan? Attention = null,
+    bool HeadPairs = false)
 {
     public int FullKeyBlocks => KeyTailLanes == 0 ? KeyBlocks : KeyBlocks - 1;
 
@@ -168,7 +172,7 @@ internal sealed record KernelPlan(
     public bool PairHeads => PairedHeads > 0;
 
     /// <summary>Query heads an item covers: every head with heads in lanes, the paired heads, else one.</summary>
-    public int HeadsPerItem => HeadsInLanes || KeyRows ? Spec.Heads : PairHeads ? PairedHeads : 1;
+    public int HeadsPerItem => HeadsInLanes || KeyRows || HeadPairs ? Spec.Heads : PairHeads ? PairedHeads : 1;
 
     /// <summary>Floats per vector of the attention's code (the tier's own, or the tier's it calls).</summary>
     public int Lanes => (Attention?.Tier ?? Tier).Lanes;
@@ -177,13 +181,24 @@ internal sealed record KernelPlan(
     public int ScoreBufferLength => KeyBlocks * Lanes;
 
     /// <summary>
-    /// Score-buffer rows an item uses: one per query row (or paired head) sharing key reads, or with query rows in lanes as many as hold
+    /// Score-buffer rows an item uses: none with <see cref="HeadPairs"/> (its scores stay in registers), one per query row (or paired head) sharing key reads, or with query rows in lanes as many as hold
     /// the runtime kernel's scratch (<see cref="QueryLanesScratch"/>).
     /// </summary>
     public int ScoreRows => QueryLanes ? (int)((QueryLanesScratch + ScoreBufferLength - 1) / ScoreBufferLength)
+        : HeadPairs ? 0
         : HeadsInLanes ? (HeadsInLanesBlockRows * Spec.Lkv * Lanes + ScoreBufferLength - 1) / ScoreBufferLength
         : KeyRows ? (int)((KeyRowsScores + ScoreBufferLength - 1) / ScoreBufferLength)
         : PairHeads ? PairedHeads : QueryBlockRows;
+
+    /// <summary>With <see cref="HeadPairs"/>, a score vector's keys: the most (a power of two) whose products with a query
+    /// row, one vector of two heads each, are at most the eight a reduction takes.</summary>
+    public int HeadPairsKeys => KernelPlanner.HeadPairsKeys(Spec.Heads);
+
+    /// <summary>With <see cref="HeadPairs"/>, a query row's score vectors: ⌈Lkv / <see cref="HeadPairsKeys"/>⌉.</summary>
+    public int HeadPairsVectors => (Spec.Lkv + HeadPairsKeys - 1) / HeadPairsKeys;
+
+    /// <summary>With <see cref="HeadPairs"/>, the query rows a block takes through its three steps in registers.</summary>
+    public int HeadPairsBlockRows => System.Math.Min(Spec.Lq, System.Math.Max(1, KernelPlanner.HeadPairsBlockVectors / HeadPairsVectors));
 
     /// <summary>With <see cref="HeadsInLanes"/>, the query rows of a block, whose score vectors (one per key) the score
     /// buffer holds between the block's passes.</summary>

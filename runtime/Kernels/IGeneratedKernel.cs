@@ -38,7 +38,7 @@ public interface IGeneratedKernel
     /// <summary>Floats in one row of the score buffer, and ints in the key-mask buffer: whole vectors covering the keys.</summary>
     static abstract int ScoreBufferLength { get; }
 
-    /// <summary>Rows of the score buffer an item uses (query rows computed together).</summary>
+    /// <summary>Rows of the score buffer an item uses (query rows computed together); 0 for a kernel that keeps its scores in registers.</summary>
     static abstract int ScoreRows { get; }
 
     /// <summary>

@@ -65,8 +65,22 @@ internal static class TierKernel<TKernel>
     /// One batch item without a key mask or weights, on validated lengths, when <see cref="AttendsWholeItems"/>: the
     /// kernel's one item, as <see cref="Run"/> would call it, with no loop, division or mask to fill.
     /// </summary>
-    [SkipLocalsInit]
     public static void AttendOne(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output)
+    {
+        if (TKernel.ScoreRows == 0)
+        {
+            // Scores in registers: no buffer (and no stack frame to allocate or check), the output's reference in its place.
+            ref float none = ref MemoryMarshal.GetReference(output);
+            TKernel.AttendItem<AllKeys>(ref MemoryMarshal.GetReference(q), ref MemoryMarshal.GetReference(k), ref MemoryMarshal.GetReference(v),
+                               ref none, ref none, false, ref MemoryMarshal.GetArrayDataReference(s_everyKey), ref none);
+            return;
+        }
+
+        AttendOneBuffered(q, k, v, output);
+    }
+
+    [SkipLocalsInit]
+    private static void AttendOneBuffered(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output)
     {
         Span<float> scores = stackalloc float[TKernel.ScoreBufferLength * TKernel.ScoreRows];
         ref float buffer = ref MemoryMarshal.GetReference(scores);

@@ -68,6 +68,108 @@ public static class Vector512Primitives
     public static Vector128<float> Reduce4(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3) =>
         Vector256Primitives.Reduce4(Fold(a0), Fold(a1), Fold(a2), Fold(a3));
 
+    /// <summary>
+    /// Lane <c>8g + t</c> of the result is the sum of the eight lanes of half <c>g</c> of <c>a{t}</c>: eight
+    /// accumulators, each holding two 8-lane dot products (two heads of 8 columns), in; one vector of their 16 dot
+    /// products out. Three steps, each halving the vectors: two selects, one in-lane shuffle and one add per pair (a pair
+    /// of vectors to one, lanes of the first at even positions of the step's distance, of the second at odd ones).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ReduceHalves(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+                                                Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7) =>
+        Pair4(Pair2(Pair1(a0, a1), Pair1(a2, a3)), Pair2(Pair1(a4, a5), Pair1(a6, a7)));
+
+    /// <summary>Lanes 2m of the result: x's lanes 2m and 2m + 1 added; lanes 2m + 1: y's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Pair1(Vector512<float> x, Vector512<float> y)
+    {
+        Vector512<float> first = Vector512.Create(-1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0).AsSingle();
+        return Vector512.ConditionalSelect(first, x, y) + Swap1(Vector512.ConditionalSelect(first, y, x));
+    }
+
+    /// <summary>As <see cref="Pair1"/> over lanes two apart: lanes 4m, 4m + 1 from x, 4m + 2, 4m + 3 from y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Pair2(Vector512<float> x, Vector512<float> y)
+    {
+        Vector512<float> first = Vector512.Create(-1, -1, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0).AsSingle();
+        return Vector512.ConditionalSelect(first, x, y) + Swap2(Vector512.ConditionalSelect(first, y, x));
+    }
+
+    /// <summary>As <see cref="Pair1"/> over lanes four apart: each half's first four lanes from x, its last four from y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Pair4(Vector512<float> x, Vector512<float> y)
+    {
+        Vector512<float> first = Vector512.Create(-1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0).AsSingle();
+        return Vector512.ConditionalSelect(first, x, y) + Swap4(Vector512.ConditionalSelect(first, y, x));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Swap1(Vector512<float> x) =>
+        Vector512.Shuffle(x, Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Swap2(Vector512<float> x) =>
+        Vector512.Shuffle(x, Vector512.Create(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Swap4(Vector512<float> x) =>
+        Vector512.Shuffle(x, Vector512.Create(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+
+    /// <summary>
+    /// Each lane the largest of its aligned group of <paramref name="group"/> lanes (1, 2, 4 or 8, a constant: the JIT
+    /// keeps the steps it needs): a softmax's maximum over the keys of a head that one vector holds side by side.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> GroupMax(Vector512<float> x, int group)
+    {
+        if (group >= 2)
+        {
+            x = Vector512.MaxNative(x, Swap1(x));
+        }
+
+        if (group >= 4)
+        {
+            x = Vector512.MaxNative(x, Swap2(x));
+        }
+
+        if (group >= 8)
+        {
+            x = Vector512.MaxNative(x, Swap4(x));
+        }
+
+        return x;
+    }
+
+    /// <summary>Each lane the sum of its aligned group of <paramref name="group"/> lanes (as <see cref="GroupMax"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> GroupSum(Vector512<float> x, int group)
+    {
+        if (group >= 2)
+        {
+            x += Swap1(x);
+        }
+
+        if (group >= 4)
+        {
+            x += Swap2(x);
+        }
+
+        if (group >= 8)
+        {
+            x += Swap4(x);
+        }
+
+        return x;
+    }
+
+    /// <summary>
+    /// Lane <paramref name="lane"/> of <paramref name="x"/> in the first half's eight lanes, lane 8 + <paramref name="lane"/>
+    /// in the second's (<paramref name="lane"/> 0–7, a constant): two heads' probabilities over their value columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> BroadcastHalves(Vector512<float> x, int lane) =>
+        Vector512.Shuffle(x, Vector512.Create(Vector256.Create(lane), Vector256.Create(lane + 8)));
+
     /// <summary>The largest lane (NaN if a lane is NaN and the comparison meets it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float HorizontalMax(Vector512<float> v) => Vector256Primitives.HorizontalMax(Vector256.MaxNative(v.GetLower(), v.GetUpper()));

@@ -31,4 +31,25 @@ public sealed class LayoutTests
             .Select(m => m.Groups[1].Value).ToArray();
         Assert.Equal(tiers, string.Join(" ", keyRowTiers));
     }
+
+    [Theory]
+    [InlineData("4, 2, 64, 8", "Vector512")]                      // latent: 2 keys a score vector
+    [InlineData("3, 8, 16, 2", "Vector512")]                      // 2 heads: 8 keys a score vector
+    [InlineData("5, 3, 48, 6", "Vector512")]                      // 6 heads: 2 keys, two lanes of each half unused
+    [InlineData("6, 7, 128, 16", "Vector512")]                    // 16 heads: 1 key a score vector
+    [InlineData("2, 1, 16, 2", "Vector512")]                      // a single key
+    [InlineData("4, 9, 64, 8", "")]                               // more than 8 keys
+    [InlineData("4, 2, 72, 9", "")]                               // an odd head count: a row's last vector would be half a head pair
+    [InlineData("4, 2, 144, 18", "")]                             // more than 16 heads
+    [InlineData("4, 2, 128, 8", "")]                              // heads of 16 columns: heads in lanes of their own
+    [InlineData("4, 2, 64, 8, KvHeads = 2", "")]                  // grouped heads
+    [InlineData("2, 6, 64, 8, Causal = true", "")]                // causal rows
+    public void Head_pairs_go_where_the_planner_says(string arguments, string tiers)
+    {
+        var (_, _, run) = GeneratorHarness.Run($"using CrossAttention; [CrossAttention({arguments})] public static partial class K;");
+        string source = Assert.Single(run.GeneratedTrees).ToString();
+        string[] pairTiers = Regex.Matches(source, @"// (Vector\d+) \(\d+ lanes, \d+ registers\): two heads of 8 columns to a vector")
+            .Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(tiers, string.Join(" ", pairTiers));
+    }
 }

@@ -72,6 +72,16 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 1, lkv: 16, d: 256, heads: 16)] public static partial class KeyRowsSixteenHeads;
     [CrossAttention(lq: 1, lkv: 1500, d: 384, heads: 6)] public static partial class Whisper;
 
+    // Heads of 8 columns two to a 512-bit vector (latent, HeadsInLanesBlocks and SingleKey above take it too): 2 heads,
+    // 8 keys side by side in one score vector, a block of 3 rows; 4 heads, 4 keys a vector, 5 keys (a padded second
+    // vector), blocks of 2 rows and a tail of 1; 6 heads (two lanes of each half unused), 3 keys; 8 heads over 8 keys, four
+    // score vectors a row, a row a block; 16 heads, a key a vector.
+    [CrossAttention(lq: 3, lkv: 8, d: 16, heads: 2)] public static partial class HeadPairsTwoHeads;
+    [CrossAttention(lq: 7, lkv: 5, d: 32, heads: 4)] public static partial class HeadPairsFourHeads;
+    [CrossAttention(lq: 5, lkv: 3, d: 48, heads: 6)] public static partial class HeadPairsSixHeads;
+    [CrossAttention(lq: 9, lkv: 8, d: 64, heads: 8)] public static partial class HeadPairsEightKeys;
+    [CrossAttention(lq: 6, lkv: 7, d: 128, heads: 16)] public static partial class HeadPairsSixteenHeads;
+
     // Tails and unroll paths.
     [CrossAttention(lq: 1, lkv: 5, d: 24, heads: 3)] public static partial class QueryOne;
     [CrossAttention(lq: 4, lkv: 5, d: 12, heads: 4)] public static partial class HeadSize3;
@@ -149,6 +159,11 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(KeyRowsCausal)] = new StaticKernel<KeyRowsCausal.Kernel>(),
             [nameof(KeyRowsSixteenHeads)] = new StaticKernel<KeyRowsSixteenHeads.Kernel>(),
             [nameof(Whisper)] = new StaticKernel<Whisper.Kernel>(),
+            [nameof(HeadPairsTwoHeads)] = new StaticKernel<HeadPairsTwoHeads.Kernel>(),
+            [nameof(HeadPairsFourHeads)] = new StaticKernel<HeadPairsFourHeads.Kernel>(),
+            [nameof(HeadPairsSixHeads)] = new StaticKernel<HeadPairsSixHeads.Kernel>(),
+            [nameof(HeadPairsEightKeys)] = new StaticKernel<HeadPairsEightKeys.Kernel>(),
+            [nameof(HeadPairsSixteenHeads)] = new StaticKernel<HeadPairsSixteenHeads.Kernel>(),
             [nameof(QueryOne)] = new StaticKernel<QueryOne.Kernel>(),
             [nameof(HeadSize3)] = new StaticKernel<HeadSize3.Kernel>(),
             [nameof(HeadSize7)] = new StaticKernel<HeadSize7.Kernel>(),
