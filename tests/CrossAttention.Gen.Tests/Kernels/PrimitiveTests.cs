@@ -8,7 +8,7 @@ namespace CrossAttention.Gen.Tests.Kernels;
 
 /// <summary>
 /// The reductions generated code inlines, on every width, where they live: <c>Reduce</c> (one accumulator per output
-/// lane, each summed across its lanes), <c>Reduce4</c>, <c>Reduce8</c>, <c>HorizontalSum</c> and <c>HorizontalMax</c>. Inputs are small
+/// lane, each summed across its lanes), <c>Reduce4</c>, <c>Reduce8</c>, <c>ReduceHalves</c>, <c>HorizontalSum</c> and <c>HorizontalMax</c>, and the group steps of two heads a vector. Inputs are small
 /// integers, whose sums are exact in any order, so every lane is compared exactly and a sum that pairs the wrong lanes,
 /// drops one or takes one twice is caught. Each primitive has a branch per instruction set; this file is also compiled
 /// into the kernel-test executable CI runs with AVX2, then every intrinsic, switched off, and on ARM64, so each branch runs.
@@ -75,6 +75,47 @@ public sealed class PrimitiveTests
             Vector256<float> reduced = Vector512Primitives.Reduce8(V512(a[0]), V512(a[1]), V512(a[2]), V512(a[3]),
                                                                    V512(a[4]), V512(a[5]), V512(a[6]), V512(a[7]));
             Assert.Equal(LaneSums(a), reduced.ToArray());
+        }
+    }
+
+    [Fact]
+    public void ReduceHalves_puts_the_sum_of_half_g_of_accumulator_t_in_lane_8g_plus_t()
+    {
+        foreach (int seed in Seeds)
+        {
+            float[][] a = Accumulators(seed, 8, 16);
+            float[] expected = Enumerable.Range(0, 16).Select(lane => a[lane % 8].Skip(8 * (lane / 8)).Take(8).Sum()).ToArray();
+            Vector512<float> reduced = Vector512Primitives.ReduceHalves(V512(a[0]), V512(a[1]), V512(a[2]), V512(a[3]),
+                                                                        V512(a[4]), V512(a[5]), V512(a[6]), V512(a[7]));
+            Assert.Equal(expected, reduced.ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void GroupMax_and_GroupSum_give_each_lane_its_aligned_group_s_max_and_sum(int group)
+    {
+        foreach (int seed in Seeds)
+        {
+            float[] x = Accumulators(seed, 1, 16)[0];
+            float[] max = Enumerable.Range(0, 16).Select(lane => x.Skip(lane / group * group).Take(group).Max()).ToArray();
+            float[] sum = Enumerable.Range(0, 16).Select(lane => x.Skip(lane / group * group).Take(group).Sum()).ToArray();
+            Assert.Equal(max, Vector512Primitives.GroupMax(V512(x), group).ToArray());
+            Assert.Equal(sum, Vector512Primitives.GroupSum(V512(x), group).ToArray());
+        }
+    }
+
+    [Fact]
+    public void BroadcastHalves_spreads_lane_t_over_the_first_half_and_lane_8_plus_t_over_the_second()
+    {
+        float[] x = Accumulators(7, 1, 16)[0];
+        for (int lane = 0; lane < 8; lane++)
+        {
+            float[] expected = Enumerable.Range(0, 16).Select(t => x[t < 8 ? lane : 8 + lane]).ToArray();
+            Assert.Equal(expected, Vector512Primitives.BroadcastHalves(V512(x), lane).ToArray());
         }
     }
 
