@@ -79,6 +79,21 @@ public sealed class PrimitiveTests
     }
 
     [Fact]
+    public void The_512_bit_reductions_sum_each_accumulator_in_one_order()
+    {
+        // Random floats, whose sums depend on the order: a projection's rows take Reduce4, Reduce8 or Reduce by the block
+        // they fall in, and a row must come out the same bits in any block (a batch item alone, or on another thread).
+        var random = new Random(11);
+        Vector512<float>[] a = Enumerable.Range(0, 16).Select(_ => Vector512.Create(Enumerable.Range(0, 16).Select(_ => (float)(random.NextDouble() - 0.5) * 1000f).ToArray())).ToArray();
+        float[] all = Vector512Primitives.Reduce(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]).ToArray();
+        float[] eights = [.. Vector512Primitives.Reduce8(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]).ToArray(),
+                          .. Vector512Primitives.Reduce8(a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]).ToArray()];
+        float[] fours = Enumerable.Range(0, 4).SelectMany(g => Vector512Primitives.Reduce4(a[4 * g], a[(4 * g) + 1], a[(4 * g) + 2], a[(4 * g) + 3]).ToArray()).ToArray();
+        Assert.Equal(all, eights);
+        Assert.Equal(all, fours);
+    }
+
+    [Fact]
     public void ReduceHalves_puts_the_sum_of_half_g_of_accumulator_t_in_lane_8g_plus_t()
     {
         foreach (int seed in Seeds)
