@@ -24,7 +24,7 @@ public sealed partial class CrossAttentionGenerator
             w.Line("/// <summary>");
             w.Line("/// All heads of one batch item, two heads of 8 columns to a vector. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at query row 0,");
             w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.D}); <paramref name=\"w\"/> at the item's [{spec.Heads}, {spec.Lq}, {spec.Lkv}] weights;");
-            w.Line($"/// <paramref name=\"keep\"/>: −1 for keys attended (at least one), 0 for masked keys and past the {spec.Lkv}; <paramref name=\"scores\"/>: unused (scores stay in registers).");
+            w.Line($"/// <paramref name=\"keep\"/>: −1 for keys attended (at least one), 0 for masked keys and the ints past key {spec.Lkv - 1} (16 in all); <paramref name=\"scores\"/>: unused (scores stay in registers).");
             w.Line("/// </summary>");
             EmitAttendItemSignature(w);
             w.Open();
@@ -39,12 +39,13 @@ public sealed partial class CrossAttentionGenerator
                 string select = $"Vector512.Shuffle(keys, Vector512.Create({string.Join(", ", Enumerable.Range(0, 16).Select(lane => KeepIndex(plan, t, lane)))}))";
                 if (UnusedLanes(plan))
                 {
-                    select += $" | Vector512.Create({string.Join(", ", Enumerable.Range(0, 16).Select(lane => LaneKey(plan, lane).Pair < spec.Heads / 2 ? "0" : "-1"))})";
+                    // Lanes no head pair uses keep their score (0: their products are zero), so no lane meets −∞ − (−∞).
+                    select = $"({select} | Vector512.Create({string.Join(", ", Enumerable.Range(0, 16).Select(lane => LaneKey(plan, lane).Pair < spec.Heads / 2 ? "0" : "-1"))}))";
                 }
 
                 w.Line(Padded(plan, t)
-                    ? $"V keep{t} = ({select}).AsSingle();"
-                    : $"V keep{t} = TKeys.Masked ? ({select}).AsSingle() : V.Zero;");
+                    ? $"V keep{t} = {select}.AsSingle();"
+                    : $"V keep{t} = TKeys.Masked ? {select}.AsSingle() : V.Zero;");
             }
 
             cancellationToken.ThrowIfCancellationRequested();

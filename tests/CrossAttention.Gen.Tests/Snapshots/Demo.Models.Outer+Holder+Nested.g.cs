@@ -166,7 +166,7 @@ namespace CrossAttention.Generated.Tier512
         /// <summary>
         /// All heads of one batch item, two heads of 8 columns to a vector. <paramref name="q"/>, <paramref name="o"/> point at query row 0,
         /// <paramref name="k"/>, <paramref name="v"/> at key row 0 (row stride 16); <paramref name="w"/> at the item's [2, 2, 3] weights;
-        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys and past the 3; <paramref name="scores"/>: unused (scores stay in registers).
+        /// <paramref name="keep"/>: −1 for keys attended (at least one), 0 for masked keys and the ints past key 2 (16 in all); <paramref name="scores"/>: unused (scores stay in registers).
         /// </summary>
         public static void AttendItem<TKeys>(ref float q, ref float k, ref float v, ref float o, ref float w, bool writeWeights, ref int keep, ref float scores)
             where TKeys : struct, IKeySelection
@@ -176,7 +176,7 @@ namespace CrossAttention.Generated.Tier512
             V scale = Vec.Create(0.35355338f);
             V negativeInfinity = Vec.Create(float.NegativeInfinity);
             Vector512<int> keys = Vector512.LoadUnsafe(ref keep);
-            V keep0 = (Vector512.Shuffle(keys, Vector512.Create(0, 1, 2, 15, 15, 15, 15, 15, 0, 1, 2, 15, 15, 15, 15, 15))).AsSingle();
+            V keep0 = Vector512.Shuffle(keys, Vector512.Create(0, 1, 2, 15, 15, 15, 15, 15, 0, 1, 2, 15, 15, 15, 15, 15)).AsSingle();
             const int i = 0;
             {
                 // Scores: eight products of a query vector (two heads) and a key's same columns per score vector, reduced at once.
