@@ -23,7 +23,7 @@ public sealed partial class CrossAttentionGenerator
             int vectors = plan.HeadPairsVectors, blockRows = plan.HeadPairsBlockRows;
             w.Line("/// <summary>");
             w.Line("/// All heads of one batch item, two heads of 8 columns to a vector. <paramref name=\"q\"/>, <paramref name=\"o\"/> point at query row 0,");
-            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.D}); <paramref name=\"w\"/> at the item's [{spec.Heads}, {spec.Lq}, {spec.Lkv}] weights;");
+            w.Line($"/// <paramref name=\"k\"/>, <paramref name=\"v\"/> at key row 0 (row stride {spec.KvWidth}); <paramref name=\"w\"/> at the item's [{spec.Heads}, {spec.Lq}, {spec.Lkv}] weights;");
             w.Line($"/// <paramref name=\"keep\"/>: −1 for keys attended (at least one), 0 for masked keys and the ints past key {spec.Lkv - 1} (16 in all); <paramref name=\"scores\"/>: unused (scores stay in registers).");
             w.Line("/// </summary>");
             EmitAttendItemSignature(w);
@@ -96,6 +96,19 @@ public sealed partial class CrossAttentionGenerator
         /// <summary>True when score vector <paramref name="t"/> holds keys past Lkv.</summary>
         private static bool Padded(KernelPlan plan, int t) => (t + 1) * plan.HeadPairsKeys > plan.Spec.Lkv;
 
+        /// <summary>
+        /// Key or value row <paramref name="j"/>'s columns for head pair <paramref name="u"/>: the key/value heads of query
+        /// heads 2u and 2u + 1 (h / GroupSize) are one head — its 8 columns in both halves — or two consecutive ones,
+        /// whose 16 columns are side by side in the row.
+        /// </summary>
+        private static string PairLoad(KernelSpec spec, string reference, int j, int u)
+        {
+            int first = 2 * u / spec.GroupSize, second = ((2 * u) + 1) / spec.GroupSize, column = (j * spec.KvWidth) + (first * 8);
+            return first == second
+                ? $"Vector512.Create(Vector256.LoadUnsafe(ref {reference}, {Int(column)}))"
+                : $"Vec.LoadUnsafe(ref {reference}, {Int(column)})";
+        }
+
         /// <summary>Rows i … i + <paramref name="rows"/> − 1: scores, softmax, weighted sums (and weights), each step for every row.</summary>
         private static void EmitHeadPairsBlock(IndentedWriter w, KernelPlan plan, int rows)
         {
@@ -120,7 +133,7 @@ public sealed partial class CrossAttentionGenerator
                     {
                         (int u, int m) = LaneKey(plan, lane);
                         int j = (t * keysPerVector) + m;
-                        products.Add(u < pairs && j < spec.Lkv ? $"q{r}_{u} * Vec.LoadUnsafe(ref k, {Int((j * spec.D) + (16 * u))})" : "V.Zero");
+                        products.Add(u < pairs && j < spec.Lkv ? $"q{r}_{u} * {PairLoad(spec, "k", j, u)}" : "V.Zero");
                     }
 
                     w.Line($"V s{r}_{t} = P.ReduceHalves({string.Join(", ", products)}) * scale;");
@@ -169,7 +182,7 @@ public sealed partial class CrossAttentionGenerator
                     for (int j = 0; j < spec.Lkv; j++)
                     {
                         w.Open($"if (!TKeys.Masked || Unsafe.Add(ref keep, {Int(j)}) != 0)");
-                        w.Line($"a = Vec.FusedMultiplyAdd(P.BroadcastHalves(s{r}_{j / keysPerVector}, {Int((keysPerVector * u) + (j % keysPerVector))}), Vec.LoadUnsafe(ref v, {Int((j * spec.D) + (16 * u))}), a);");
+                        w.Line($"a = Vec.FusedMultiplyAdd(P.BroadcastHalves(s{r}_{j / keysPerVector}, {Int((keysPerVector * u) + (j % keysPerVector))}), {PairLoad(spec, "v", j, u)}, a);");
                         w.Close();
                     }
 

@@ -237,13 +237,13 @@ internal static class KernelPlanner
     /// and heads in lanes would leave half of each empty: a query row's vector of two heads times the same columns of a
     /// key row holds two 8-lane dot products, and one reduction turns eight such products into a score vector of 16 —
     /// every head's score for <see cref="HeadPairsKeys"/> keys side by side, so a softmax step is again one vector
-    /// operation for all heads and keys. For an even number of heads (whole vectors per row) of 8 columns, keys and
-    /// values of their own (no grouped heads), no causal rows, and few keys (Lkv ≤ 8). Measured at the latent shape
+    /// operation for all heads and keys. For an even number of heads (whole vectors per row) of 8 columns, grouped or
+    /// not (a pair's key/value heads are one head, read into both halves, or two side by side), no causal rows, and few
+    /// keys (Lkv ≤ 8). Measured at the latent shape
     /// (4 rows, 2 keys, 8 heads) on a Zen 5: 52.5 ns against 89 ns for the <c>Vector256</c> code's heads in lanes.
     /// </summary>
     public static bool IsHeadPairsShape(KernelSpec spec, int lanes) =>
-        lanes == 16 && spec.HeadSize == 8 && spec.Heads % 2 == 0 && spec.Heads <= 16 && spec.GroupSize == 1 && !spec.Causal
-        && spec.Lkv <= 8;
+        lanes == 16 && spec.HeadSize == 8 && spec.Heads % 2 == 0 && spec.Heads <= 16 && !spec.Causal && spec.Lkv <= 8;
 
     /// <summary>
     /// Keys side by side in a score vector of heads of 8 columns in pairs: the largest power of two whose products with

@@ -42,7 +42,8 @@ public sealed class LayoutTests
     [InlineData("4, 2, 72, 9", "")]                               // an odd head count: a row's last vector would be half a head pair
     [InlineData("4, 2, 144, 18", "")]                             // more than 16 heads
     [InlineData("4, 2, 128, 8", "")]                              // heads of 16 columns: heads in lanes of their own
-    [InlineData("4, 2, 64, 8, KvHeads = 2", "")]                  // grouped heads
+    [InlineData("4, 2, 64, 8, KvHeads = 2", "Vector512")]         // grouped heads: each pair's key/value head in both halves
+    [InlineData("3, 5, 48, 6, KvHeads = 2", "Vector512")]         // groups of 3: pairs within a group or across two
     [InlineData("2, 6, 64, 8, Causal = true", "")]                // causal rows
     public void Head_pairs_go_where_the_planner_says(string arguments, string tiers)
     {
