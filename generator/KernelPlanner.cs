@@ -239,8 +239,8 @@ internal static class KernelPlanner
     /// every head's score for <see cref="HeadPairsKeys"/> keys side by side, so a softmax step is again one vector
     /// operation for all heads and keys. For an even number of heads (whole vectors per row) of 8 columns, grouped or
     /// not (a pair's key/value heads are one head, read into both halves, or two side by side), no causal rows, and few
-    /// keys (Lkv ≤ 8). Measured at the latent shape
-    /// (4 rows, 2 keys, 8 heads) on a Zen 5: 52.5 ns against 89 ns for the <c>Vector256</c> code's heads in lanes.
+    /// keys (Lkv ≤ 8). Measured at the latent shape (4 rows, 2 keys, 8 heads) on a Zen 5: <c>Attend</c> 46–47 ns against
+    /// 84–89 ns for the <c>Vector256</c> code's heads in lanes, side by side.
     /// </summary>
     public static bool IsHeadPairsShape(KernelSpec spec, int lanes) =>
         lanes == 16 && spec.HeadSize == 8 && spec.Heads % 2 == 0 && spec.Heads <= 16 && !spec.Causal && spec.Lkv <= 8;
@@ -262,8 +262,8 @@ internal static class KernelPlanner
 
     /// <summary>
     /// Score vectors a block of rows keeps in registers with <see cref="KernelPlan.HeadPairs"/>: four rows of one vector,
-    /// two of two, one of more. Measured at the latent shape on a Zen 5: its four rows in one block, each step in
-    /// registers, 52.5 ns; one row at a time in a loop 72 ns; two rows a turn 61 ns.
+    /// two of two, one of more. Measured with prototypes at the latent shape on a Zen 5, side by side: its four rows in
+    /// one block, each step in registers, 44.7–52.5 ns; two rows a turn in a loop 61–66 ns; one row a turn 71–72 ns.
     /// </summary>
     public const int HeadPairsBlockVectors = 4;
 
