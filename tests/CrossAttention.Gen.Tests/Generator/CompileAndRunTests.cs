@@ -15,7 +15,8 @@ using Xunit.Abstractions;
 namespace CrossAttention.Gen.Tests.Generator;
 
 /// <summary>
-/// At least 40 random valid shapes per run — a third with grouped-query heads, a quarter causal — generated in memory,
+/// At least 40 random valid shapes per run — a third with grouped-query heads, a quarter causal, one in eleven of heads of
+/// 8 columns over few keys (two heads to a 512-bit vector) — generated in memory,
 /// compiled with zero warnings, loaded, and checked on every tier against the float64 reference (Attend and Forward). The seed is printed; set CXA_TEST_SEED to rerun a failing draw.
 /// </summary>
 public sealed class CompileAndRunTests
@@ -38,11 +39,17 @@ public sealed class CompileAndRunTests
         {
             // Mostly small shapes (every head-size tail 1..40, key tails), some large enough to loop over keys or
             // queries, a few with head sizes past 256 that loop over the head dimension.
-            int kind = random.Next(10);
+            int kind = random.Next(11);
             int dh = kind == 9 ? 257 + random.Next(40) : 1 + random.Next(kind < 6 ? 40 : 80);
             int heads = kind == 9 ? 1 : 1 + random.Next(4);
             int lq = kind >= 7 ? 1 + random.Next(48) : 1 + random.Next(9);
             int lkv = kind >= 6 ? 1 + random.Next(300) : 1 + random.Next(20);
+            if (kind == 10)
+            {
+                // Heads of 8 columns, an even count up to 16, over at most 8 keys: two heads to a 512-bit vector.
+                (dh, heads, lq, lkv) = (8, 2 * (1 + random.Next(8)), 1 + random.Next(12), 1 + random.Next(8));
+            }
+
             int kvDim = random.Next(4) == 0 ? 1 + random.Next(100) : 0;
             float scale = random.Next(4) == 0 ? (float)Math.Round((random.NextDouble() * 2) - 1, 3) : 0f;
             // A third of them with grouped-query heads: any divisor of the head count (1, multi-query, included).
