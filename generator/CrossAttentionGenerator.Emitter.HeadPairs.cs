@@ -32,20 +32,11 @@ public sealed partial class CrossAttentionGenerator
             w.Line($"// Lane 8g + {plan.HeadPairsKeys}u + m of a row's score vector t: head 2u + g, key {plan.HeadPairsKeys}t + m.");
             w.Line($"V scale = Vec.Create({FloatLiteral(spec.ResolvedScale)});");
             w.Line("V negativeInfinity = Vec.Create(float.NegativeInfinity);");
-            w.Line("Vector512<int> keys = Vector512.LoadUnsafe(ref keep);");
-            for (int t = 0; t < vectors; t++)
+            if (!spec.Causal)
             {
-                // A vector with keys past Lkv always selects (their scores must be −∞); the others only under a key mask.
-                string select = $"Vector512.Shuffle(keys, Vector512.Create({string.Join(", ", Enumerable.Range(0, 16).Select(lane => KeepIndex(plan, t, lane)))}))";
-                if (UnusedLanes(plan))
-                {
-                    // Lanes no head pair uses keep their score (0: their products are zero), so no lane meets −∞ − (−∞).
-                    select = $"({select} | Vector512.Create({string.Join(", ", Enumerable.Range(0, 16).Select(lane => LaneKey(plan, lane).Pair < spec.Heads / 2 ? "0" : "-1"))}))";
-                }
-
-                w.Line(Padded(plan, t)
-                    ? $"V keep{t} = {select}.AsSingle();"
-                    : $"V keep{t} = TKeys.Masked ? {select}.AsSingle() : V.Zero;");
+                // One key mask for every row (a causal row reads its own, in its block).
+                w.Line("Vector512<int> keys = Vector512.LoadUnsafe(ref keep);");
+                EmitHeadPairsKeepVectors(w, plan, "keys", "");
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -74,6 +65,29 @@ public sealed partial class CrossAttentionGenerator
             }
 
             w.Close();
+        }
+
+        /// <summary>
+        /// The key mask as lanes of each score vector, from the mask's 16 ints in <paramref name="keys"/>: keep{row}{t}, −1
+        /// where the lane's key is attended. A vector with keys past Lkv (and a causal row's, which always masks) always
+        /// selects; the others only under a key mask.
+        /// </summary>
+        private static void EmitHeadPairsKeepVectors(IndentedWriter w, KernelPlan plan, string keys, string row)
+        {
+            KernelSpec spec = plan.Spec;
+            for (int t = 0; t < plan.HeadPairsVectors; t++)
+            {
+                string select = $"Vector512.Shuffle({keys}, Vector512.Create({string.Join(", ", Enumerable.Range(0, 16).Select(lane => KeepIndex(plan, t, lane)))}))";
+                if (UnusedLanes(plan))
+                {
+                    // Lanes no head pair uses keep their score (0: their products are zero), so no lane meets −∞ − (−∞).
+                    select = $"({select} | Vector512.Create({string.Join(", ", Enumerable.Range(0, 16).Select(lane => LaneKey(plan, lane).Pair < spec.Heads / 2 ? "0" : "-1"))}))";
+                }
+
+                w.Line(Padded(plan, t) || spec.Causal
+                    ? $"V keep{row}{t} = {select}.AsSingle();"
+                    : $"V keep{row}{t} = TKeys.Masked ? {select}.AsSingle() : V.Zero;");
+            }
         }
 
         private static string Count(int count, string noun) => KernelPlanner.Count(count, noun);
@@ -116,9 +130,19 @@ public sealed partial class CrossAttentionGenerator
             int vectors = plan.HeadPairsVectors, keysPerVector = plan.HeadPairsKeys, pairs = spec.Heads / 2;
             string RowOffset(int r, int width) => r == 0 ? $"i * {Int(width)}" : $"(i + {Int(r)}) * {Int(width)}";
 
+            // A causal row's key mask is its own (row i of the [Lq, 16] masks); otherwise every row reads the item's.
+            string KeepVector(int r, int t) => spec.Causal ? $"keep{r}_{t}" : $"keep{t}";
+            string KeepInts(int r) => spec.Causal ? $"keepRow{r}" : "keep";
+
             w.Line("// Scores: eight products of a query vector (two heads) and a key's same columns per score vector, reduced at once.");
             for (int r = 0; r < rows; r++)
             {
+                if (spec.Causal)
+                {
+                    w.Line($"ref int keepRow{r} = ref Unsafe.Add(ref keep, {RowOffset(r, plan.ScoreBufferLength)});");
+                    EmitHeadPairsKeepVectors(w, plan, $"Vector512.LoadUnsafe(ref keepRow{r})", $"{r}_");
+                }
+
                 // The row's query vectors, each read by every key of the row's score vectors: loaded once.
                 w.Line($"ref float q{r} = ref Unsafe.Add(ref q, {RowOffset(r, spec.D)});");
                 for (int u = 0; u < pairs; u++)
@@ -137,8 +161,8 @@ public sealed partial class CrossAttentionGenerator
                     }
 
                     w.Line($"V s{r}_{t} = P.ReduceHalves({string.Join(", ", products)}) * scale;");
-                    string select = $"Vec.ConditionalSelect(keep{t}, s{r}_{t}, negativeInfinity)";
-                    w.Line(Padded(plan, t) ? $"s{r}_{t} = {select};" : $"s{r}_{t} = TKeys.Masked ? {select} : s{r}_{t};");
+                    string select = $"Vec.ConditionalSelect({KeepVector(r, t)}, s{r}_{t}, negativeInfinity)";
+                    w.Line(Padded(plan, t) || spec.Causal ? $"s{r}_{t} = {select};" : $"s{r}_{t} = TKeys.Masked ? {select} : s{r}_{t};");
                 }
             }
 
@@ -157,7 +181,7 @@ public sealed partial class CrossAttentionGenerator
                 w.Open("if (TKeys.Masked)");
                 for (int t = 0; t < vectors; t++)
                 {
-                    w.Line($"s{r}_{t} &= keep{t};");
+                    w.Line($"s{r}_{t} &= {KeepVector(r, t)};");
                 }
 
                 w.Close();
@@ -181,7 +205,7 @@ public sealed partial class CrossAttentionGenerator
                     w.Line("V a = Vec.Create(-0f);");
                     for (int j = 0; j < spec.Lkv; j++)
                     {
-                        w.Open($"if (!TKeys.Masked || Unsafe.Add(ref keep, {Int(j)}) != 0)");
+                        w.Open($"if (!TKeys.Masked || Unsafe.Add(ref {KeepInts(r)}, {Int(j)}) != 0)");
                         w.Line($"a = Vec.FusedMultiplyAdd(P.BroadcastHalves(s{r}_{j / keysPerVector}, {Int((keysPerVector * u) + (j % keysPerVector))}), {PairLoad(spec, "v", j, u)}, a);");
                         w.Close();
                     }
@@ -201,7 +225,7 @@ public sealed partial class CrossAttentionGenerator
                 {
                     int t = j / keysPerVector, m = j % keysPerVector;
                     w.Open();
-                    w.Line($"V p = s{r}_{t} & Vec.Create(Unsafe.Add(ref keep, {Int(j)})).AsSingle();");
+                    w.Line($"V p = s{r}_{t} & Vec.Create(Unsafe.Add(ref {KeepInts(r)}, {Int(j)})).AsSingle();");
                     for (int h = 0; h < spec.Heads; h++)
                     {
                         int lane = (8 * (h % 2)) + (keysPerVector * (h / 2)) + m;

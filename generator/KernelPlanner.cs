@@ -238,12 +238,12 @@ internal static class KernelPlanner
     /// key row holds two 8-lane dot products, and one reduction turns eight such products into a score vector of 16 —
     /// every head's score for <see cref="HeadPairsKeys"/> keys side by side, so a softmax step is again one vector
     /// operation for all heads and keys. For an even number of heads (whole vectors per row) of 8 columns, grouped or
-    /// not (a pair's key/value heads are one head, read into both halves, or two side by side), no causal rows, and few
-    /// keys (Lkv ≤ 8). Measured at the latent shape (4 rows, 2 keys, 8 heads) on a Zen 5: <c>Attend</c> 46–47 ns against
+    /// not (a pair's key/value heads are one head, read into both halves, or two side by side), causal or not (each row
+    /// then selects by its own key mask), and few keys (Lkv ≤ 8). Measured at the latent shape (4 rows, 2 keys, 8 heads) on a Zen 5: <c>Attend</c> 46–47 ns against
     /// 84–89 ns for the <c>Vector256</c> code's heads in lanes, side by side.
     /// </summary>
     public static bool IsHeadPairsShape(KernelSpec spec, int lanes) =>
-        lanes == 16 && spec.HeadSize == 8 && spec.Heads % 2 == 0 && spec.Heads <= 16 && !spec.Causal && spec.Lkv <= 8;
+        lanes == 16 && spec.HeadSize == 8 && spec.Heads % 2 == 0 && spec.Heads <= 16 && spec.Lkv <= 8;
 
     /// <summary>
     /// Keys side by side in a score vector of heads of 8 columns in pairs: the largest power of two whose products with
@@ -261,11 +261,13 @@ internal static class KernelPlanner
     }
 
     /// <summary>
-    /// Score vectors a block of rows keeps in registers with <see cref="KernelPlan.HeadPairs"/>: four rows of one vector,
-    /// two of two, one of more. Measured with prototypes at the latent shape on a Zen 5, side by side: its four rows in
-    /// one block, each step in registers, 44.7–52.5 ns; two rows a turn in a loop 61–66 ns; one row a turn 71–72 ns.
+    /// Score vectors a block of rows keeps in registers with <see cref="KernelPlan.HeadPairs"/>: eight rows of one vector,
+    /// four of two, two of three or four, one of more. Measured on a Zen 5, side by side: latent's four rows in one block
+    /// 44.7–52.5 ns, two rows a turn in a loop 61–66 ns, one row a turn 71–72 ns (prototypes); 16 rows over 2 keys
+    /// 165 ns in blocks of 8 rows, 178 in blocks of 4; causal latent over 6 keys (three score vectors a row) 161 ns in
+    /// blocks of 2 rows, 177 in one block of 4, 204 a row at a time.
     /// </summary>
-    public const int HeadPairsBlockVectors = 4;
+    public const int HeadPairsBlockVectors = 8;
 
     /// <summary>
     /// Query rows go in the vector lanes (the runtime's kernel of the tier) when there are at least two vectors of them,

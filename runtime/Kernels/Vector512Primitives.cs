@@ -114,7 +114,7 @@ public static class Vector512Primitives
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Pair8(Vector512<float> x, Vector512<float> y)
     {
-        Vector512<float> first = Vector512.Create(Vector256<int>.AllBitsSet, Vector256<int>.Zero).AsSingle();
+        Vector512<float> first = Vector512.Create(-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0).AsSingle();
         return Vector512.ConditionalSelect(first, x, y) + Swap8(Vector512.ConditionalSelect(first, y, x));
     }
 
@@ -184,9 +184,23 @@ public static class Vector512Primitives
     /// Lane <paramref name="lane"/> of <paramref name="x"/> in the first half's eight lanes, lane 8 + <paramref name="lane"/>
     /// in the second's (<paramref name="lane"/> 0–7, a constant): two heads' probabilities over their value columns.
     /// </summary>
+    /// <remarks>
+    /// Each index vector is a literal: in a large method the JIT may have no inlining budget left to fold one built
+    /// from <paramref name="lane"/>, and a shuffle by indices it cannot see compiles to the permute, a range check and a
+    /// mask (measured in a causal kernel's masked instantiation).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> BroadcastHalves(Vector512<float> x, int lane) =>
-        Vector512.Shuffle(x, Vector512.Create(Vector256.Create(lane), Vector256.Create(lane + 8)));
+    public static Vector512<float> BroadcastHalves(Vector512<float> x, int lane) => lane switch
+    {
+        0 => Vector512.Shuffle(x, Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8, 8, 8)),
+        1 => Vector512.Shuffle(x, Vector512.Create(1, 1, 1, 1, 1, 1, 1, 1, 9, 9, 9, 9, 9, 9, 9, 9)),
+        2 => Vector512.Shuffle(x, Vector512.Create(2, 2, 2, 2, 2, 2, 2, 2, 10, 10, 10, 10, 10, 10, 10, 10)),
+        3 => Vector512.Shuffle(x, Vector512.Create(3, 3, 3, 3, 3, 3, 3, 3, 11, 11, 11, 11, 11, 11, 11, 11)),
+        4 => Vector512.Shuffle(x, Vector512.Create(4, 4, 4, 4, 4, 4, 4, 4, 12, 12, 12, 12, 12, 12, 12, 12)),
+        5 => Vector512.Shuffle(x, Vector512.Create(5, 5, 5, 5, 5, 5, 5, 5, 13, 13, 13, 13, 13, 13, 13, 13)),
+        6 => Vector512.Shuffle(x, Vector512.Create(6, 6, 6, 6, 6, 6, 6, 6, 14, 14, 14, 14, 14, 14, 14, 14)),
+        _ => Vector512.Shuffle(x, Vector512.Create(7, 7, 7, 7, 7, 7, 7, 7, 15, 15, 15, 15, 15, 15, 15, 15)),
+    };
 
     /// <summary>The largest lane (NaN if a lane is NaN and the comparison meets it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

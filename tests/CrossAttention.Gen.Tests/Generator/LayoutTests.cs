@@ -44,7 +44,7 @@ public sealed class LayoutTests
     [InlineData("4, 2, 128, 8", "")]                              // heads of 16 columns: heads in lanes of their own
     [InlineData("4, 2, 64, 8, KvHeads = 2", "Vector512")]         // grouped heads: each pair's key/value head in both halves
     [InlineData("3, 5, 48, 6, KvHeads = 2", "Vector512")]         // groups of 3: pairs within a group or across two
-    [InlineData("2, 6, 64, 8, Causal = true", "")]                // causal rows
+    [InlineData("2, 6, 64, 8, Causal = true", "Vector512")]       // causal rows: each row's own key mask
     public void Head_pairs_go_where_the_planner_says(string arguments, string tiers)
     {
         var (_, _, run) = GeneratorHarness.Run($"using CrossAttention; [CrossAttention({arguments})] public static partial class K;");

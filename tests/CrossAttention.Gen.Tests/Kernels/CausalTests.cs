@@ -12,7 +12,7 @@ namespace CrossAttention.Gen.Tests.Kernels;
 /// </summary>
 public sealed class CausalTests
 {
-    public static TheoryData<string> Names => new(nameof(LatentCausal), nameof(LlamaCausal), nameof(ManyKeysCausal), nameof(SelfAttentionCausal), nameof(WideHeadCausal), nameof(QueryLanesCausal), nameof(StepCausal));
+    public static TheoryData<string> Names => new(nameof(LatentCausal), nameof(HeadPairsCausal), nameof(LlamaCausal), nameof(ManyKeysCausal), nameof(SelfAttentionCausal), nameof(WideHeadCausal), nameof(QueryLanesCausal), nameof(StepCausal));
 
     [Theory]
     [MemberData(nameof(Names))]

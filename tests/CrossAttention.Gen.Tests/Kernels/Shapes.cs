@@ -72,18 +72,21 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 1, lkv: 16, d: 256, heads: 16)] public static partial class KeyRowsSixteenHeads;
     [CrossAttention(lq: 1, lkv: 1500, d: 384, heads: 6)] public static partial class Whisper;
 
-    // Heads of 8 columns two to a 512-bit vector (latent, HeadsInLanesBlocks and SingleKey above take it too): 2 heads,
-    // 8 keys side by side in one score vector, a block of 3 rows; 4 heads, 4 keys a vector, 5 keys (a padded second
-    // vector), blocks of 2 rows and a tail of 1; 6 heads (two lanes of each half unused), 3 keys; 8 heads over 8 keys, four
-    // score vectors a row, a row a block; 16 heads, a key a vector; 6 heads over 2 key/value heads (groups of 3: the
-    // middle pair reads two key/value heads side by side, the others one head in both halves; LatentGrouped above has
-    // groups of 4).
+    // Heads of 8 columns two to a 512-bit vector (latent, HeadsInLanesBlocks — four blocks of 4 rows and a tail of 3 —
+    // and SingleKey above take it too): 2 heads, 8 keys side by side in one score vector, a block of 3 rows; 4 heads, 4
+    // keys a vector, 5 keys (a padded second vector), a block of 4 rows and a tail of 3; 6 heads (two lanes of each half
+    // unused), 3 keys; 8 heads over 8 keys, four score vectors a row, blocks of 2 rows and a tail of 1; 16 heads, a key a
+    // vector, a row a block; 6 heads over 2 key/value heads (groups of 3: the middle pair reads two key/value heads side
+    // by side, the others one head in both halves; LatentGrouped above has groups of 4).
     [CrossAttention(lq: 3, lkv: 8, d: 16, heads: 2)] public static partial class HeadPairsTwoHeads;
     [CrossAttention(lq: 7, lkv: 5, d: 32, heads: 4)] public static partial class HeadPairsFourHeads;
     [CrossAttention(lq: 5, lkv: 3, d: 48, heads: 6)] public static partial class HeadPairsSixHeads;
     [CrossAttention(lq: 9, lkv: 8, d: 64, heads: 8)] public static partial class HeadPairsEightKeys;
     [CrossAttention(lq: 6, lkv: 7, d: 128, heads: 16)] public static partial class HeadPairsSixteenHeads;
     [CrossAttention(lq: 3, lkv: 5, d: 48, heads: 6, KvHeads = 2)] public static partial class HeadPairsGroupsOfThree;
+    // Causal rows, each with its own key mask: a block of 4 rows and a tail of 1, 4 keys a score vector, the second padded
+    // (LatentCausal above: two blocks of 2 rows, three score vectors a row).
+    [CrossAttention(lq: 5, lkv: 7, d: 32, heads: 4, Causal = true)] public static partial class HeadPairsCausal;
 
     // Tails and unroll paths.
     [CrossAttention(lq: 1, lkv: 5, d: 24, heads: 3)] public static partial class QueryOne;
@@ -168,6 +171,7 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(HeadPairsEightKeys)] = new StaticKernel<HeadPairsEightKeys.Kernel>(),
             [nameof(HeadPairsSixteenHeads)] = new StaticKernel<HeadPairsSixteenHeads.Kernel>(),
             [nameof(HeadPairsGroupsOfThree)] = new StaticKernel<HeadPairsGroupsOfThree.Kernel>(),
+            [nameof(HeadPairsCausal)] = new StaticKernel<HeadPairsCausal.Kernel>(),
             [nameof(QueryOne)] = new StaticKernel<QueryOne.Kernel>(),
             [nameof(HeadSize3)] = new StaticKernel<HeadSize3.Kernel>(),
             [nameof(HeadSize7)] = new StaticKernel<HeadSize7.Kernel>(),
