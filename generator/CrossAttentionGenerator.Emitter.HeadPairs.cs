@@ -50,7 +50,7 @@ public sealed partial class CrossAttentionGenerator
                 if (tail > 0)
                 {
                     w.Line();
-                    w.Line($"// The last {Count(tail, "row")}.");
+                    w.Line($"// The last {KernelPlanner.Count(tail, "row")}.");
                     w.Open();
                     EmitHeadPairsBlock(w, plan, tail);
                     w.Close();
@@ -89,8 +89,6 @@ public sealed partial class CrossAttentionGenerator
                     : $"V keep{row}{t} = TKeys.Masked ? {select}.AsSingle() : V.Zero;");
             }
         }
-
-        private static string Count(int count, string noun) => KernelPlanner.Count(count, noun);
 
         /// <summary>The head pair u and key m (within its score vector) of a lane's position in a half.</summary>
         private static (int Pair, int Key) LaneKey(KernelPlan plan, int lane) =>
@@ -167,7 +165,7 @@ public sealed partial class CrossAttentionGenerator
             }
 
             w.Line();
-            w.Line($"// Softmax over the keys of each head: the largest score across the vectors, then across the {Count(keysPerVector, "key")} side by side in one.");
+            w.Line($"// Softmax over the keys of each head: the largest score across the vectors, then across the {KernelPlanner.Count(keysPerVector, "key")} side by side in one.");
             for (int r = 0; r < rows; r++)
             {
                 List<string> scores = Enumerable.Range(0, vectors).Select(t => $"s{r}_{t}").ToList();

@@ -203,8 +203,7 @@ internal static class KernelPlanner
         {
             // Per row of a block: per score vector its eight products and the reduction's seven steps; the softmax; per
             // pair of heads a broadcast and an FMA per key; the weights' stores. A block and a tail block of fewer rows.
-            int keysPerVector = HeadPairsKeys(spec.Heads), vectors = (spec.Lkv + keysPerVector - 1) / keysPerVector;
-            int blockRows = System.Math.Min(spec.Lq, System.Math.Max(1, HeadPairsBlockVectors / vectors));
+            int vectors = HeadPairsVectors(spec), blockRows = HeadPairsBlockRows(spec);
             long pairRow = (vectors * 12L) + (vectors * 6L) + 8 + ((spec.Heads / 2) * ((spec.Lkv * 2L) + 2)) + (spec.Lkv * (spec.Heads + 1L));
             estimate = (int)((2 * blockRows * pairRow) + 24);
         }
@@ -259,6 +258,12 @@ internal static class KernelPlanner
 
         return keys;
     }
+
+    /// <summary>A query row's score vectors with <see cref="KernelPlan.HeadPairs"/>: ⌈Lkv / <see cref="HeadPairsKeys"/>⌉.</summary>
+    public static int HeadPairsVectors(KernelSpec spec) => (spec.Lkv + HeadPairsKeys(spec.Heads) - 1) / HeadPairsKeys(spec.Heads);
+
+    /// <summary>The query rows a block takes through its three steps in registers with <see cref="KernelPlan.HeadPairs"/>.</summary>
+    public static int HeadPairsBlockRows(KernelSpec spec) => System.Math.Min(spec.Lq, System.Math.Max(1, HeadPairsBlockVectors / HeadPairsVectors(spec)));
 
     /// <summary>
     /// Score vectors a block of rows keeps in registers with <see cref="KernelPlan.HeadPairs"/>: eight rows of one vector,

@@ -195,10 +195,10 @@ internal sealed record KernelPlan(
     public int HeadPairsKeys => KernelPlanner.HeadPairsKeys(Spec.Heads);
 
     /// <summary>With <see cref="HeadPairs"/>, a query row's score vectors: ⌈Lkv / <see cref="HeadPairsKeys"/>⌉.</summary>
-    public int HeadPairsVectors => (Spec.Lkv + HeadPairsKeys - 1) / HeadPairsKeys;
+    public int HeadPairsVectors => KernelPlanner.HeadPairsVectors(Spec);
 
     /// <summary>With <see cref="HeadPairs"/>, the query rows a block takes through its three steps in registers.</summary>
-    public int HeadPairsBlockRows => System.Math.Min(Spec.Lq, System.Math.Max(1, KernelPlanner.HeadPairsBlockVectors / HeadPairsVectors));
+    public int HeadPairsBlockRows => KernelPlanner.HeadPairsBlockRows(Spec);
 
     /// <summary>With <see cref="HeadsInLanes"/>, the query rows of a block, whose score vectors (one per key) the score
     /// buffer holds between the block's passes.</summary>

@@ -70,9 +70,7 @@ internal static class TierKernel<TKernel>
         if (TKernel.ScoreRows == 0)
         {
             // Scores in registers: no buffer (and no stack frame to allocate or check), the output's reference in its place.
-            ref float none = ref MemoryMarshal.GetReference(output);
-            TKernel.AttendItem<AllKeys>(ref MemoryMarshal.GetReference(q), ref MemoryMarshal.GetReference(k), ref MemoryMarshal.GetReference(v),
-                               ref none, ref none, false, ref MemoryMarshal.GetArrayDataReference(s_everyKey), ref none);
+            RunOne(q, k, v, output, ref MemoryMarshal.GetReference(output));
             return;
         }
 
@@ -83,10 +81,14 @@ internal static class TierKernel<TKernel>
     private static void AttendOneBuffered(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output)
     {
         Span<float> scores = stackalloc float[TKernel.ScoreBufferLength * TKernel.ScoreRows];
-        ref float buffer = ref MemoryMarshal.GetReference(scores);
-        TKernel.AttendItem<AllKeys>(ref MemoryMarshal.GetReference(q), ref MemoryMarshal.GetReference(k), ref MemoryMarshal.GetReference(v),
-                           ref MemoryMarshal.GetReference(output), ref buffer, false, ref MemoryMarshal.GetArrayDataReference(s_everyKey), ref buffer);
+        RunOne(q, k, v, output, ref MemoryMarshal.GetReference(scores));
     }
+
+    /// <summary>The kernel's one item, every key attended, no weights: <paramref name="scores"/> (also the unwritten weights' reference) its score buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunOne(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output, ref float scores) =>
+        TKernel.AttendItem<AllKeys>(ref MemoryMarshal.GetReference(q), ref MemoryMarshal.GetReference(k), ref MemoryMarshal.GetReference(v),
+                           ref MemoryMarshal.GetReference(output), ref scores, false, ref MemoryMarshal.GetArrayDataReference(s_everyKey), ref scores);
 
     /// <summary>Items [start, end) of a call on one thread.</summary>
     private readonly struct AttendWork : IKernelWork

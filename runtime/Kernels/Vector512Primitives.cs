@@ -137,9 +137,11 @@ public static class Vector512Primitives
     /// Each lane the largest of its aligned group of <paramref name="group"/> lanes (1, 2, 4 or 8, a constant: the JIT
     /// keeps the steps it needs): a softmax's maximum over the keys of a head that one vector holds side by side.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="group"/> is not 1, 2, 4 or 8 (a check the JIT drops for a constant).</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> GroupMax(Vector512<float> x, int group)
     {
+        CheckGroup(group);
         if (group >= 2)
         {
             x = Vector512.MaxNative(x, Swap1(x));
@@ -159,9 +161,11 @@ public static class Vector512Primitives
     }
 
     /// <summary>Each lane the sum of its aligned group of <paramref name="group"/> lanes (as <see cref="GroupMax"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="group"/> is not 1, 2, 4 or 8.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> GroupSum(Vector512<float> x, int group)
     {
+        CheckGroup(group);
         if (group >= 2)
         {
             x += Swap1(x);
@@ -189,6 +193,7 @@ public static class Vector512Primitives
     /// from <paramref name="lane"/>, and a shuffle by indices it cannot see compiles to the permute, a range check and a
     /// mask (measured in a causal kernel's masked instantiation).
     /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="lane"/> is not 0–7 (a check the JIT drops for a constant).</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> BroadcastHalves(Vector512<float> x, int lane) => lane switch
     {
@@ -199,8 +204,17 @@ public static class Vector512Primitives
         4 => Vector512.Shuffle(x, Vector512.Create(4, 4, 4, 4, 4, 4, 4, 4, 12, 12, 12, 12, 12, 12, 12, 12)),
         5 => Vector512.Shuffle(x, Vector512.Create(5, 5, 5, 5, 5, 5, 5, 5, 13, 13, 13, 13, 13, 13, 13, 13)),
         6 => Vector512.Shuffle(x, Vector512.Create(6, 6, 6, 6, 6, 6, 6, 6, 14, 14, 14, 14, 14, 14, 14, 14)),
-        _ => Vector512.Shuffle(x, Vector512.Create(7, 7, 7, 7, 7, 7, 7, 7, 15, 15, 15, 15, 15, 15, 15, 15)),
+        7 => Vector512.Shuffle(x, Vector512.Create(7, 7, 7, 7, 7, 7, 7, 7, 15, 15, 15, 15, 15, 15, 15, 15)),
+        _ => throw new ArgumentOutOfRangeException(nameof(lane), lane, "A lane of a half: expected 0 to 7."),
     };
+
+    private static void CheckGroup(int group)
+    {
+        if (group is not (1 or 2 or 4 or 8))
+        {
+            throw new ArgumentOutOfRangeException(nameof(group), group, "Lanes a group: expected 1, 2, 4 or 8.");
+        }
+    }
 
     /// <summary>The largest lane (NaN if a lane is NaN and the comparison meets it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -123,6 +123,24 @@ public sealed class PrimitiveTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(16)]
+    [InlineData(-1)]
+    public void GroupMax_and_GroupSum_refuse_a_group_that_is_not_1_2_4_or_8(int group)
+    {
+        Vector512<float> x = Vector512<float>.One;
+        Assert.Equal("group", Assert.Throws<ArgumentOutOfRangeException>(() => Vector512Primitives.GroupMax(x, group)).ParamName);
+        Assert.Equal("group", Assert.Throws<ArgumentOutOfRangeException>(() => Vector512Primitives.GroupSum(x, group)).ParamName);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(8)]
+    public void BroadcastHalves_refuses_a_lane_past_a_half(int lane) =>
+        Assert.Equal("lane", Assert.Throws<ArgumentOutOfRangeException>(() => Vector512Primitives.BroadcastHalves(Vector512<float>.One, lane)).ParamName);
+
     [Fact]
     public void BroadcastHalves_spreads_lane_t_over_the_first_half_and_lane_8_plus_t_over_the_second()
     {
