@@ -15,8 +15,8 @@ public sealed partial class CrossAttentionGenerator
         /// The single query row of every head, key and value rows read in memory order (<see cref="KernelPlan.KeyRows"/>):
         /// per key row one dot product per head, L / 2 rows of two heads to a reduction into the score buffer (row j
         /// holds <c>KeyRowsHeads</c> floats, lane t of every vector of it is head t mod <c>KeyRowsHeads</c>); the softmax over the
-        /// flat buffer with the heads' maxima and sums folded across the lanes; the weighted sum streaming the value rows
-        /// once per pass of heads.
+        /// flat buffer with the heads' maxima and sums folded across the lanes; the weighted sum over blocks of value rows,
+        /// their loads interleaved row by row, every pass of heads over a block while it is in the L1 cache.
         /// </summary>
         private static void EmitKeyRowsKernel(IndentedWriter w, KernelPlan plan)
         {
@@ -105,41 +105,60 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
 
             int accumulators = KeyRowsAccumulators(plan), perPass = System.Math.Max(1, accumulators / chunks);
+            int passes = (heads + perPass - 1) / perPass;
             w.Line();
-            w.Line($"// Weighted sum: value rows in order, {Int(perPass)} head(s) a pass; a masked key's row is never read. Accumulators start");
-            w.Line("// at −0, the identity of +, so one attended key reproduces its value row bit for bit.");
-            for (int first = 0; first < heads; first += perPass)
+            w.Line($"// Weighted sum, {Int(perPass)} head(s) a pass: every output sums its value rows in order, from −0 (the identity of +, so");
+            w.Line("// one attended key reproduces its value row bit for bit).");
+            int valueRows = KernelPlanner.KeyRowsValueRows(spec, lanes), wholeBlocks = spec.Lkv / valueRows * valueRows;
+            if (valueRows == 1)
             {
-                int count = System.Math.Min(perPass, heads - first);
-                w.Open();
-                for (int a = 0; a < count * chunks; a++)
-                {
-                    w.Line($"V o{a} = Vec.Create(-0f);");
-                }
-
-                w.Open($"for (int j = 0; j < {Int(spec.Lkv)}; j++)");
-                w.Open("if (TKeys.Masked && Unsafe.Add(ref keep, j) == 0)");
-                w.Line("continue;");
+                w.Line("// Value rows in order, a pass at a time; a masked key's row is never read.");
+                EmitMaskedValuePasses(w, plan, perPass, "TKeys.Masked && ");
+            }
+            else
+            {
+                w.Open("if (TKeys.Masked)");
+                w.Line("// Value rows in order, a pass at a time; a masked key's row is never read.");
+                EmitMaskedValuePasses(w, plan, perPass, "");
                 w.Close();
-                w.Line();
-                w.Line($"ref float vj = ref Unsafe.Add(ref v, j * {Int(spec.KvWidth)});");
-                w.Line($"ref float pj = ref Unsafe.Add(ref scores, j * {Int(padded)});");
-                for (int h = first; h < first + count; h++)
+                w.Open("else");
+                w.Line($"// Blocks of {Int(valueRows)} value rows, their loads interleaved row by row: {Int(valueRows)} streams from the cache at once,");
+                if (passes == 1)
                 {
-                    w.Line($"{(h == first ? "V " : "")}p = Vec.Create(Unsafe.Add(ref pj, {Int(h)}));");
-                    for (int c = 0; c < chunks; c++)
+                    w.Line("// where a row at a time reads a row's lines one after the other.");
+                    EmitValueAccumulators(w, plan, 0, heads, load: false);
+                    w.Open($"for (int j = 0; j < {Int(wholeBlocks)}; j += {Int(valueRows)})");
+                    EmitValueRows(w, plan, 0, heads, valueRows);
+                    w.Close();
+                    if (wholeBlocks < spec.Lkv)
                     {
-                        int a = ((h - first) * chunks) + c;
-                        w.Line($"o{a} = Vec.FusedMultiplyAdd(p, Vec.LoadUnsafe(ref vj, {Int((h / spec.GroupSize * spec.HeadSize) + (c * lanes))}), o{a});");
+                        w.Open($"for (int j = {Int(wholeBlocks)}; j < {Int(spec.Lkv)}; j++)");
+                        EmitValueRows(w, plan, 0, heads, 1);
+                        w.Close();
                     }
-                }
 
-                w.Close();
-                for (int h = first; h < first + count; h++)
+                    EmitValueStores(w, plan, 0, heads);
+                }
+                else
                 {
-                    for (int c = 0; c < chunks; c++)
+                    w.Line("// where a row at a time reads a row's lines one after the other. Every pass of heads takes a block while its rows");
+                    w.Line("// are in the L1 cache, the accumulators kept in the output between blocks.");
+                    for (int h = 0; h < heads; h++)
                     {
-                        w.Line($"o{((h - first) * chunks) + c}.StoreUnsafe(ref o, {Int((h * spec.HeadSize) + (c * lanes))});");
+                        for (int c = 0; c < chunks; c++)
+                        {
+                            w.Line($"Vec.Create(-0f).StoreUnsafe(ref o, {Int((h * spec.HeadSize) + (c * lanes))});");
+                        }
+                    }
+
+                    w.Open($"for (int j = 0; j < {Int(wholeBlocks)}; j += {Int(valueRows)})");
+                    EmitValuePasses(w, plan, perPass, valueRows);
+                    w.Close();
+                    if (wholeBlocks < spec.Lkv)
+                    {
+                        w.Open($"for (int j = {Int(wholeBlocks)}; j < {Int(spec.Lkv)}; j++)");
+                        EmitValuePasses(w, plan, perPass, 1);
+                        w.Close();
                     }
                 }
 
@@ -160,6 +179,92 @@ public sealed partial class CrossAttentionGenerator
             w.Close();
             w.Close();
             w.Close();
+        }
+
+        /// <summary>Every pass of heads over all value rows, a row at a time, skipping the rows <paramref name="skip"/> (a condition
+        /// prefix before the keep test; empty when every call that runs the loop may mask keys) says are masked.</summary>
+        private static void EmitMaskedValuePasses(IndentedWriter w, KernelPlan plan, int perPass, string skip)
+        {
+            for (int first = 0; first < plan.Spec.Heads; first += perPass)
+            {
+                int count = System.Math.Min(perPass, plan.Spec.Heads - first);
+                w.Open();
+                EmitValueAccumulators(w, plan, first, count, load: false);
+                w.Open($"for (int j = 0; j < {Int(plan.Spec.Lkv)}; j++)");
+                w.Open($"if ({skip}Unsafe.Add(ref keep, j) == 0)");
+                w.Line("continue;");
+                w.Close();
+                w.Line();
+                EmitValueRows(w, plan, first, count, 1);
+                w.Close();
+                EmitValueStores(w, plan, first, count);
+                w.Close();
+            }
+        }
+
+        /// <summary>Every pass of heads over the value rows of one block, its accumulators loaded from and stored to the output.</summary>
+        private static void EmitValuePasses(IndentedWriter w, KernelPlan plan, int perPass, int rows)
+        {
+            for (int first = 0; first < plan.Spec.Heads; first += perPass)
+            {
+                int count = System.Math.Min(perPass, plan.Spec.Heads - first);
+                w.Open();
+                EmitValueAccumulators(w, plan, first, count, load: true);
+                EmitValueRows(w, plan, first, count, rows);
+                EmitValueStores(w, plan, first, count);
+                w.Close();
+            }
+        }
+
+        /// <summary>The accumulators <c>o0…</c> of heads [<paramref name="first"/>, + <paramref name="count"/>): −0, or loaded from the output.</summary>
+        private static void EmitValueAccumulators(IndentedWriter w, KernelPlan plan, int first, int count, bool load)
+        {
+            int chunks = plan.Spec.HeadSize / plan.Lanes;
+            for (int a = 0; a < count * chunks; a++)
+            {
+                int column = ((first + (a / chunks)) * plan.Spec.HeadSize) + (a % chunks * plan.Lanes);
+                w.Line(load ? $"V o{a} = Vec.LoadUnsafe(ref o, {Int(column)});" : $"V o{a} = Vec.Create(-0f);");
+            }
+        }
+
+        /// <summary>The accumulators' stores into the output row.</summary>
+        private static void EmitValueStores(IndentedWriter w, KernelPlan plan, int first, int count)
+        {
+            int chunks = plan.Spec.HeadSize / plan.Lanes;
+            for (int a = 0; a < count * chunks; a++)
+            {
+                w.Line($"o{a}.StoreUnsafe(ref o, {Int(((first + (a / chunks)) * plan.Spec.HeadSize) + (a % chunks * plan.Lanes))});");
+            }
+        }
+
+        /// <summary>
+        /// Value rows <c>j</c> … + <paramref name="rows"/> into the accumulators of heads [<paramref name="first"/>,
+        /// + <paramref name="count"/>): per head the rows' weights broadcast, then per head vector one FMA per row, rows in
+        /// order (each accumulator sums its rows as a row at a time would), so consecutive loads read different rows.
+        /// </summary>
+        private static void EmitValueRows(IndentedWriter w, KernelPlan plan, int first, int count, int rows)
+        {
+            KernelSpec spec = plan.Spec;
+            int lanes = plan.Lanes, chunks = spec.HeadSize / lanes, padded = plan.KeyRowsHeads;
+            w.Line($"ref float vj = ref Unsafe.Add(ref v, j * {Int(spec.KvWidth)});");
+            w.Line($"ref float pj = ref Unsafe.Add(ref scores, j * {Int(padded)});");
+            for (int h = first; h < first + count; h++)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    w.Line($"{(h == first ? "V " : "")}p{r} = Vec.Create(Unsafe.Add(ref pj, {Int((r * padded) + h)}));");
+                }
+
+                for (int c = 0; c < chunks; c++)
+                {
+                    int a = ((h - first) * chunks) + c;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        // Query head h reads key/value head h / GroupSize.
+                        w.Line($"o{a} = Vec.FusedMultiplyAdd(p{r}, Vec.LoadUnsafe(ref vj, {Int((r * spec.KvWidth) + (h / spec.GroupSize * spec.HeadSize) + (c * lanes))}), o{a});");
+                    }
+                }
+            }
         }
 
         /// <summary>Heads a score block takes: two, so a row's pair of scores is one 8-byte store.</summary>

@@ -192,12 +192,14 @@ public sealed partial class CrossAttentionGenerator
             if (plan.KeyRows)
             {
                 int perPass = System.Math.Max(1, KeyRowsAccumulators(plan) / (spec.HeadSize / lanes));
+                int valueRows = KernelPlanner.KeyRowsValueRows(spec, lanes);
+                string valueBlocks = valueRows > 1 ? $"blocks of {valueRows} value rows read side by side" : "the value rows, one at a time";
                 return new[]
                 {
                     $"{title}: the query row of all {spec.Heads} heads at once, key and value rows read in memory order;",
                     $"      scores: {KeyRowsBlockRows(plan)} key rows and {KeyRowsBlockHeads} heads at a time, one dot product per head and row ({head.FullChunks} vector(s) of {lanes}),",
                     $"      one reduction for them, {plan.KeyRowsHeads} floats a key row;",
-                    $"      softmax over the flat score buffer, every head at once; weighted sum {perPass} head(s) a pass over the value rows;",
+                    $"      softmax over the flat score buffer, every head at once; weighted sum {perPass} head(s) a pass over {valueBlocks};",
                     $"      projections: {projections};",
                     $"      about {plan.EstimatedStatements} statements in the attention method, far inside the JIT's optimization limits.",
                 };

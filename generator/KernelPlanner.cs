@@ -189,11 +189,7 @@ internal static class KernelPlanner
 
         if (keyRows)
         {
-            // Per block of key rows (one reduction's worth per pair of heads, twice: the loop and its tail) a query load per
-            // head vector and an FMA per row, a store per row and pair; per head a broadcast and its FMAs in the weighted
-            // sum; the softmax loops are short.
-            long rowsPerReduction = lanes / 2;
-            estimate = (int)((2L * spec.Heads * ((chunks * (rowsPerReduction + 1)) + rowsPerReduction)) + (spec.Heads * (chunks + 2L)) + 60);
+            estimate = (int)KeyRowsStatements(spec, lanes, KeyRowsValueRows(spec, lanes));
             info = string.Format(CultureInfo.InvariantCulture,
                 "the query row of all {0} heads at once; the {1} in loops, key and value rows read in order",
                 spec.Heads, Count(spec.Lkv, "key"));
@@ -307,6 +303,43 @@ internal static class KernelPlanner
         && spec.Heads >= 2 && spec.Heads <= lanes && spec.HeadSize % lanes == 0 && spec.HeadSize / lanes <= MaxKeyRowsHeadVectors
         && (long)spec.Heads * (spec.HeadSize / lanes) <= MaxKeyRowsProducts
         && KeyRowsScores(spec, lanes) <= MaxQueryLanesScratch;
+
+    /// <summary>
+    /// Value rows a block of the weighted sum reads side by side with <see cref="KernelPlan.KeyRows"/>: as many as a score
+    /// block (L / 2), halved while the attention method would pass <see cref="KeyRowsStatementBudget"/> statements; 1 (a
+    /// row at a time, one loop for masked and unmasked calls) where not even two fit. Measured at the decode shape on a
+    /// Zen 5 (512 bits): 1,050 ns a row at a time, 870 ns in blocks of 8 rows, each row's loads one after the other in
+    /// its own stream of the cache.
+    /// </summary>
+    public static int KeyRowsValueRows(KernelSpec spec, int lanes)
+    {
+        int rows = lanes / 2;
+        while (rows > 1 && KeyRowsStatements(spec, lanes, rows) > KeyRowsStatementBudget)
+        {
+            rows /= 2;
+        }
+
+        return rows;
+    }
+
+    /// <summary>Statements the <see cref="KernelPlan.KeyRows"/> attention method may take for value rows read in blocks;
+    /// beyond, the weighted sum reads a row at a time (16 heads of 64 at 512 bits: the scores alone take about 1,500).</summary>
+    public const int KeyRowsStatementBudget = 1300;
+
+    /// <summary>
+    /// Statements of the <see cref="KernelPlan.KeyRows"/> attention method with value blocks of <paramref name="valueRows"/>:
+    /// per block of key rows (one reduction's worth per pair of heads, twice: the loop and its tail) a query load per head
+    /// vector and an FMA per row, a store per row and pair; per head of a value block a broadcast and an FMA per row and
+    /// head vector, and three times a row at a time (masked keys, the tail rows, the accumulators' loads and stores) —
+    /// once with a row at a time; the softmax loops are short.
+    /// </summary>
+    private static long KeyRowsStatements(KernelSpec spec, int lanes, int valueRows)
+    {
+        long chunks = spec.HeadSize / lanes, rowsPerReduction = lanes / 2;
+        long scores = 2L * spec.Heads * ((chunks * (rowsPerReduction + 1)) + rowsPerReduction);
+        long values = valueRows > 1 ? (spec.Heads * valueRows * (chunks + 1)) + (3L * spec.Heads * (chunks + 2)) : spec.Heads * (chunks + 2);
+        return scores + values + 60;
+    }
 
     /// <summary>Score-buffer floats per key row with <see cref="KernelPlan.KeyRows"/>: the heads rounded up to a power of two, at least 4.</summary>
     public static int KeyRowsHeads(int heads)

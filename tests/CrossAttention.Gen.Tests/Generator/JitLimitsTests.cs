@@ -35,6 +35,8 @@ public sealed class JitLimitsTests
         "256, 4096, 1024, 16",      // big everything
         "1, 100000, 8, 1",          // score buffers in the thread's scratch
         "1, 8, 512, 8",             // heads in lanes, the largest unrolled row
+        "1, 67, 1024, 16",          // key rows: 16 heads of 4 vectors at 512 bits, 8 at 256, value passes over blocks, a tail
+        "1, 37, 480, 5",            // key rows: heads of 96 (12 vectors at 256 bits, 6 at 512), a tail
         "64, 8, 512, 8",            // heads in lanes, rows in a loop
         "33, 1000, 1032, 4",        // query pairs with a head tail, and an odd last row
         "1, 4000, 2048, 16, KvHeads = 2",                  // a group of 8 heads in key tiles, head 128
