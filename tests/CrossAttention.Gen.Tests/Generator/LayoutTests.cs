@@ -53,4 +53,21 @@ public sealed class LayoutTests
             .Select(m => m.Groups[1].Value).ToArray();
         Assert.Equal(tiers, string.Join(" ", pairTiers));
     }
+
+    [Theory]
+    [InlineData("1, 32, 512, 8", "Vector512: blocks of 8 | Vector256: blocks of 4")]       // decode: a block per score block's rows
+    [InlineData("1, 1500, 384, 6", "Vector512: blocks of 8 | Vector256: blocks of 4")]     // whisper
+    [InlineData("1, 17, 1024, 16", "Vector512: one at a time")]                             // 16 heads of 64: the scores fill the method
+    [InlineData("1, 37, 480, 5", "Vector512: blocks of 8 | Vector256: blocks of 4")]       // heads of 96, 12 vectors at 256 bits
+    public void Value_rows_go_in_blocks_while_the_method_stays_small(string arguments, string expected)
+    {
+        var (_, _, run) = GeneratorHarness.Run($"using CrossAttention; [CrossAttention({arguments})] public static partial class K;");
+        string source = Assert.Single(run.GeneratedTrees).ToString();
+        var tiers = Regex.Matches(source, @"// (Vector\d+) \(\d+ lanes, \d+ registers\): the query row of all \d+ heads at once")
+            .Select(m => m.Groups[1].Value).ToArray();
+        var blocks = Regex.Matches(source, @"weighted sum \d+ head\(s\) a pass over (blocks of \d+|the value rows, one at a time)")
+            .Select(m => m.Groups[1].Value == "the value rows, one at a time" ? "one at a time" : m.Groups[1].Value).ToArray();
+        Assert.Equal(tiers.Length, blocks.Length);
+        Assert.Equal(expected, string.Join(" | ", tiers.Zip(blocks, (t, b) => $"{t}: {b}")));
+    }
 }

@@ -71,6 +71,8 @@ namespace CrossAttention.Gen.Tests.Kernels
     [CrossAttention(lq: 1, lkv: 20, d: 64, heads: 4, Causal = true)] public static partial class KeyRowsCausal;
     [CrossAttention(lq: 1, lkv: 16, d: 256, heads: 16)] public static partial class KeyRowsSixteenHeads;
     [CrossAttention(lq: 1, lkv: 1500, d: 384, heads: 6)] public static partial class Whisper;
+    // 16 heads of 64 at 512 bits: the scores alone fill the method, so the weighted sum reads a value row at a time.
+    [CrossAttention(lq: 1, lkv: 17, d: 1024, heads: 16)] public static partial class KeyRowsRowAtATime;
 
     // Heads of 8 columns two to a 512-bit vector (latent, HeadsInLanesBlocks — four blocks of 4 rows and a tail of 3 —
     // and SingleKey above take it too): 2 heads, 8 keys side by side in one score vector, a block of 3 rows; 4 heads, 4
@@ -165,6 +167,7 @@ namespace CrossAttention.Gen.Tests.Kernels
             [nameof(KeyRowsCausal)] = new StaticKernel<KeyRowsCausal.Kernel>(),
             [nameof(KeyRowsSixteenHeads)] = new StaticKernel<KeyRowsSixteenHeads.Kernel>(),
             [nameof(Whisper)] = new StaticKernel<Whisper.Kernel>(),
+            [nameof(KeyRowsRowAtATime)] = new StaticKernel<KeyRowsRowAtATime.Kernel>(),
             [nameof(HeadPairsTwoHeads)] = new StaticKernel<HeadPairsTwoHeads.Kernel>(),
             [nameof(HeadPairsFourHeads)] = new StaticKernel<HeadPairsFourHeads.Kernel>(),
             [nameof(HeadPairsSixHeads)] = new StaticKernel<HeadPairsSixHeads.Kernel>(),
