@@ -62,6 +62,27 @@ internal static class TierKernel<TKernel>
     }
 
     /// <summary>
+    /// A causal kernel's row masks for a call without a key mask (row i sees keys j ≤ i + Lkv − Lq), made once where they
+    /// fit the bound of a stack buffer; null otherwise (not causal, or filled per call into the thread's scratch).
+    /// Measured at causal latent (4 rows over 6 keys) on a Zen 5: filling them took about 15% of a call.
+    /// </summary>
+    private static readonly int[]? s_causalKeys = CausalKeys();
+
+    private static int[]? CausalKeys()
+    {
+        CrossAttentionShape shape = TKernel.Shape;
+        long length = (long)TKernel.ScoreBufferLength * shape.Lq;
+        if (!shape.Causal || length > StackBufferLimit)
+        {
+            return null;
+        }
+
+        var keep = new int[length];
+        KeyMasks.FillCausal(keep, default, shape.Lq, shape.Lkv, TKernel.ScoreBufferLength, out _);
+        return keep;
+    }
+
+    /// <summary>
     /// One batch item without a key mask or weights, on validated lengths, when <see cref="AttendsWholeItems"/>: the
     /// kernel's one item, as <see cref="Run"/> would call it, with no loop, division or mask to fill.
     /// </summary>
@@ -153,6 +174,9 @@ internal static class TierKernel<TKernel>
         ref float oBase = ref MemoryMarshal.GetReference(output);
         ref float wBase = ref MemoryMarshal.GetReference(attentionWeights);
         bool writeWeights = !attentionWeights.IsEmpty;
+        // Without a key mask every batch item has the same masks, made once: no item is masked and no causal row is empty.
+        int[]? fixedKeys = keyMask.IsEmpty ? (shape.Causal ? s_causalKeys : s_everyKey) : null;
+        ref int keepBase = ref fixedKeys is null ? ref MemoryMarshal.GetReference(keep) : ref MemoryMarshal.GetArrayDataReference(fixedKeys);
         int maskedItem = -1, keptItem = -1, emptyRows = 0;
         for (int item = start; item < end; item++)
         {
@@ -164,7 +188,7 @@ internal static class TierKernel<TKernel>
             // Only where weights are written: without them the offset is bounded by no span (and checked arithmetic
             // would throw on it).
             int weights = writeWeights ? item * weightsPerItem : 0;
-            if (b != keptItem && b != maskedItem)
+            if (fixedKeys is null && b != keptItem && b != maskedItem)
             {
                 ReadOnlySpan<bool> itemMask = keyMask.IsEmpty ? default : keyMask.Slice(b * shape.Lkv, shape.Lkv);
                 bool attended = (shape.Causal
@@ -192,7 +216,7 @@ internal static class TierKernel<TKernel>
             TKernel.AttendItem<TKeys>(
                 ref Unsafe.Add(ref qBase, rows), ref Unsafe.Add(ref kBase, keys), ref Unsafe.Add(ref vBase, keys), ref Unsafe.Add(ref oBase, rows),
                 ref writeWeights ? ref Unsafe.Add(ref wBase, weights) : ref MemoryMarshal.GetReference(scores), writeWeights,
-                ref MemoryMarshal.GetReference(keep), ref MemoryMarshal.GetReference(scores));
+                ref keepBase, ref MemoryMarshal.GetReference(scores));
             if (emptyRows > 0)
             {
                 ClearEmptyRows(output.Slice(rows), writeWeights ? attentionWeights.Slice(weights, weightsPerItem) : default, columns, emptyRows);
