@@ -4,7 +4,7 @@ namespace CrossAttention.Bench;
 
 /// <summary>
 /// Everything one shape's <c>Attend</c> benchmarks share: the same seeded inputs in [-1, 1] (batch 1), one output
-/// buffer every contender writes, and the non-generated contenders.
+/// buffer every contender writes (each 64-byte aligned, <see cref="TensorBuffer"/>), and the non-generated contenders.
 /// </summary>
 internal sealed class AttendCase
 {
@@ -19,19 +19,19 @@ internal sealed class AttendCase
         Q = RandomFloats(random, shape.QueryLength);
         K = RandomFloats(random, shape.KeyValueLength);
         V = RandomFloats(random, shape.KeyValueLength);
-        Output = new float[shape.QueryLength];
+        Output = new TensorBuffer(shape.QueryLength);
         Generic = new GenericCrossAttention(shape);
         Scalar = new ScalarAttention(shape);
         TensorPrimitives = new TensorPrimitivesAttention(shape);
     }
 
-    public float[] Q { get; }
+    public TensorBuffer Q { get; }
 
-    public float[] K { get; }
+    public TensorBuffer K { get; }
 
-    public float[] V { get; }
+    public TensorBuffer V { get; }
 
-    public float[] Output { get; }
+    public TensorBuffer Output { get; }
 
     public GenericCrossAttention Generic { get; }
 
@@ -45,14 +45,15 @@ internal sealed class AttendCase
         [("q", Q, [1, _shape.Lq, _shape.D]), ("k", K, [1, _shape.Lkv, _shape.KeyValueWidth]), ("v", V, [1, _shape.Lkv, _shape.KeyValueWidth])],
         ("output", Output, [1, _shape.Lq, _shape.D]));
 
-    private static float[] RandomFloats(Random random, int length)
+    private static TensorBuffer RandomFloats(Random random, int length)
     {
-        var values = new float[length];
+        var buffer = new TensorBuffer(length);
+        Span<float> values = buffer.Span;
         for (int i = 0; i < values.Length; i++)
         {
             values[i] = (float)(random.NextDouble() * 2 - 1);
         }
 
-        return values;
+        return buffer;
     }
 }

@@ -6,7 +6,8 @@ namespace CrossAttention.Bench;
 internal delegate ProjectedContext ContextProjection(ReadOnlySpan<float> context, CrossAttentionWeights weights);
 
 /// <summary>
-/// Everything one shape's layer benchmarks share (batch 1): seeded queries and context in [-1, 1], weights drawn as
+/// Everything one shape's layer benchmarks share (batch 1): seeded queries and context in [-1, 1] (64-byte aligned,
+/// <see cref="TensorBuffer"/>), weights drawn as
 /// <c>nn.Linear</c> initializes them, one output buffer every contender writes, the generic contender, and the
 /// projected contexts the decoder-step and refill benchmarks use.
 /// </summary>
@@ -24,7 +25,7 @@ internal sealed class LayerCase
         Queries = RandomFloats(random, shape.QueryLength);
         Context = RandomFloats(random, shape.Lkv * shape.KvDim);
         Weights = CrossAttentionWeights.CreateRandom(shape, Seed);
-        Output = new float[shape.QueryLength];
+        Output = new TensorBuffer(shape.QueryLength);
         Generic = new GenericCrossAttention(shape);
 
         // Each path steps on the context it projected itself (its layout is the kernel's business, SPEC §5).
@@ -33,14 +34,14 @@ internal sealed class LayerCase
         Refilled = new ProjectedContext(shape, batch: 1);
     }
 
-    public float[] Queries { get; }
+    public TensorBuffer Queries { get; }
 
     /// <summary><c>[1, Lkv, KvDim]</c>.</summary>
-    public float[] Context { get; }
+    public TensorBuffer Context { get; }
 
     public CrossAttentionWeights Weights { get; }
 
-    public float[] Output { get; }
+    public TensorBuffer Output { get; }
 
     public GenericCrossAttention Generic { get; }
 
@@ -63,18 +64,19 @@ internal sealed class LayerCase
     public OnnxRunner StepOnnx => _stepOnnx ??= new OnnxRunner(
         OnnxModels.Step(_shape, Weights),
         [("queries", Queries, [1, _shape.Lq, _shape.D]),
-         ("k", GeneratedContext.KeyStorage.ToArray(), [1, _shape.Lkv, _shape.KeyValueWidth]),
-         ("v", GeneratedContext.ValueStorage.ToArray(), [1, _shape.Lkv, _shape.KeyValueWidth])],
+         ("k", new TensorBuffer(GeneratedContext.KeyStorage), [1, _shape.Lkv, _shape.KeyValueWidth]),
+         ("v", new TensorBuffer(GeneratedContext.ValueStorage), [1, _shape.Lkv, _shape.KeyValueWidth])],
         ("output", Output, [1, _shape.Lq, _shape.D]));
 
-    private static float[] RandomFloats(Random random, int length)
+    private static TensorBuffer RandomFloats(Random random, int length)
     {
-        var values = new float[length];
+        var buffer = new TensorBuffer(length);
+        Span<float> values = buffer.Span;
         for (int i = 0; i < values.Length; i++)
         {
             values[i] = (float)(random.NextDouble() * 2 - 1);
         }
 
-        return values;
+        return buffer;
     }
 }

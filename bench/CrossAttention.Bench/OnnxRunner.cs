@@ -15,7 +15,7 @@ internal sealed class OnnxRunner : IDisposable
     private readonly string[] _inputNames, _outputNames;
     private readonly OrtValue[] _inputs, _outputs;
 
-    public OnnxRunner(byte[] model, (string Name, float[] Data, long[] Dims)[] inputs, (string Name, float[] Data, long[] Dims) output)
+    public OnnxRunner(byte[] model, (string Name, TensorBuffer Data, long[] Dims)[] inputs, (string Name, TensorBuffer Data, long[] Dims) output)
     {
         using var options = new SessionOptions
         {
@@ -26,9 +26,9 @@ internal sealed class OnnxRunner : IDisposable
         };
         _session = new InferenceSession(model, options);
         _inputNames = inputs.Select(i => i.Name).ToArray();
-        _inputs = inputs.Select(i => OrtValue.CreateTensorValueFromMemory(i.Data, i.Dims)).ToArray();
+        _inputs = inputs.Select(i => OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, i.Data.Memory, i.Dims)).ToArray();
         _outputNames = [output.Name];
-        _outputs = [OrtValue.CreateTensorValueFromMemory(output.Data, output.Dims)];
+        _outputs = [OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output.Data.Memory, output.Dims)];
     }
 
     public void Run() => _session.Run(_options, _inputNames, _inputs, _outputNames, _outputs);

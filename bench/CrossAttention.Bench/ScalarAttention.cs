@@ -19,7 +19,7 @@ internal sealed class ScalarAttention
         _scores = new float[shape.Lkv];
     }
 
-    public void Attend(float[] q, float[] k, float[] v, float[] output)
+    public void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output)
     {
         int lq = _shape.Lq, d = _shape.D, dh = _shape.HeadSize, kvWidth = _shape.KeyValueWidth;
         float scale = _shape.Scale;
@@ -50,7 +50,7 @@ internal sealed class ScalarAttention
                     sum += scores[j];
                 }
 
-                Array.Clear(output, row, dh);
+                output.Slice(row, dh).Clear();
                 for (int j = 0; j < seen; j++)
                 {
                     for (int c = 0; c < dh; c++)

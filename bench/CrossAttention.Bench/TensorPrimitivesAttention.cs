@@ -20,7 +20,7 @@ internal sealed class TensorPrimitivesAttention
         _scores = new float[shape.Lkv];
     }
 
-    public void Attend(float[] q, float[] k, float[] v, float[] output)
+    public void Attend(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output)
     {
         int lq = _shape.Lq, d = _shape.D, dh = _shape.HeadSize, kvWidth = _shape.KeyValueWidth;
         float scale = _shape.Scale;
@@ -29,23 +29,23 @@ internal sealed class TensorPrimitivesAttention
             int column = h * dh, kvColumn = h / _shape.GroupSize * dh;
             for (int i = 0; i < lq; i++)
             {
-                ReadOnlySpan<float> query = q.AsSpan((i * d) + column, dh);
+                ReadOnlySpan<float> query = q.Slice((i * d) + column, dh);
                 Span<float> scores = _scores.AsSpan(0, _shape.VisibleKeys(i)); // all Lkv keys unless causal
                 int lkv = scores.Length;
                 for (int j = 0; j < lkv; j++)
                 {
-                    scores[j] = TensorPrimitives.Dot(query, k.AsSpan((j * kvWidth) + kvColumn, dh)) * scale;
+                    scores[j] = TensorPrimitives.Dot(query, k.Slice((j * kvWidth) + kvColumn, dh)) * scale;
                 }
 
                 TensorPrimitives.Subtract(scores, TensorPrimitives.Max(scores), scores);
                 TensorPrimitives.Exp(scores, scores);
                 float inverse = 1f / TensorPrimitives.Sum(scores);
 
-                Span<float> row = output.AsSpan((i * d) + column, dh);
+                Span<float> row = output.Slice((i * d) + column, dh);
                 row.Clear();
                 for (int j = 0; j < lkv; j++)
                 {
-                    TensorPrimitives.MultiplyAdd(v.AsSpan((j * kvWidth) + kvColumn, dh), scores[j], row, row);
+                    TensorPrimitives.MultiplyAdd(v.Slice((j * kvWidth) + kvColumn, dh), scores[j], row, row);
                 }
 
                 TensorPrimitives.Multiply(row, inverse, row);

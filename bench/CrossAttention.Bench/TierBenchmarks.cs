@@ -69,10 +69,10 @@ public class TierBenchmarks
         if (_forward)
         {
             _kernel.Forward(_layer.Queries, _layer.Context, _layer.Weights, _layer.Output);
-            return _layer.Output[0];
+            return _layer.Output.Span[0];
         }
 
         _kernel.Attend(_attend.Q, _attend.K, _attend.V, _attend.Output);
-        return _attend.Output[0];
+        return _attend.Output.Span[0];
     }
 }
