@@ -308,8 +308,9 @@ internal static class KernelPlanner
     /// Value rows a block of the weighted sum reads side by side with <see cref="KernelPlan.KeyRows"/>: as many as a score
     /// block (L / 2), halved while the attention method would pass <see cref="KeyRowsStatementBudget"/> statements; 1 (a
     /// row at a time, one loop for masked and unmasked calls) where not even two fit. Measured at the decode shape on a
-    /// Zen 5 (512 bits): 1,050 ns a row at a time, 870 ns in blocks of 8 rows, each row's loads one after the other in
-    /// its own stream of the cache.
+    /// Zen 5 (512 bits), side by side: 1,050 ns a row at a time (each row's lines read one after the other), 884 ns in
+    /// blocks of 8 rows read side by side, on aligned keys and values (prototypes reading 2 and 4 rows side by side:
+    /// 1,040 and 990 ns).
     /// </summary>
     public static int KeyRowsValueRows(KernelSpec spec, int lanes)
     {
