@@ -183,12 +183,9 @@ public sealed partial class CrossAttentionGenerator
 
         /// <summary>Every pass of heads over all value rows, a row at a time, skipping the rows <paramref name="skip"/> (a condition
         /// prefix before the keep test; empty when every call that runs the loop may mask keys) says are masked.</summary>
-        private static void EmitMaskedValuePasses(IndentedWriter w, KernelPlan plan, int perPass, string skip)
-        {
-            for (int first = 0; first < plan.Spec.Heads; first += perPass)
+        private static void EmitMaskedValuePasses(IndentedWriter w, KernelPlan plan, int perPass, string skip) =>
+            EmitValuePasses(w, plan, perPass, (first, count) =>
             {
-                int count = System.Math.Min(perPass, plan.Spec.Heads - first);
-                w.Open();
                 EmitValueAccumulators(w, plan, first, count, load: false);
                 w.Open($"for (int j = 0; j < {Int(plan.Spec.Lkv)}; j++)");
                 w.Open($"if ({skip}Unsafe.Add(ref keep, j) == 0)");
@@ -198,20 +195,24 @@ public sealed partial class CrossAttentionGenerator
                 EmitValueRows(w, plan, first, count, 1);
                 w.Close();
                 EmitValueStores(w, plan, first, count);
-                w.Close();
-            }
-        }
+            });
 
         /// <summary>Every pass of heads over the value rows of one block, its accumulators loaded from and stored to the output.</summary>
-        private static void EmitValuePasses(IndentedWriter w, KernelPlan plan, int perPass, int rows)
-        {
-            for (int first = 0; first < plan.Spec.Heads; first += perPass)
+        private static void EmitValuePasses(IndentedWriter w, KernelPlan plan, int perPass, int rows) =>
+            EmitValuePasses(w, plan, perPass, (first, count) =>
             {
-                int count = System.Math.Min(perPass, plan.Spec.Heads - first);
-                w.Open();
                 EmitValueAccumulators(w, plan, first, count, load: true);
                 EmitValueRows(w, plan, first, count, rows);
                 EmitValueStores(w, plan, first, count);
+            });
+
+        /// <summary>A block of code per pass of <paramref name="perPass"/> heads: <paramref name="pass"/>(first head, heads).</summary>
+        private static void EmitValuePasses(IndentedWriter w, KernelPlan plan, int perPass, System.Action<int, int> pass)
+        {
+            for (int first = 0; first < plan.Spec.Heads; first += perPass)
+            {
+                w.Open();
+                pass(first, System.Math.Min(perPass, plan.Spec.Heads - first));
                 w.Close();
             }
         }
