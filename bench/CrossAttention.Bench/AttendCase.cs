@@ -16,9 +16,9 @@ internal sealed class AttendCase
     {
         _shape = shape;
         var random = new Random(Seed);
-        Q = RandomFloats(random, shape.QueryLength);
-        K = RandomFloats(random, shape.KeyValueLength);
-        V = RandomFloats(random, shape.KeyValueLength);
+        Q = TensorBuffer.Random(random, shape.QueryLength);
+        K = TensorBuffer.Random(random, shape.KeyValueLength);
+        V = TensorBuffer.Random(random, shape.KeyValueLength);
         Output = new TensorBuffer(shape.QueryLength);
         Generic = new GenericCrossAttention(shape);
         Scalar = new ScalarAttention(shape);
@@ -44,16 +44,4 @@ internal sealed class AttendCase
         OnnxModels.Attention(_shape),
         [("q", Q, [1, _shape.Lq, _shape.D]), ("k", K, [1, _shape.Lkv, _shape.KeyValueWidth]), ("v", V, [1, _shape.Lkv, _shape.KeyValueWidth])],
         ("output", Output, [1, _shape.Lq, _shape.D]));
-
-    private static TensorBuffer RandomFloats(Random random, int length)
-    {
-        var buffer = new TensorBuffer(length);
-        Span<float> values = buffer.Span;
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(random.NextDouble() * 2 - 1);
-        }
-
-        return buffer;
-    }
 }

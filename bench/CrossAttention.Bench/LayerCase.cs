@@ -22,8 +22,8 @@ internal sealed class LayerCase
     {
         _shape = shape;
         var random = new Random(Seed);
-        Queries = RandomFloats(random, shape.QueryLength);
-        Context = RandomFloats(random, shape.Lkv * shape.KvDim);
+        Queries = TensorBuffer.Random(random, shape.QueryLength);
+        Context = TensorBuffer.Random(random, shape.Lkv * shape.KvDim);
         Weights = CrossAttentionWeights.CreateRandom(shape, Seed);
         Output = new TensorBuffer(shape.QueryLength);
         Generic = new GenericCrossAttention(shape);
@@ -67,16 +67,4 @@ internal sealed class LayerCase
          ("k", new TensorBuffer(GeneratedContext.KeyStorage), [1, _shape.Lkv, _shape.KeyValueWidth]),
          ("v", new TensorBuffer(GeneratedContext.ValueStorage), [1, _shape.Lkv, _shape.KeyValueWidth])],
         ("output", Output, [1, _shape.Lq, _shape.D]));
-
-    private static TensorBuffer RandomFloats(Random random, int length)
-    {
-        var buffer = new TensorBuffer(length);
-        Span<float> values = buffer.Span;
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(random.NextDouble() * 2 - 1);
-        }
-
-        return buffer;
-    }
 }

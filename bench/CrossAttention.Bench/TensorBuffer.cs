@@ -27,6 +27,19 @@ internal sealed class TensorBuffer
     public TensorBuffer(ReadOnlySpan<float> values)
         : this(values.Length) => values.CopyTo(Span);
 
+    /// <summary>A buffer of <paramref name="length"/> floats drawn uniformly from [-1, 1) by <paramref name="random"/>.</summary>
+    public static TensorBuffer Random(Random random, int length)
+    {
+        var buffer = new TensorBuffer(length);
+        Span<float> values = buffer.Span;
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return buffer;
+    }
+
     public int Length { get; }
 
     public Span<float> Span => _array.AsSpan(_offset, Length);
