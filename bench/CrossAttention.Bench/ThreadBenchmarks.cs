@@ -17,28 +17,19 @@ public class ThreadBenchmarks : ICheckedBenchmarks
     private const int Batch = 16;
     private const string AttendCategory = "medium×16 Attend", ForwardCategory = "medium×16 Forward";
 
-    private float[] _q = null!, _k = null!, _v = null!, _queries = null!, _context = null!, _output = null!;
+    private TensorBuffer _q = null!, _k = null!, _v = null!, _queries = null!, _context = null!, _output = null!;
     private CrossAttentionWeights _weights = null!;
 
     [GlobalSetup]
     public void Setup()
     {
+        // 64-byte aligned, as every other case's inputs (TensorBuffer).
         CrossAttentionShape shape = MediumAttention.Shape;
         var random = new Random(16);
-        float[] Draw(int length)
-        {
-            var values = new float[length];
-            for (int i = 0; i < length; i++)
-            {
-                values[i] = (random.NextSingle() * 2) - 1;
-            }
-
-            return values;
-        }
-
-        (_q, _k, _v) = (Draw(Batch * shape.QueryLength), Draw(Batch * shape.KeyValueLength), Draw(Batch * shape.KeyValueLength));
-        (_queries, _context) = (Draw(Batch * shape.QueryLength), Draw(Batch * shape.Lkv * shape.KvDim));
-        _output = new float[Batch * shape.QueryLength];
+        (_q, _k, _v) = (TensorBuffer.Random(random, Batch * shape.QueryLength), TensorBuffer.Random(random, Batch * shape.KeyValueLength),
+                        TensorBuffer.Random(random, Batch * shape.KeyValueLength));
+        (_queries, _context) = (TensorBuffer.Random(random, Batch * shape.QueryLength), TensorBuffer.Random(random, Batch * shape.Lkv * shape.KvDim));
+        _output = new TensorBuffer(Batch * shape.QueryLength);
         _weights = CrossAttentionWeights.CreateRandom(shape, 16);
     }
 
