@@ -74,6 +74,15 @@ internal static class BenchSummary
                                 + $"against {Cell(FmaThreadsBenchmark.FlopsPerThread / fmaOne, "F1", " GFLOP/s")}, {Cell(2 * fmaOne / fmaTwo, "F2", "×")} "
                                 + "(the most a second thread can add to code at the FMA peak)");
         }
+
+        double? fma512One = MedianOf(reports, typeof(FmaThreadsBenchmark), nameof(FmaThreadsBenchmark.Fma512OneThread));
+        double? fma512Two = MedianOf(reports, typeof(FmaThreadsBenchmark), nameof(FmaThreadsBenchmark.Fma512TwoThreads));
+        if (fma512One is not null && fma512Two is not null && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            markdown.AppendLine();
+            markdown.AppendLine($"FMA throughput, 2 threads against 1 (Vector512): {Cell(2 * FmaThreadsBenchmark.FlopsPerThread512 / fma512Two, "F1", " GFLOP/s")} "
+                                + $"against {Cell(FmaThreadsBenchmark.FlopsPerThread512 / fma512One, "F1", " GFLOP/s")}, {Cell(2 * fma512One / fma512Two, "F2", "×")}");
+        }
         double? ceiling = MedianOf(reports, typeof(MicroKernelCeilingBenchmark), nameof(MicroKernelCeilingBenchmark.MicroKernelInL1));
         if (ceiling is not null)
         {

@@ -19,16 +19,21 @@ public class Vector512FmaPeakBenchmark
     private readonly float _start = 1f;
 
     [Benchmark]
-    public float FmaPeak512()
+    public float FmaPeak512() => Loop(_start, Iterations);
+
+    /// <summary>
+    /// The loop itself, <paramref name="iterations"/> times 12 FMAs from start values around <paramref name="s"/>
+    /// (<see cref="FmaThreadsBenchmark"/> runs it too).
+    /// </summary>
+    internal static float Loop(float s, int iterations)
     {
         var m = Vector512.Create(0.999f);
         var a = Vector512.Create(0.001f);
-        float s = _start;
         Vector512<float> a0 = Vector512.Create(s), a1 = Vector512.Create(s + 1), a2 = Vector512.Create(s + 2);
         Vector512<float> a3 = Vector512.Create(s + 3), a4 = Vector512.Create(s + 4), a5 = Vector512.Create(s + 5);
         Vector512<float> a6 = Vector512.Create(s + 6), a7 = Vector512.Create(s + 7), a8 = Vector512.Create(s + 8);
         Vector512<float> a9 = Vector512.Create(s + 9), a10 = Vector512.Create(s + 10), a11 = Vector512.Create(s + 11);
-        for (int i = 0; i < Iterations; i++)
+        for (int i = 0; i < iterations; i++)
         {
             a0 = Vector512.FusedMultiplyAdd(a0, m, a);
             a1 = Vector512.FusedMultiplyAdd(a1, m, a);
